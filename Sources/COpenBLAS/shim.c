@@ -1,0 +1,1 @@
+// Intentionally empty: COpenBLAS only re-exports prototypes of OpenBLAS symbols.

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `crossmodal dataset …`: look at datasets before using them.
+struct DatasetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dataset",
+        abstract: "Inspect image–caption datasets.",
+        subcommands: [DatasetInspectCommand.self]
+    )
+}

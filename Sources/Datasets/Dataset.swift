@@ -1,0 +1,126 @@
+import Foundation
+
+/// One caption of an image, numbered as in the source (`<image>#<number>`).
+public struct DatasetCaption: Equatable, Sendable {
+    /// The caption's number among its image's captions in the source.
+    public let number: Int
+    /// The caption text, trimmed of surrounding white space.
+    public let text: String
+
+    /// Creates a caption.
+    public init(number: Int, text: String) {
+        self.number = number
+        self.text = text
+    }
+}
+
+/// One image of a dataset, with its captions and its split.
+public struct DatasetImage: Equatable, Sendable {
+    /// The image id, unique in the dataset (for Flickr, the file name such as `1000268201_693b08cb0e.jpg`).
+    public let id: String
+    /// The image file.
+    public let file: URL
+    /// The split the image belongs to, or nil if no split file names it.
+    public internal(set) var split: String?
+    /// The image's captions in source order.
+    public internal(set) var captions: [DatasetCaption]
+
+    /// Creates an image record.
+    public init(id: String, file: URL, split: String?, captions: [DatasetCaption]) {
+        self.id = id
+        self.file = file
+        self.split = split
+        self.captions = captions
+    }
+
+    /// The id of caption `caption`: `<image id>#<number>`.
+    public func captionID(_ caption: DatasetCaption) -> String { "\(id)#\(caption.number)" }
+}
+
+/// A caption together with the image it belongs to, as a flat list for encoders and metrics.
+public struct CaptionRecord: Equatable, Sendable {
+    /// `<image id>#<number>`.
+    public let id: String
+    /// The id of the image the caption describes.
+    public let imageID: String
+    /// The index of that image in the split's image list.
+    public let imageIndex: Int
+    /// The caption text.
+    public let text: String
+}
+
+/// The layouts crossmodal reads datasets from.
+public enum DatasetFormat: String, Codable, Sendable {
+    /// The Flickr8k/Flickr30k distribution: a `.token` caption file, split files and an image folder.
+    case flickr
+    /// Karpathy's `dataset_flickr8k.json`, `dataset_flickr30k.json` or `dataset_coco.json`.
+    case karpathy
+    /// A JSON Lines file of `{"image": …, "text": …, "split": …}` pairs.
+    case jsonLines = "jsonl"
+}
+
+/// An image–caption dataset: images with captions, assigned to splits.
+///
+/// Loaders keep only valid records; whatever they skipped is listed in ``issues``.
+public struct Dataset: Sendable {
+    /// The standard split names, in reporting order.
+    public static let standardSplits = ["train", "dev", "test"]
+
+    /// The folder or file the dataset was loaded from.
+    public let source: URL
+    /// The layout it was read from.
+    public let format: DatasetFormat
+    /// Every valid image, in source order.
+    public let images: [DatasetImage]
+    /// The skipped records and other problems found while loading.
+    public let issues: [DatasetIssue]
+    /// Why each standard split is absent (for example, which split file is missing), by split name.
+    public let absentSplitReasons: [String: String]
+
+    /// Creates a dataset.
+    public init(
+        source: URL, format: DatasetFormat, images: [DatasetImage], issues: [DatasetIssue],
+        absentSplitReasons: [String: String]
+    ) {
+        self.source = source
+        self.format = format
+        self.images = images
+        self.issues = issues
+        self.absentSplitReasons = absentSplitReasons
+    }
+
+    /// The splits that have at least one image: standard splits first, then others by name.
+    public var presentSplits: [String] {
+        let names = Set(images.compactMap(\.split))
+        return Self.standardSplits.filter(names.contains) + names.subtracting(Self.standardSplits).sorted()
+    }
+
+    /// The standard splits with no images, in reporting order.
+    public var absentSplits: [String] {
+        let present = Set(presentSplits)
+        return Self.standardSplits.filter { !present.contains($0) }
+    }
+
+    /// The images of `split`, in source order.
+    ///
+    /// - Throws: ``DatasetError`` when the split has no images, saying why.
+    public func images(in split: String) throws(DatasetError) -> [DatasetImage] {
+        let selected = images.filter { $0.split == split }
+        guard !selected.isEmpty else {
+            let reason = absentSplitReasons[split] ?? "no image is assigned to it"
+            let present = presentSplits.isEmpty ? "none" : presentSplits.joined(separator: ", ")
+            throw DatasetError("split '\(split)' is absent from \(source.path): \(reason). Present splits: \(present)")
+        }
+        return selected
+    }
+
+    /// The captions of `split` as a flat list, image by image.
+    public func captions(in split: String) throws(DatasetError) -> [CaptionRecord] {
+        let selected = try images(in: split)
+        return selected.enumerated().flatMap { index, image in
+            image.captions.map {
+                CaptionRecord(id: image.captionID($0), imageID: image.id, imageIndex: index, text: $0.text)
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+/// A tensor file that cannot be read or written, naming the file and the problem.
+public struct TensorFileError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The file's path, or a label such as `<memory>` for in-memory data.
+    public let file: String
+    /// What is wrong with it, in words a user can act on.
+    public let problem: String
+
+    /// Creates an error for `file`.
+    public init(file: String, problem: String) {
+        self.file = file
+        self.problem = problem
+    }
+
+    /// The file and the problem on one line.
+    public var message: String { "\(file): \(problem)" }
+
+    public var description: String { message }
+}

@@ -1,0 +1,3 @@
+import CrossmodalCLI
+
+CrossmodalCommand.main()
