@@ -1,6 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
 let package = Package(
     name: "crossmodal",
     platforms: [.macOS(.v14)],
@@ -9,6 +11,7 @@ let package = Package(
         .library(name: "Numerics", targets: ["Numerics"]),
         .library(name: "TensorFiles", targets: ["TensorFiles"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Encoders", targets: ["Encoders"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -19,13 +22,20 @@ let package = Package(
             name: "COpenBLAS",
             linkerSettings: [.linkedLibrary("openblas")]
         ),
-        .target(name: "Numerics", dependencies: ["COpenBLAS"]),
+        // JPEG (TurboJPEG) and PNG (libpng) decoding behind one small C function of our own.
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("png")]
+        ),
+        // Hot numeric loops are compiled optimised even in debug builds, so tests run at speed.
+        .target(name: "Numerics", dependencies: ["COpenBLAS"], swiftSettings: optimised),
+        .target(name: "Encoders", dependencies: ["Numerics", "TensorFiles", "CImageCodecs"], swiftSettings: optimised),
         .target(name: "TensorFiles", dependencies: ["Numerics"]),
         .target(name: "Datasets"),
         .target(
             name: "CrossmodalCLI",
             dependencies: [
-                "Numerics", "TensorFiles", "Datasets",
+                "Numerics", "TensorFiles", "Datasets", "Encoders",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -33,6 +43,7 @@ let package = Package(
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles", "Numerics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "EncodersTests", dependencies: ["Encoders", "Numerics", "TensorFiles"]),
         .testTarget(name: "CrossmodalCLITests", dependencies: ["crossmodal", "CrossmodalCLI"]),
     ]
 )

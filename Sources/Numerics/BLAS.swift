@@ -1,0 +1,23 @@
+import COpenBLAS
+
+/// Direct access to single-precision BLAS on raw row-major buffers, for strided sub-matrices
+/// (attention heads, slices of a batch) that `Matrix` does not describe.
+public enum BLAS {
+    /// `C ← alpha · op(A) · op(B) + beta · C` on row-major buffers with leading dimensions.
+    ///
+    /// `op(A)` is m×k, `op(B)` is k×n and `C` is m×n. The caller guarantees the buffers are large
+    /// enough for the given leading dimensions.
+    ///
+    /// - Complexity: O(m · n · k).
+    @inlinable
+    public static func sgemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard m > 0, n > 0, k > 0 else { return }
+        cblas_sgemm(
+            CMBlasRowMajor, transposeA ? CMBlasTrans : CMBlasNoTrans, transposeB ? CMBlasTrans : CMBlasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}
