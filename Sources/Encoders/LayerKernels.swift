@@ -1,0 +1,61 @@
+import Foundation
+import Numerics
+
+/// Row-wise kernels of the transformer encoder on row-major buffers.
+enum LayerKernels {
+    /// `y = x · Wᵀ + b` for `x` (`rows × input`) and `W` stored as PyTorch does (`output × input`).
+    static func linear(_ x: [Float], rows: Int, input: Int, weight: [Float], bias: [Float]) -> [Float] {
+        let output = bias.count
+        var y = [Float](repeating: 0, count: rows * output)
+        x.withUnsafeBufferPointer { px in
+            weight.withUnsafeBufferPointer { pw in
+                y.withUnsafeMutableBufferPointer { py in
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: true, m: rows, n: output, k: input,
+                        a: px.baseAddress!, lda: input, b: pw.baseAddress!, ldb: input,
+                        c: py.baseAddress!, ldc: output)
+                    bias.withUnsafeBufferPointer { pb in
+                        for r in 0..<rows {
+                            let row = py.baseAddress! + r * output
+                            for c in 0..<output { row[c] += pb[c] }
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// In place: `x ← LayerNorm(x + residual) · γ + β` per row, with the biased variance and `eps`.
+    static func addAndNormalize(_ x: inout [Float], residual: [Float]?, gamma: [Float], beta: [Float], epsilon: Float) {
+        let width = gamma.count
+        let rows = x.count / width
+        x.withUnsafeMutableBufferPointer { px in
+            for r in 0..<rows {
+                let row = px.baseAddress! + r * width
+                if let residual {
+                    residual.withUnsafeBufferPointer { pr in
+                        let source = pr.baseAddress! + r * width
+                        for c in 0..<width { row[c] += source[c] }
+                    }
+                }
+                var mean: Float = 0
+                for c in 0..<width { mean += row[c] }
+                mean /= Float(width)
+                var variance: Float = 0
+                for c in 0..<width {
+                    let d = row[c] - mean
+                    variance += d * d
+                }
+                variance /= Float(width)
+                let inverse = 1 / (variance + epsilon).squareRoot()
+                for c in 0..<width { row[c] = (row[c] - mean) * inverse * gamma[c] + beta[c] }
+            }
+        }
+    }
+
+    /// In place: the exact GELU, `x · ½ · (1 + erf(x / √2))`.
+    static func gelu(_ x: inout [Float]) {
+        for i in x.indices { x[i] = 0.5 * x[i] * (1 + erf(x[i] * 0.70710678118654752)) }
+    }
+}
