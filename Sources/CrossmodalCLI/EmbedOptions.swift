@@ -1,0 +1,37 @@
+import ArgumentParser
+import Encoders
+import Foundation
+
+/// Options shared by the `embed` subcommands.
+struct EmbedOptions: ParsableArguments {
+    @Option(help: "The split to embed (train, dev, test, or any split the dataset defines).")
+    var split: String
+
+    @Option(help: "Where to write the vectors (.npy); the ids go beside it as .ids.txt.")
+    var out: String
+
+    @Option(help: "Items per forward pass.")
+    var batchSize: Int?
+
+    @Option(help: "The folder of pretrained weights (default: the checkout's .cache/models, or $CROSSMODAL_MODELS).")
+    var models: String?
+
+    @Option(help: "The embedding cache folder (default: ~/.cache/crossmodal/embeddings).")
+    var cacheDir: String?
+
+    @Flag(help: "Recompute even if a cached result for the same inputs and encoder exists.")
+    var noCache = false
+
+    var outURL: URL { URL(fileURLWithPath: out) }
+
+    var cache: EmbeddingCache? {
+        noCache ? nil : EmbeddingCache(folder: cacheDir.map { URL(fileURLWithPath: $0) } ?? EmbeddingCache.defaultFolder)
+    }
+
+    func validate() throws {
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        guard out.hasSuffix(".npy") else { throw ValidationError("--out must name a .npy file, got \(out)") }
+    }
+
+    func modelStore() throws -> ModelStore { try ModelStore.locate(explicit: models) }
+}
