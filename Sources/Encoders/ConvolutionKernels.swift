@@ -1,11 +1,10 @@
-import Dispatch
 import Numerics
 
 /// The convolution building blocks of EfficientNet-Lite on NHWC float buffers.
 ///
 /// Pointwise (1×1) convolutions are one GEMM over every pixel of the batch; the stem is a GEMM over
 /// an im2col copy; depthwise convolutions are direct loops with channels innermost, which the
-/// compiler vectorises, spread over both cores.
+/// compiler vectorises. All run on the calling thread; parallelism is one stream per core above them.
 enum ConvolutionKernels {
     /// Output size and leading padding of TensorFlow's "SAME" padding: `out = ⌈n / s⌉`,
     /// total padding `max((out − 1)·s + k − n, 0)`, the smaller half before.
@@ -64,11 +63,11 @@ enum ConvolutionKernels {
             weight.withUnsafeBufferPointer { pw in
                 bias.withUnsafeBufferPointer { pb in
                     y.withUnsafeMutableBufferPointer { py in
-                        nonisolated(unsafe) let input = px.baseAddress!
-                        nonisolated(unsafe) let weights = pw.baseAddress!
-                        nonisolated(unsafe) let biases = pb.baseAddress!
-                        nonisolated(unsafe) let out = py.baseAddress!
-                        DispatchQueue.concurrentPerform(iterations: batch * outHeight) { rowIndex in
+                        let input = px.baseAddress!
+                        let weights = pw.baseAddress!
+                        let biases = pb.baseAddress!
+                        let out = py.baseAddress!
+                        for rowIndex in 0..<(batch * outHeight) {
                             let n = rowIndex / outHeight
                             let oy = rowIndex % outHeight
                             for ox in 0..<outWidth {

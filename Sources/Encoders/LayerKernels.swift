@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Numerics
 
@@ -54,8 +55,17 @@ enum LayerKernels {
         }
     }
 
-    /// In place: the exact GELU, `x · ½ · (1 + erf(x / √2))`.
+    /// In place: the exact GELU, `x · ½ · (1 + erf(x / √2))`, split over all cores.
     static func gelu(_ x: inout [Float]) {
-        for i in x.indices { x[i] = 0.5 * x[i] * (1 + erf(x[i] * 0.70710678118654752)) }
+        let count = x.count
+        let chunks = min(8, max(1, count / 4096))
+        x.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let base = buffer.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let start = chunk * count / chunks
+                let end = (chunk + 1) * count / chunks
+                FastMath.gelu(UnsafeMutableBufferPointer(start: base + start, count: end - start))
+            }
+        }
     }
 }

@@ -1,0 +1,115 @@
+import ArgumentParser
+import Datasets
+import Encoders
+import Foundation
+import Numerics
+
+/// `crossmodal bench …`: measure the hot paths on this machine; docs/benchmarks.md records the numbers.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure throughput of the hot paths (GEMM, image and text encoders).",
+        subcommands: [BenchGEMMCommand.self, BenchEncodersCommand.self]
+    )
+}
+
+/// Times `body` `repeats` times and returns the fastest run in seconds.
+func fastestTime(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+    var best = Double.infinity
+    for _ in 0..<max(1, repeats) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    return best
+}
+
+/// `crossmodal bench gemm`: single-precision GEMM GFLOP/s through OpenBLAS.
+struct BenchGEMMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gemm", abstract: "GEMM GFLOP/s for square sizes.")
+
+    @Option(help: "Matrix sizes to time.")
+    var sizes: [Int] = [256, 1024, 2048]
+
+    @Option(help: "OpenBLAS threads (default: all cores).")
+    var threads: Int?
+
+    func run() throws {
+        if let threads { BLASThreads.set(threads) }
+        var generator = SeededGenerator(seed: 1)
+        var rows = [["size", "threads", "seconds", "GFLOP/s"]]
+        for n in sizes {
+            var a = Matrix(rows: n, columns: n)
+            for i in a.values.indices { a.values[i] = generator.uniformFloat() }
+            var c = Matrix(rows: n, columns: n)
+            let seconds = try fastestTime(repeats: 5) { try Matrix.gemm(a, a, into: &c) }
+            rows.append(["\(n)", "\(BLASThreads.current)", String(format: "%.4f", seconds), String(format: "%.1f", 2 * pow(Double(n), 3) / seconds / 1e9)])
+        }
+        print(TextTable.render(rows, rightAligned: [0, 1, 2, 3]).joined(separator: "\n"))
+    }
+}
+
+/// `crossmodal bench encoders`: encoder throughput on real dataset items, decoding separated out.
+struct BenchEncodersCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encoders", abstract: "Images/s and captions/s of the encoders on a dataset split.")
+
+    @OptionGroup var datasetOptions: DatasetOptions
+
+    @Option(help: "The split to draw items from.")
+    var split = "dev"
+
+    @Option(help: "How many images to encode.")
+    var images = 256
+
+    @Option(help: "How many captions to encode.")
+    var captions = 2000
+
+    @Option(help: "Images per forward pass.")
+    var imageBatch = 16
+
+    @Option(help: "Captions per forward pass.")
+    var textBatch = 64
+
+    @Option(help: "The folder of pretrained weights.")
+    var models: String?
+
+    func run() throws {
+        let dataset = try datasetOptions.load()
+        let store = try ModelStore.locate(explicit: models)
+        let files = try dataset.images(in: split).prefix(images).map(\.file)
+        let texts = try dataset.captions(in: split).prefix(captions).map(\.text)
+
+        var decoded: [RGBImage] = []
+        let decodeSeconds = try fastestTime(repeats: 1) {
+            decoded = try files.map { try RGBImage.load($0) }
+        }
+        let network = try EfficientNetLite0(weightsFile: store.require(store.efficientNetLite0, model: "EfficientNet-Lite0"))
+        _ = network.features(Array(decoded.prefix(imageBatch)))  // warm-up
+        let imageSeconds = fastestTime(repeats: 1) {
+            for start in stride(from: 0, to: decoded.count, by: imageBatch) {
+                _ = network.features(Array(decoded[start..<min(start + imageBatch, decoded.count)]))
+            }
+        }
+        let miniLM = try MiniLMEncoder(folder: store.miniLM)
+        let tokenSeconds = fastestTime(repeats: 1) { _ = texts.map(miniLM.tokenizer.encode) }
+        let textSeconds = fastestTime(repeats: 1) {
+            for start in stride(from: 0, to: texts.count, by: textBatch) {
+                _ = miniLM.embed(Array(texts[start..<min(start + textBatch, texts.count)]))
+            }
+        }
+        let glove = try WordVectors.load(wordsFile: store.gloveWords, vectorsFile: store.gloveVectors)
+        let gloveSeconds = fastestTime(repeats: 3) { _ = glove.embed(texts, aggregation: .mean) }
+
+        func rate(_ count: Int, _ seconds: Double) -> String { String(format: "%.1f", Double(count) / seconds) }
+        let rows = [
+            ["what", "items", "seconds", "items/s"],
+            ["JPEG decode (1 core)", "\(decoded.count)", String(format: "%.2f", decodeSeconds), rate(decoded.count, decodeSeconds)],
+            ["EfficientNet-Lite0 forward (batch \(imageBatch))", "\(decoded.count)", String(format: "%.2f", imageSeconds), rate(decoded.count, imageSeconds)],
+            ["WordPiece tokenizer", "\(texts.count)", String(format: "%.3f", tokenSeconds), rate(texts.count, tokenSeconds)],
+            ["MiniLM-L6 (tokenize + forward, batch \(textBatch))", "\(texts.count)", String(format: "%.2f", textSeconds), rate(texts.count, textSeconds)],
+            ["GloVe-50d mean", "\(texts.count)", String(format: "%.3f", gloveSeconds), rate(texts.count, gloveSeconds)],
+        ]
+        print(TextTable.render(rows, rightAligned: [1, 2, 3]).joined(separator: "\n"))
+    }
+}
