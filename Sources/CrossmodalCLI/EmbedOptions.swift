@@ -4,7 +4,7 @@ import Foundation
 
 /// Options shared by the `embed` subcommands.
 struct EmbedOptions: ParsableArguments {
-    @Option(help: "The split to embed (train, dev, test, or any split the dataset defines).")
+    @Option(help: "The split to embed (train, dev, test, any split the dataset defines, or all).")
     var split: String
 
     @Option(help: "Where to write the vectors (.npy); the ids go beside it as .ids.txt.")

@@ -101,11 +101,14 @@ public struct Dataset: Sendable {
         return Self.standardSplits.filter { !present.contains($0) }
     }
 
-    /// The images of `split`, in source order.
+    /// The name that selects every image, whatever its split (and those in none).
+    public static let allSplits = "all"
+
+    /// The images of `split` (or every image for ``allSplits``), in source order.
     ///
     /// - Throws: ``DatasetError`` when the split has no images, saying why.
     public func images(in split: String) throws(DatasetError) -> [DatasetImage] {
-        let selected = images.filter { $0.split == split }
+        let selected = split == Self.allSplits ? images : images.filter { $0.split == split }
         guard !selected.isEmpty else {
             let reason = absentSplitReasons[split] ?? "no image is assigned to it"
             let present = presentSplits.isEmpty ? "none" : presentSplits.joined(separator: ", ")

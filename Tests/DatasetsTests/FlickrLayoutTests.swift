@@ -113,5 +113,7 @@ import Testing
         #expect(try dataset.images(in: "dev").count == 1000)
         #expect(try dataset.captions(in: "dev").count == 5000)
         #expect(dataset.absentSplits == ["test"])
+        #expect(try dataset.images(in: "all").count == 7000)
+        #expect(try dataset.captions(in: "all").count == 35000)
     }
 }
