@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "TensorFiles", targets: ["TensorFiles"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Encoders", targets: ["Encoders"]),
+        .library(name: "TextModels", targets: ["TextModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,12 +31,13 @@ let package = Package(
         // Hot numeric loops are compiled optimised even in debug builds, so tests run at speed.
         .target(name: "Numerics", dependencies: ["COpenBLAS"], swiftSettings: optimised),
         .target(name: "Encoders", dependencies: ["Numerics", "TensorFiles", "CImageCodecs"], swiftSettings: optimised),
+        .target(name: "TextModels", dependencies: ["Numerics", "TensorFiles"], swiftSettings: optimised),
         .target(name: "TensorFiles", dependencies: ["Numerics"]),
         .target(name: "Datasets"),
         .target(
             name: "CrossmodalCLI",
             dependencies: [
-                "Numerics", "TensorFiles", "Datasets", "Encoders",
+                "Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -44,6 +46,7 @@ let package = Package(
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles", "Numerics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "EncodersTests", dependencies: ["Encoders", "Numerics", "TensorFiles"]),
+        .testTarget(name: "TextModelsTests", dependencies: ["TextModels", "Numerics"]),
         .testTarget(name: "CrossmodalCLITests", dependencies: ["crossmodal", "CrossmodalCLI"]),
     ]
 )

@@ -1,0 +1,77 @@
+/// The settings of a Doc2Vec model; every field is saved with the model.
+public struct Doc2VecConfiguration: Codable, Equatable, Sendable {
+    /// The two paragraph-vector architectures of Le & Mikolov (2014).
+    public enum Mode: String, Codable, Sendable, CaseIterable {
+        /// Distributed memory: predict a word from the mean of its context words and the document vector.
+        case pvdm = "pv-dm"
+        /// Distributed bag of words: predict the document's words from its vector alone.
+        case pvdbow = "pv-dbow"
+    }
+
+    /// The architecture.
+    public var mode: Mode
+    /// The width of word and document vectors.
+    public var vectorSize: Int
+    /// The largest distance between a word and a context word (reduced at random per word).
+    public var window: Int
+    /// Words seen fewer times than this in the corpus are dropped.
+    public var minCount: Int
+    /// Passes over the corpus.
+    public var epochs: Int
+    /// Negative samples per predicted word, drawn from the unigram distribution raised to 0.75.
+    public var negative: Int
+    /// Frequent-word down-sampling threshold (0 turns it off).
+    public var sample: Double
+    /// The initial learning rate; it decays linearly to `minAlpha`.
+    public var alpha: Float
+    /// The final learning rate.
+    public var minAlpha: Float
+    /// With PV-DBOW, also train skip-gram word vectors, interleaved.
+    public var dbowWords: Bool
+    /// Worker threads (Hogwild). With 1, the same seed gives identical vectors.
+    public var workers: Int
+    /// The seed of every random choice.
+    public var seed: UInt64
+    /// Text clean-up before tokenisation.
+    public var preprocessing: TextPreprocessing
+
+    /// Settings for short captions, chosen on the Flickr8k train split (see docs/results.md):
+    /// PV-DM, 200-d, window 5, min_count 2, 40 epochs.
+    public init(
+        mode: Mode = .pvdm, vectorSize: Int = 200, window: Int = 5, minCount: Int = 2, epochs: Int = 40,
+        negative: Int = 5, sample: Double = 1e-3, alpha: Float = 0.025, minAlpha: Float = 0.0001,
+        dbowWords: Bool = false, workers: Int = 1, seed: UInt64 = 1, preprocessing: TextPreprocessing = .init()
+    ) {
+        self.mode = mode
+        self.vectorSize = vectorSize
+        self.window = window
+        self.minCount = minCount
+        self.epochs = epochs
+        self.negative = negative
+        self.sample = sample
+        self.alpha = alpha
+        self.minAlpha = minAlpha
+        self.dbowWords = dbowWords
+        self.workers = workers
+        self.seed = seed
+        self.preprocessing = preprocessing
+    }
+
+    /// The first work's settings (PV-DM, 200-d, window 20, min_count 20, 20 epochs), meant for
+    /// article-length texts.
+    public static let reference = Doc2VecConfiguration(window: 20, minCount: 20, epochs: 20)
+
+    /// Checks ranges, naming the first bad setting.
+    public func validate() throws(TextModelError) {
+        if vectorSize < 1 { throw TextModelError("vector size must be at least 1, got \(vectorSize)") }
+        if window < 1 { throw TextModelError("window must be at least 1, got \(window)") }
+        if minCount < 1 { throw TextModelError("min_count must be at least 1, got \(minCount)") }
+        if epochs < 1 { throw TextModelError("epochs must be at least 1, got \(epochs)") }
+        if negative < 1 { throw TextModelError("negative must be at least 1, got \(negative)") }
+        if sample < 0 { throw TextModelError("sample must not be negative, got \(sample)") }
+        if !(alpha > 0) || minAlpha < 0 || minAlpha > alpha {
+            throw TextModelError("need alpha > 0 and 0 ≤ min_alpha ≤ alpha, got \(alpha) and \(minAlpha)")
+        }
+        if workers < 1 { throw TextModelError("workers must be at least 1, got \(workers)") }
+    }
+}

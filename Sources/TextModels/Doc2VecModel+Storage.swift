@@ -1,0 +1,53 @@
+import Foundation
+import Numerics
+import TensorFiles
+
+extension Doc2VecModel {
+    /// Writes `model.safetensors` (word, document and output weights; word counts; the configuration
+    /// as metadata), `vocab.txt` and `document_vectors.npy` with `document_vectors.ids.txt`.
+    public func save(to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let configurationJSON = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
+        let archive = SafetensorsArchive(
+            tensors: [
+                "word_vectors": Tensor(wordVectors),
+                "document_vectors": Tensor(documentVectors),
+                "output_weights": Tensor(outputWeights),
+                "word_counts": try Tensor(int64: wordCounts.map(Int64.init), shape: [wordCounts.count]),
+            ],
+            metadata: ["format": "crossmodal-doc2vec-1", "configuration": configurationJSON])
+        try SafetensorsFile.write(archive, to: folder.appendingPathComponent("model.safetensors"))
+        try Data((vocabulary.joined(separator: "\n") + "\n").utf8)
+            .write(to: folder.appendingPathComponent("vocab.txt"), options: .atomic)
+        try EmbeddingFile.write(documentVectors, ids: documentIDs, to: folder.appendingPathComponent("document_vectors.npy"))
+    }
+
+    /// Reads a model written by ``save(to:)``.
+    public static func load(from folder: URL) throws -> Doc2VecModel {
+        let file = folder.appendingPathComponent("model.safetensors")
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw TextModelError("\(folder.path) is not a Doc2Vec model folder (no model.safetensors); train one with `crossmodal doc2vec train`")
+        }
+        let archive = try SafetensorsFile.read(file)
+        guard let json = archive.metadata["configuration"],
+            let configuration = try? JSONDecoder().decode(Doc2VecConfiguration.self, from: Data(json.utf8))
+        else {
+            throw TextModelError("\(file.path): missing or unreadable configuration metadata")
+        }
+        let vocabularyText = try String(contentsOf: folder.appendingPathComponent("vocab.txt"), encoding: .utf8)
+        var vocabulary = vocabularyText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if vocabulary.last == "" { vocabulary.removeLast() }
+        let words = try archive.tensor("word_vectors", file: file.path).matrix()
+        let output = try archive.tensor("output_weights", file: file.path).matrix()
+        let counts = try archive.tensor("word_counts", file: file.path).integerValues().map(Int.init)
+        let (documents, ids) = try EmbeddingFile.read(folder.appendingPathComponent("document_vectors.npy"))
+        guard words.rows == vocabulary.count, output.rows == vocabulary.count, counts.count == vocabulary.count,
+            words.columns == configuration.vectorSize, documents.columns == configuration.vectorSize
+        else {
+            throw TextModelError("\(folder.path): the vocabulary, weights and configuration disagree in size")
+        }
+        return Doc2VecModel(
+            configuration: configuration, vocabulary: vocabulary, wordCounts: counts, wordVectors: words,
+            documentVectors: documents, outputWeights: output, documentIDs: ids)
+    }
+}
