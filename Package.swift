@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Encoders", targets: ["Encoders"]),
         .library(name: "TextModels", targets: ["TextModels"]),
+        .library(name: "Neighbors", targets: ["Neighbors"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,12 +33,15 @@ let package = Package(
         .target(name: "Numerics", dependencies: ["COpenBLAS"], swiftSettings: optimised),
         .target(name: "Encoders", dependencies: ["Numerics", "TensorFiles", "CImageCodecs"], swiftSettings: optimised),
         .target(name: "TextModels", dependencies: ["Numerics", "TensorFiles"], swiftSettings: optimised),
+        // hnswlib (header-only C++) behind a C header of our own; Swift sees only C.
+        .target(name: "CHNSW", cxxSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "Neighbors", dependencies: ["Numerics", "TensorFiles", "CHNSW"], swiftSettings: optimised),
         .target(name: "TensorFiles", dependencies: ["Numerics"]),
         .target(name: "Datasets"),
         .target(
             name: "CrossmodalCLI",
             dependencies: [
-                "Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels",
+                "Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels", "Neighbors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -47,6 +51,8 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "EncodersTests", dependencies: ["Encoders", "Numerics", "TensorFiles"]),
         .testTarget(name: "TextModelsTests", dependencies: ["TextModels", "Numerics"]),
+        .testTarget(name: "NeighborsTests", dependencies: ["Neighbors", "Numerics"]),
         .testTarget(name: "CrossmodalCLITests", dependencies: ["crossmodal", "CrossmodalCLI"]),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

@@ -1,0 +1,70 @@
+// The only C++ in crossmodal: a C interface over hnswlib, so Swift never needs C++ interop.
+#include "CHNSW.h"
+
+#include <hnswlib/hnswlib.h>
+
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <vector>
+
+struct cm_hnsw {
+    std::unique_ptr<hnswlib::SpaceInterface<float>> space;
+    std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
+};
+
+static void report(char *error, size_t size, const char *message) {
+    if (error && size) std::snprintf(error, size, "%s", message);
+}
+
+extern "C" cm_hnsw *cm_hnsw_create(int dimension, size_t capacity, size_t m, size_t ef_construction, size_t seed,
+                                   int inner_product, char *error, size_t error_size) {
+    try {
+        auto index = std::make_unique<cm_hnsw>();
+        if (inner_product) {
+            index->space = std::make_unique<hnswlib::InnerProductSpace>(dimension);
+        } else {
+            index->space = std::make_unique<hnswlib::L2Space>(dimension);
+        }
+        index->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(index->space.get(), capacity, m,
+                                                                          ef_construction, seed);
+        return index.release();
+    } catch (const std::exception &e) {
+        report(error, error_size, e.what());
+        return nullptr;
+    }
+}
+
+extern "C" int cm_hnsw_add(cm_hnsw *index, const float *vector, size_t label, char *error, size_t error_size) {
+    try {
+        index->graph->addPoint(vector, label);
+        return 0;
+    } catch (const std::exception &e) {
+        report(error, error_size, e.what());
+        return 1;
+    }
+}
+
+extern "C" void cm_hnsw_set_ef(cm_hnsw *index, size_t ef) { index->graph->setEf(ef); }
+
+extern "C" long cm_hnsw_search(const cm_hnsw *index, const float *query, size_t k, size_t *labels, float *distances,
+                               char *error, size_t error_size) {
+    try {
+        auto found = index->graph->searchKnn(query, k);
+        long count = static_cast<long>(found.size());
+        // The queue yields the farthest first; write nearest first.
+        for (long i = count - 1; i >= 0; --i) {
+            labels[i] = found.top().second;
+            distances[i] = found.top().first;
+            found.pop();
+        }
+        return count;
+    } catch (const std::exception &e) {
+        report(error, error_size, e.what());
+        return -1;
+    }
+}
+
+extern "C" size_t cm_hnsw_count(const cm_hnsw *index) { return index->graph->cur_element_count; }
+
+extern "C" void cm_hnsw_free(cm_hnsw *index) { delete index; }

@@ -1,0 +1,88 @@
+import CHNSW
+import Dispatch
+import Foundation
+import Numerics
+
+/// Approximate k-nearest-neighbour search with an HNSW graph (hnswlib), for sets too large for the
+/// exact n² search.
+///
+/// All items are inserted (on every core), then each is searched for `k` + a margin of candidates
+/// so that dropping the item itself and its exact duplicates still leaves `k`. The search breadth
+/// `ef` is never below that candidate count.
+public enum ApproximateNeighbors {
+    /// The `k` approximately nearest other items of every row of `vectors`.
+    ///
+    /// - Parameters:
+    ///   - m: graph degree (hnswlib's M).
+    ///   - efConstruction: search breadth while building.
+    ///   - ef: search breadth while querying; raised to the candidate count if lower.
+    /// - Complexity: about O(n log n · d) to build and to query.
+    public static func search(
+        _ vectors: Matrix, k: Int, metric: NeighborMetric, m: Int = 16, efConstruction: Int = 200, ef: Int = 256,
+        seed: UInt64 = 100, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+        progress: (@Sendable (Int) -> Void)? = nil
+    ) throws(NeighborError) -> NeighborTable {
+        let n = vectors.rows
+        let d = vectors.columns
+        guard k >= 1 else { throw NeighborError("k must be at least 1, got \(k)") }
+        guard n >= 2 else { throw NeighborError("need at least 2 vectors to find neighbours, got \(n)") }
+        let k = min(k, n - 1)
+        let items = metric == .cosine ? vectors.rowNormalized() : vectors
+        var message = [CChar](repeating: 0, count: 256)
+        guard let index = cm_hnsw_create(Int32(d), n, m, efConstruction, Int(truncatingIfNeeded: seed), metric == .cosine ? 1 : 0, &message, message.count) else {
+            throw NeighborError("cannot create the HNSW index: \(String(cString: message))")
+        }
+        defer { cm_hnsw_free(index) }
+        nonisolated(unsafe) let graph = index
+        let candidates = min(n, k + 1 + 16)
+        cm_hnsw_set_ef(index, max(ef, candidates))
+        let failures = Counter()
+        let done = Counter()
+        var indices = [Int32](repeating: -1, count: n * k)
+        var distances = [Float](repeating: .infinity, count: n * k)
+        items.values.withUnsafeBufferPointer { itemBuffer in
+            nonisolated(unsafe) let x = itemBuffer.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var error = [CChar](repeating: 0, count: 256)
+                for i in stride(from: worker, to: n, by: workers) where cm_hnsw_add(graph, x + i * d, i, &error, error.count) != 0 {
+                    _ = failures.add(1)
+                }
+            }
+            indices.withUnsafeMutableBufferPointer { indexBuffer in
+                distances.withUnsafeMutableBufferPointer { distanceBuffer in
+                    nonisolated(unsafe) let outIndices = indexBuffer.baseAddress!
+                    nonisolated(unsafe) let outDistances = distanceBuffer.baseAddress!
+                    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                        var labels = [Int](repeating: 0, count: candidates)
+                        var found = [Float](repeating: 0, count: candidates)
+                        var error = [CChar](repeating: 0, count: 256)
+                        var sinceReport = 0
+                        for i in stride(from: worker, to: n, by: workers) {
+                            let count = cm_hnsw_search(graph, x + i * d, candidates, &labels, &found, &error, error.count)
+                            if count < 0 { _ = failures.add(1); continue }
+                            var slot = 0
+                            for c in 0..<count where slot < k {
+                                let raw = found[c]
+                                // Inner-product space returns 1 − ⟨x, y⟩ (cosine distance); L2 space a squared distance.
+                                let distance = metric == .cosine ? max(0, raw) : max(0, raw).squareRoot()
+                                if labels[c] == i || distance <= ExactNeighbors.duplicateTolerance { continue }
+                                outIndices[i * k + slot] = Int32(labels[c])
+                                outDistances[i * k + slot] = distance
+                                slot += 1
+                            }
+                            sinceReport += 1
+                            if sinceReport == 256 {
+                                progress?(done.add(sinceReport))
+                                sinceReport = 0
+                            }
+                        }
+                        progress?(done.add(sinceReport))
+                    }
+                }
+            }
+        }
+        let failed = failures.add(0)
+        guard failed == 0 else { throw NeighborError("hnswlib failed on \(failed) item(s)") }
+        return try NeighborTable(k: k, metric: metric, indices: indices, distances: distances)
+    }
+}

@@ -1,0 +1,182 @@
+import Dispatch
+import Foundation
+import Numerics
+
+/// Exact k-nearest-neighbour search of a set against itself, by blocked GEMM and per-row selection.
+///
+/// Rows are taken `blockSize` at a time; each block's similarities to every item come from one
+/// GEMM into a `blockSize × n` buffer, from which each row keeps its best `k` by partial selection.
+/// Memory is the vectors plus one such buffer per worker, never the whole `n × n` matrix.
+/// Each item itself and its exact duplicates (distance 0, up to rounding) are left out.
+public enum ExactNeighbors {
+    /// Relative tolerance under which two items count as exact duplicates.
+    public static let duplicateTolerance: Float = 1e-6
+
+    /// The `k` nearest other items of every row of `vectors`.
+    ///
+    /// - Parameters:
+    ///   - workers: concurrent block streams, each with single-threaded BLAS.
+    ///   - progress: called with the number of rows done.
+    /// - Complexity: O(n² · d) time in GEMM plus O(n² log k) for selection; O(workers · blockSize · n) memory.
+    public static func search(
+        _ vectors: Matrix, k: Int, metric: NeighborMetric, blockSize: Int = 256,
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+        progress: (@Sendable (Int) -> Void)? = nil
+    ) throws(NeighborError) -> NeighborTable {
+        let n = vectors.rows
+        let d = vectors.columns
+        guard k >= 1 else { throw NeighborError("k must be at least 1, got \(k)") }
+        guard n >= 2 else { throw NeighborError("need at least 2 vectors to find neighbours, got \(n)") }
+        let k = min(k, n - 1)
+        let items = metric == .cosine ? vectors.rowNormalized() : vectors
+        // Squared norms for L2: ‖q − x‖² = ‖q‖² + ‖x‖² − 2⟨q, x⟩.
+        let squaredNorms: [Float] = (0..<n).map { i in
+            items.values.withUnsafeBufferPointer { VectorOps.dot($0.baseAddress! + i * d, $0.baseAddress! + i * d, count: d) }
+        }
+        var indices = [Int32](repeating: -1, count: n * k)
+        var distances = [Float](repeating: .infinity, count: n * k)
+        let blocks = (n + blockSize - 1) / blockSize
+        let streams = max(1, min(workers, blocks))
+        let savedThreads = BLASThreads.current
+        BLASThreads.set(streams > 1 ? 1 : savedThreads)
+        defer { BLASThreads.set(savedThreads) }
+        let rowsDone = Counter()
+
+        items.values.withUnsafeBufferPointer { itemBuffer in
+            squaredNorms.withUnsafeBufferPointer { normBuffer in
+                indices.withUnsafeMutableBufferPointer { indexBuffer in
+                    distances.withUnsafeMutableBufferPointer { distanceBuffer in
+                        nonisolated(unsafe) let x = itemBuffer.baseAddress!
+                        nonisolated(unsafe) let norms = normBuffer.baseAddress!
+                        nonisolated(unsafe) let outIndices = indexBuffer.baseAddress!
+                        nonisolated(unsafe) let outDistances = distanceBuffer.baseAddress!
+                        DispatchQueue.concurrentPerform(iterations: streams) { stream in
+                            let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockSize * n)
+                            defer { scores.deallocate() }
+                            var selector = NearestSelector(k: k)
+                            for block in stride(from: stream, to: blocks, by: streams) {
+                                let first = block * blockSize
+                                let rows = min(blockSize, n - first)
+                                BLAS.sgemm(
+                                    transposeA: false, transposeB: true, m: rows, n: n, k: d,
+                                    a: x + first * d, lda: d, b: x, ldb: d, c: scores, ldc: n)
+                                for r in 0..<rows {
+                                    let query = first + r
+                                    let row = scores + r * n
+                                    selector.reset()
+                                    if metric == .cosine {
+                                        let limit = 1 - duplicateTolerance
+                                        for j in 0..<n {
+                                            let s = row[j]
+                                            if !(s > selector.threshold) { continue }
+                                            if j == query || s >= limit { continue }
+                                            selector.insert(score: s, index: Int32(j))
+                                        }
+                                    } else {
+                                        let q = norms[query]
+                                        for j in 0..<n {
+                                            // Maximise 2⟨q, x⟩ − ‖x‖², which orders by −‖q − x‖².
+                                            let s = 2 * row[j] - norms[j]
+                                            if !(s > selector.threshold) { continue }
+                                            if j == query || q - s <= duplicateTolerance * (q + norms[j]) { continue }
+                                            selector.insert(score: s, index: Int32(j))
+                                        }
+                                    }
+                                    let found = selector.sortedBestFirst()
+                                    for (slot, entry) in found.enumerated() {
+                                        outIndices[query * k + slot] = entry.index
+                                        outDistances[query * k + slot] = metric == .cosine
+                                            ? max(0, 1 - entry.score) : max(0, norms[query] - entry.score).squareRoot()
+                                    }
+                                }
+                                progress?(rowsDone.add(rows))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return try NeighborTable(k: k, metric: metric, indices: indices, distances: distances)
+    }
+}
+
+/// A thread-safe running total.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    /// Adds `amount` and returns the new total.
+    func add(_ amount: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += amount
+        return value
+    }
+}
+
+/// Keeps the `k` highest scores seen in a min-heap; `threshold` is the score to beat.
+///
+/// Candidates are offered in increasing index order and a tie does not beat the threshold, so among
+/// equal scores the lower index wins.
+struct NearestSelector {
+    let k: Int
+    private var scores: [Float]
+    private var indices: [Int32]
+    private var size = 0
+    /// The lowest kept score once full, −∞ before.
+    private(set) var threshold: Float = -.infinity
+
+    init(k: Int) {
+        self.k = k
+        scores = [Float](repeating: 0, count: k)
+        indices = [Int32](repeating: 0, count: k)
+    }
+
+    mutating func reset() {
+        size = 0
+        threshold = -.infinity
+    }
+
+    /// Whether `(a, ia)` ranks below `(b, ib)`: lower score, or equal score and higher index.
+    @inline(__always)
+    private func below(_ a: Int, _ b: Int) -> Bool {
+        scores[a] < scores[b] || (scores[a] == scores[b] && indices[a] > indices[b])
+    }
+
+    mutating func insert(score: Float, index: Int32) {
+        if size < k {
+            scores[size] = score
+            indices[size] = index
+            var child = size
+            size += 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard below(child, parent) else { break }
+                scores.swapAt(child, parent)
+                indices.swapAt(child, parent)
+                child = parent
+            }
+        } else {
+            scores[0] = score
+            indices[0] = index
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                let right = left + 1
+                var lowest = parent
+                if left < size, below(left, lowest) { lowest = left }
+                if right < size, below(right, lowest) { lowest = right }
+                if lowest == parent { break }
+                scores.swapAt(parent, lowest)
+                indices.swapAt(parent, lowest)
+                parent = lowest
+            }
+        }
+        if size == k { threshold = scores[0] }
+    }
+
+    func sortedBestFirst() -> [(score: Float, index: Int32)] {
+        (0..<size).map { (scores[$0], indices[$0]) }
+            .sorted { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
+    }
+}
