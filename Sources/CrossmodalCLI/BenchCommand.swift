@@ -3,13 +3,14 @@ import Datasets
 import Encoders
 import Foundation
 import Numerics
+import TextModels
 
 /// `crossmodal bench …`: measure the hot paths on this machine; docs/benchmarks.md records the numbers.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput of the hot paths (GEMM, image and text encoders).",
-        subcommands: [BenchGEMMCommand.self, BenchEncodersCommand.self]
+        subcommands: [BenchGEMMCommand.self, BenchEncodersCommand.self, BenchDoc2VecCommand.self]
     )
 }
 
@@ -111,5 +112,50 @@ struct BenchEncodersCommand: ParsableCommand {
             ["GloVe-50d mean", "\(texts.count)", String(format: "%.3f", gloveSeconds), rate(texts.count, gloveSeconds)],
         ]
         print(TextTable.render(rows, rightAligned: [1, 2, 3]).joined(separator: "\n"))
+    }
+}
+
+/// `crossmodal bench doc2vec`: Doc2Vec training words/s on a split's captions (training only).
+struct BenchDoc2VecCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doc2vec", abstract: "Doc2Vec training words/s (in-vocabulary words × epochs / seconds).")
+
+    @OptionGroup var datasetOptions: DatasetOptions
+
+    @Option(help: "The split whose captions are the documents.")
+    var split = "train"
+
+    @Option(help: "Settings: captions or reference.")
+    var preset: Doc2VecPreset = .reference
+
+    @Option(help: "Worker counts to time.")
+    var workers: [Int] = [1, 2]
+
+    @Option(help: "Override the preset's epochs.")
+    var epochs: Int?
+
+    @Option(help: "Override the preset's min_count.")
+    var minCount: Int?
+
+    func run() throws {
+        let captions = try datasetOptions.load().captions(in: split)
+        var base = preset == .captions ? Doc2VecConfiguration() : .reference
+        if let epochs { base.epochs = epochs }
+        if let minCount { base.minCount = minCount }
+        let documents = captions.map { base.preprocessing.tokens($0.text) }
+        let ids = captions.map(\.id)
+        var rows = [["mode", "workers", "documents", "words × epochs", "seconds", "words/s"]]
+        for count in workers {
+            var configuration = base
+            configuration.workers = count
+            var model: Doc2VecModel?
+            let seconds = try fastestTime(repeats: 1) {
+                model = try Doc2VecModel.train(documents: documents, ids: ids, configuration: configuration)
+            }
+            let words = (model?.wordCounts.reduce(0, +) ?? 0) * configuration.epochs
+            rows.append([configuration.mode.rawValue, "\(count)", grouped(documents.count), grouped(words),
+                         String(format: "%.2f", seconds), grouped(Int(Double(words) / seconds))])
+        }
+        print(TextTable.render(rows, rightAligned: [1, 2, 3, 4, 5]).joined(separator: "\n"))
     }
 }

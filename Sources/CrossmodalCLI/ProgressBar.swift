@@ -5,7 +5,7 @@ import Foundation
 /// On a terminal it redraws one line at most ten times a second; otherwise (a log, CI) it prints a
 /// line at every tenth of the work, so logs stay short.
 final class ProgressBar {
-    let total: Int
+    private(set) var total: Int
     let unit: String
     let start = Date()
     private var done = 0
@@ -20,7 +20,13 @@ final class ProgressBar {
 
     /// Records `count` more items done.
     func advance(by count: Int) {
-        done += count
+        set(done: done + count, total: total)
+    }
+
+    /// Records absolute progress, for work whose total is known only once it starts.
+    func set(done: Int, total: Int) {
+        self.done = done
+        self.total = total
         let now = Date()
         if interactive {
             if now.timeIntervalSince(lastDraw) >= 0.1 || done >= total {

@@ -53,10 +53,11 @@ import TextModels
         #expect(share >= floor, "\(mode): same-topic share \(share)")
     }
 
-    @Test func sameSeedOneWorkerGivesIdenticalVectors() throws {
+    @Test(arguments: Doc2VecConfiguration.Mode.allCases)
+    func sameSeedOneWorkerGivesIdenticalVectors(mode: Doc2VecConfiguration.Mode) throws {
         let (documents, _) = Self.plantedCorpus(documentsPerTopic: 10)
         let ids = documents.indices.map(String.init)
-        let configuration = Doc2VecConfiguration(vectorSize: 16, window: 2, minCount: 1, epochs: 5, seed: 42)
+        let configuration = Doc2VecConfiguration(mode: mode, vectorSize: 16, window: 2, minCount: 1, epochs: 5, dbowWords: true, seed: 42)
         let a = try Doc2VecModel.train(documents: documents, ids: ids, configuration: configuration)
         let b = try Doc2VecModel.train(documents: documents, ids: ids, configuration: configuration)
         #expect(a.documentVectors == b.documentVectors)
