@@ -22,4 +22,10 @@ for split in train dev; do
 done
 
 echo
-echo "demo: done. Dataset summary: work/dataset.json; features: work/features/*.npy with *.ids.txt"
+echo "== 3. Doc2Vec on the train captions, and each caption's 200 nearest"
+"$BIN" doc2vec train "$DATASET" --split train --out work/doc2vec
+"$BIN" doc2vec infer work/doc2vec --text "a dog runs through the snow"
+"$BIN" neighbors --doc2vec work/doc2vec --k 200 --out work/neighbors.safetensors --same-image-rate 10
+
+echo
+echo "demo: done. In work/: dataset.json, features/*.npy (+ .ids.txt), doc2vec/, neighbors.safetensors"
