@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Encoders", targets: ["Encoders"]),
         .library(name: "TextModels", targets: ["TextModels"]),
         .library(name: "Neighbors", targets: ["Neighbors"]),
+        .library(name: "Training", targets: ["Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,12 +37,13 @@ let package = Package(
         // hnswlib (header-only C++) behind a C header of our own; Swift sees only C.
         .target(name: "CHNSW", cxxSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Neighbors", dependencies: ["Numerics", "TensorFiles", "CHNSW"], swiftSettings: optimised),
+        .target(name: "Training", dependencies: ["Numerics", "TensorFiles"], swiftSettings: optimised),
         .target(name: "TensorFiles", dependencies: ["Numerics"]),
         .target(name: "Datasets"),
         .target(
             name: "CrossmodalCLI",
             dependencies: [
-                "Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels", "Neighbors",
+                "Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels", "Neighbors", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "EncodersTests", dependencies: ["Encoders", "Numerics", "TensorFiles"]),
         .testTarget(name: "TextModelsTests", dependencies: ["TextModels", "Numerics"]),
         .testTarget(name: "NeighborsTests", dependencies: ["Neighbors", "Numerics"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Numerics"]),
         .testTarget(name: "CrossmodalCLITests", dependencies: ["crossmodal", "CrossmodalCLI"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -1,0 +1,250 @@
+import ArgumentParser
+import Datasets
+import Encoders
+import Foundation
+import Neighbors
+import Numerics
+import TextModels
+import Training
+
+/// Named starting configurations for `train`.
+enum TrainingPreset: String, ExpressibleByArgument, CaseIterable {
+    /// Thomas & Kovashka (2020): angular N-pair, weights 1/1/0.3/0.2, batch 32, Adam 1e-4 (wd 1e-5), 256-d.
+    case thomas2020
+    /// The Flickr30k triplet networks: PReLU + Dropout MLPs to 4096-d, squared-L2 triplet loss, margin 1.
+    case tripletNetworks = "triplet-networks"
+    /// VSE++: hardest-negative hinge, margin 0.2, batch 128, 1024-d, linear image projection.
+    case vsepp
+    /// Symmetric InfoNCE (temperature 0.05), batch 128, Adam 5e-4, 512-d.
+    case infonce
+
+    var configuration: TrainingConfiguration {
+        switch self {
+        case .thomas2020:
+            return TrainingConfiguration()
+        case .tripletNetworks:
+            let tower = TowerSpecification(hidden: [2048], activation: .prelu, dropout: 0.2)
+            return TrainingConfiguration(
+                imageTower: tower, textTower: tower, embeddingDimension: 4096, loss: .tripletSquaredL2(margin: 1),
+                weights: [1, 1, 0, 0], batchSize: 32, learningRate: 1e-4, weightDecay: 0)
+        case .vsepp:
+            return TrainingConfiguration(
+                imageTower: TowerSpecification(hidden: [], activation: .none, dropout: 0),
+                textTower: TowerSpecification(hidden: [1024], activation: .relu, dropout: 0.1), embeddingDimension: 1024,
+                loss: .vsePlusPlus(margin: 0.2, hardestNegative: true), weights: [1, 1, 0, 0], batchSize: 128,
+                learningRate: 2e-4, weightDecay: 0)
+        case .infonce:
+            return TrainingConfiguration(
+                imageTower: TowerSpecification(hidden: [1024], activation: .prelu, dropout: 0.2),
+                textTower: TowerSpecification(hidden: [1024], activation: .prelu, dropout: 0.2), embeddingDimension: 512,
+                loss: .infoNCE(temperature: 0.05), weights: [1, 1, 0, 0], batchSize: 128, learningRate: 5e-4)
+        }
+    }
+}
+
+/// The loss names `train --loss` accepts.
+enum LossName: String, ExpressibleByArgument, CaseIterable {
+    case angular, angularBuggy = "angular-with-positive", vsepp, vseppHard = "vsepp-hard", infonce, triplet
+}
+
+/// What a run folder records besides the training configuration, so that the run can be reproduced
+/// and new data embedded with it.
+struct RunDescription: Codable {
+    var preset: String
+    var dataset: String
+    var trainSplit: String
+    var validationSplit: String
+    var imageEncoder: String
+    var textEncoder: String
+    var neighbors: String?
+    var training: TrainingConfiguration
+}
+
+/// `crossmodal train`: learn the image and text towers into one space.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the joint image–text embedding (four-term objective, early stopping, checkpoints).",
+        discussion: """
+            The run folder gets config.json, metrics.jsonl (one line per epoch), best.safetensors and last.safetensors.
+            Rerun with --resume to continue an interrupted run exactly. With L_img or L_text weights and no
+            --neighbors, Doc2Vec and its neighbourhoods are computed first into the run folder.
+            """
+    )
+
+    @OptionGroup var datasetOptions: DatasetOptions
+
+    @Option(help: "Starting configuration: \(TrainingPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var preset: TrainingPreset = .thomas2020
+
+    @Option(help: "The run folder.")
+    var out: String
+
+    @Option(help: "Training split.") var trainSplit = "train"
+    @Option(help: "Validation split (model choice and early stopping).") var validationSplit = "dev"
+    @Option(help: "Image encoder.") var imageEncoder: ImageEncoderName = .efficientnetLite0
+    @Option(help: "Text encoder.") var textEncoder: TextEncoderName = .minilm
+    @Option(help: "Neighbour file of the training captions (from `crossmodal neighbors`).") var neighbors: String?
+    @Option(help: "Weights of i2t, sym, img, text, e.g. 1,1,0.3,0.2.") var weights: String?
+    @Option(help: "Loss: \(LossName.allCases.map(\.rawValue).joined(separator: ", ")).") var loss: LossName?
+    @Option(help: "Margin of hinge losses.") var margin: Float?
+    @Option(help: "InfoNCE temperature.") var temperature: Float?
+    @Option(help: "Pairs per step.") var batchSize: Int?
+    @Option(help: "Adam learning rate.") var learningRate: Float?
+    @Option(help: "Adam weight decay.") var weightDecay: Float?
+    @Option(help: "Joint space width.") var embeddingDimension: Int?
+    @Option(help: "Hidden layer widths of both towers, comma-separated (empty for linear).") var hidden: String?
+    @Option(help: "Dropout after hidden layers.") var dropout: Float?
+    @Flag(help: "Do not L2-normalise the towers' outputs (reproduces the triplet networks' collapse).") var noNormalize = false
+    @Option(help: "Most epochs.") var epochs: Int?
+    @Option(help: "Early-stopping patience in epochs.") var patience: Int?
+    @Option(help: "Early stopping on rsum or loss.") var stopOn: TrainingConfiguration.StoppingMetric?
+    @Option(help: "Neighbours drawn from each caption's first N.") var neighborPool: Int?
+    @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Flag(help: "Continue from the run folder's last checkpoint.") var resume = false
+    @Option(help: "The folder of pretrained weights.") var models: String?
+    @Option(help: "Stop after this many epochs in this invocation (the run can be resumed).") var stopAfter: Int?
+
+    func trainingConfiguration() throws -> TrainingConfiguration {
+        var c = preset.configuration
+        if let weights {
+            let parts = weights.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 4, parts.allSatisfy({ $0 != nil }) else {
+                throw ValidationError("--weights takes four numbers for i2t, sym, img, text, e.g. 1,1,0.3,0.2")
+            }
+            c.weights = parts.map { $0! }
+        }
+        if let loss {
+            switch loss {
+            case .angular: c.loss = .angularNPair(tanSquared: 1, positiveAmongNegatives: false)
+            case .angularBuggy: c.loss = .angularNPair(tanSquared: 1, positiveAmongNegatives: true)
+            case .vsepp: c.loss = .vsePlusPlus(margin: margin ?? 0.2, hardestNegative: false)
+            case .vseppHard: c.loss = .vsePlusPlus(margin: margin ?? 0.2, hardestNegative: true)
+            case .infonce: c.loss = .infoNCE(temperature: temperature ?? 0.05)
+            case .triplet: c.loss = .tripletSquaredL2(margin: margin ?? 1)
+            }
+        }
+        if let batchSize { c.batchSize = batchSize }
+        if let learningRate { c.learningRate = learningRate }
+        if let weightDecay { c.weightDecay = weightDecay }
+        if let embeddingDimension { c.embeddingDimension = embeddingDimension }
+        if let hidden {
+            let widths = hidden.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            c.imageTower.hidden = widths
+            c.textTower.hidden = widths
+        }
+        if let dropout {
+            c.imageTower.dropout = dropout
+            c.textTower.dropout = dropout
+        }
+        if noNormalize { c.normalize = false }
+        if let epochs { c.maxEpochs = epochs }
+        if let patience { c.patience = patience }
+        if let stopOn { c.stopOn = stopOn }
+        if let neighborPool { c.neighborPool = neighborPool }
+        c.seed = seed
+        try c.validate()
+        return c
+    }
+
+    func run() throws {
+        let configuration = try trainingConfiguration()
+        let dataset = try datasetOptions.load()
+        let store = try ModelStore.locate(explicit: models)
+        let cache = EmbeddingCache(folder: EmbeddingCache.defaultFolder)
+        let folder = URL(fileURLWithPath: out)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+
+        func features(_ split: String) throws -> (FeatureSet, [String]) {
+            let images = try dataset.images(in: split)
+            let captions = try dataset.captions(in: split)
+            let imageFeatures = try FeatureExtraction.images(images, encoder: imageEncoder, store: store, cache: cache, strict: datasetOptions.strict)
+            let textFeatures = try FeatureExtraction.texts(captions, encoder: textEncoder, store: store, cache: cache)
+            // Captions of skipped (unreadable) images are dropped with them.
+            var imageRow: [String: Int] = [:]
+            for (row, id) in imageFeatures.ids.enumerated() { imageRow[id] = row }
+            let keep = captions.indices.filter { imageRow[captions[$0].imageID] != nil }
+            let set = try FeatureSet(
+                imageFeatures: imageFeatures.vectors, textFeatures: textFeatures.vectors.gatherRows(keep),
+                captionImage: keep.map { imageRow[captions[$0].imageID]! })
+            return (set, keep.map { captions[$0].id })
+        }
+        print("features: \(imageEncoder.rawValue) images, \(textEncoder.rawValue) captions (cached after the first run)")
+        var (training, trainingIDs) = try features(trainSplit)
+        let (validation, _) = try features(validationSplit)
+
+        var neighborFile = neighbors
+        if configuration.weights[2] > 0 || configuration.weights[3] > 0 {
+            if neighborFile == nil {
+                neighborFile = try computeNeighbors(dataset: dataset, folder: folder, k: max(configuration.neighborPool, 10))
+            }
+            training = try FeatureSet(
+                imageFeatures: training.imageFeatures, textFeatures: training.textFeatures,
+                captionImage: training.captionImage,
+                neighbors: try Self.neighborLists(file: neighborFile!, captionIDs: trainingIDs, pool: configuration.neighborPool))
+        }
+
+        let description = RunDescription(
+            preset: preset.rawValue, dataset: dataset.source.path, trainSplit: trainSplit, validationSplit: validationSplit,
+            imageEncoder: imageEncoder.rawValue, textEncoder: textEncoder.rawValue, neighbors: neighborFile,
+            training: configuration)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try encoder.encode(description).write(to: folder.appendingPathComponent("config.json"), options: .atomic)
+
+        let trainer = try Trainer(configuration: configuration, training: training, validation: validation, folder: folder)
+        print("training \(preset.rawValue) on \(grouped(training.textFeatures.rows)) pairs, validating on \(grouped(validation.textFeatures.rows)) captions / \(grouped(validation.imageFeatures.rows)) images")
+        var bar: ProgressBar?
+        let records = try trainer.run(
+            resume: resume, stopAfter: stopAfter,
+            onStep: { done, total, _ in
+                if bar == nil { bar = ProgressBar(total: total, unit: "pairs") }
+                bar?.set(done: done, total: total)
+            },
+            onEpoch: { record in
+                bar?.finish()
+                bar = nil
+                let v = record.validation
+                print(String(format: "epoch %3d  loss %.4f  val loss %.4f  i2t R@1/5/10 %.1f/%.1f/%.1f  t2i %.1f/%.1f/%.1f  rsum %.1f%@  %.0f pairs/s",
+                             record.epoch, record.trainLoss, record.validationLoss, v.imageToText[0], v.imageToText[1], v.imageToText[2],
+                             v.textToImage[0], v.textToImage[1], v.textToImage[2], record.rsum, record.best ? " *" : "", record.pairsPerSecond))
+            })
+        if let best = records.filter(\.best).last {
+            print(String(format: "best: epoch %d, rsum %.1f; run folder %@", best.epoch, best.rsum, out))
+        }
+    }
+
+    /// Trains Doc2Vec on the training captions and writes their neighbours into the run folder.
+    func computeNeighbors(dataset: Dataset, folder: URL, k: Int) throws -> String {
+        let captions = try dataset.captions(in: trainSplit)
+        print("neighbourhoods: Doc2Vec (captions preset) on \(grouped(captions.count)) \(trainSplit) captions")
+        var d2v = Doc2VecConfiguration()
+        d2v.seed = seed
+        let model = try Doc2VecModel.train(texts: captions.map(\.text), ids: captions.map(\.id), configuration: d2v)
+        try model.save(to: folder.appendingPathComponent("doc2vec"))
+        let table = try ExactNeighbors.search(model.documentVectors, k: k, metric: .cosine)
+        let file = folder.appendingPathComponent("neighbors.safetensors")
+        try table.write(to: file, ids: model.documentIDs, metadata: ["source": "doc2vec"])
+        return file.path
+    }
+
+    /// Each training caption's first `pool` neighbours, as rows of the training captions.
+    static func neighborLists(file: String, captionIDs: [String], pool: Int) throws -> [[Int]] {
+        let (table, ids) = try NeighborTable.read(URL(fileURLWithPath: file))
+        var row: [String: Int] = [:]
+        for (index, id) in captionIDs.enumerated() { row[id] = index }
+        var lists = [[Int]](repeating: [], count: captionIDs.count)
+        var matched = 0
+        for (item, id) in ids.enumerated() {
+            guard let caption = row[id] else { continue }
+            matched += 1
+            lists[caption] = table.neighbors(of: item).compactMap { row[ids[$0.index]] }.prefix(pool).map { $0 }
+        }
+        guard matched > 0 else {
+            throw ValidationError("\(file): none of its ids are training captions; build it from the \(captionIDs.first.map { "same split (ids like \($0))" } ?? "training split")")
+        }
+        return lists
+    }
+}
+
+extension TrainingConfiguration.StoppingMetric: ExpressibleByArgument {}

@@ -1,0 +1,129 @@
+import Foundation
+import Numerics
+import TensorFiles
+
+/// The image tower and the text tower of a joint embedding.
+public final class JointModel {
+    /// The run's configuration.
+    public let configuration: TrainingConfiguration
+    /// Image features → joint space.
+    public let imageTower: Tower
+    /// Text features → joint space.
+    public let textTower: Tower
+
+    /// Builds freshly initialised towers for the given input widths (seeded by the configuration).
+    public init(configuration: TrainingConfiguration, imageInput: Int, textInput: Int) {
+        self.configuration = configuration
+        var generator = SeededGenerator(seed: configuration.seed)
+        imageTower = configuration.imageTower.build(
+            name: "image", input: imageInput, output: configuration.embeddingDimension, normalize: configuration.normalize,
+            generator: &generator)
+        textTower = configuration.textTower.build(
+            name: "text", input: textInput, output: configuration.embeddingDimension, normalize: configuration.normalize,
+            generator: &generator)
+    }
+
+    /// Every parameter of both towers.
+    public var parameters: [Parameter] { imageTower.parameters + textTower.parameters }
+
+    /// Joint-space embeddings of image features (evaluation mode), in blocks.
+    public func embedImages(_ features: Matrix) throws -> Matrix { try embed(features, with: imageTower) }
+
+    /// Joint-space embeddings of text features (evaluation mode), in blocks.
+    public func embedTexts(_ features: Matrix) throws -> Matrix { try embed(features, with: textTower) }
+
+    private func embed(_ features: Matrix, with tower: Tower) throws -> Matrix {
+        var generator = SeededGenerator(seed: 0)
+        var values: [Float] = []
+        var width = configuration.embeddingDimension
+        for start in stride(from: 0, to: features.rows, by: 1024) {
+            let block = features.gatherRows(start..<min(start + 1024, features.rows))
+            let out = try tower.forward(block, training: false, generator: &generator)
+            width = out.columns
+            values += out.values
+        }
+        return try Matrix(rows: features.rows, columns: width, values: values)
+    }
+
+    /// The parameters as named tensors.
+    public func tensors(prefix: String = "") -> [String: Tensor] {
+        Dictionary(uniqueKeysWithValues: parameters.map { (prefix + $0.name, Tensor($0.value)) })
+    }
+
+    /// Loads parameter values from named tensors.
+    public func load(_ tensors: [String: Tensor], prefix: String = "", file: String) throws {
+        for parameter in parameters {
+            guard let tensor = tensors[prefix + parameter.name] else {
+                throw TrainingError("\(file): no tensor \(prefix + parameter.name); was it written by a run with the same configuration?")
+            }
+            let matrix = try tensor.matrix()
+            guard matrix.rows == parameter.value.rows, matrix.columns == parameter.value.columns else {
+                throw TrainingError("\(file): \(parameter.name) is \(matrix.rows)×\(matrix.columns), expected \(parameter.value.rows)×\(parameter.value.columns)")
+            }
+            parameter.value = matrix
+        }
+    }
+}
+
+/// Adam (Kingma & Ba) with PyTorch's L2 `weight_decay` added to the gradient.
+public final class AdamOptimizer {
+    /// The current learning rate.
+    public var learningRate: Float
+    let weightDecay: Float
+    let beta1: Float = 0.9
+    let beta2: Float = 0.999
+    let epsilon: Float = 1e-8
+    /// Steps taken.
+    public internal(set) var step = 0
+    var firstMoments: [String: [Float]] = [:]
+    var secondMoments: [String: [Float]] = [:]
+
+    /// Creates the optimiser.
+    public init(learningRate: Float, weightDecay: Float) {
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+    }
+
+    /// One update of every parameter from its gradient.
+    public func update(_ parameters: [Parameter]) {
+        step += 1
+        let correction1 = 1 - pow(beta1, Float(step))
+        let correction2 = 1 - pow(beta2, Float(step))
+        for parameter in parameters {
+            let count = parameter.value.values.count
+            var m = firstMoments[parameter.name] ?? [Float](repeating: 0, count: count)
+            var v = secondMoments[parameter.name] ?? [Float](repeating: 0, count: count)
+            for i in 0..<count {
+                let g = parameter.gradient.values[i] + weightDecay * parameter.value.values[i]
+                m[i] = beta1 * m[i] + (1 - beta1) * g
+                v[i] = beta2 * v[i] + (1 - beta2) * g * g
+                let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
+                parameter.value.values[i] -= learningRate * update
+            }
+            firstMoments[parameter.name] = m
+            secondMoments[parameter.name] = v
+        }
+    }
+
+    /// The moments as named tensors, for checkpoints.
+    func tensors(_ parameters: [Parameter]) -> [String: Tensor] {
+        var result: [String: Tensor] = [:]
+        for parameter in parameters {
+            let shape = [parameter.value.rows, parameter.value.columns]
+            if let m = firstMoments[parameter.name], let v = secondMoments[parameter.name] {
+                result["adam.m.\(parameter.name)"] = try? Tensor(float32: m, shape: shape)
+                result["adam.v.\(parameter.name)"] = try? Tensor(float32: v, shape: shape)
+            }
+        }
+        return result
+    }
+
+    func load(_ tensors: [String: Tensor], parameters: [Parameter]) throws {
+        for parameter in parameters {
+            if let m = tensors["adam.m.\(parameter.name)"], let v = tensors["adam.v.\(parameter.name)"] {
+                firstMoments[parameter.name] = try m.floatValues()
+                secondMoments[parameter.name] = try v.floatValues()
+            }
+        }
+    }
+}

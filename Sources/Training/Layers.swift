@@ -1,0 +1,224 @@
+import Numerics
+
+/// A trainable tensor and its gradient, as a matrix.
+public final class Parameter: @unchecked Sendable {
+    /// A stable name, used in checkpoints (`image.0.weight`).
+    public let name: String
+    /// The current value.
+    public var value: Matrix
+    /// The gradient accumulated by the last backward pass.
+    public var gradient: Matrix
+
+    /// Creates a parameter with a zero gradient.
+    public init(name: String, value: Matrix) {
+        self.name = name
+        self.value = value
+        self.gradient = Matrix(rows: value.rows, columns: value.columns)
+    }
+
+    /// Sets the gradient to zero.
+    public func zeroGradient() {
+        for i in gradient.values.indices { gradient.values[i] = 0 }
+    }
+}
+
+/// A layer with a forward pass that caches what its backward pass needs.
+public protocol Layer: AnyObject {
+    /// `y = f(x)` for a batch (one row per item).
+    func forward(_ x: Matrix, training: Bool, generator: inout SeededGenerator) throws -> Matrix
+    /// Given `∂L/∂y` for the last forward batch, accumulates parameter gradients and returns `∂L/∂x`.
+    func backward(_ gradient: Matrix) throws -> Matrix
+    /// The trainable parameters.
+    var parameters: [Parameter] { get }
+}
+
+/// `y = x·W + b`, with `W` of shape `input × output`.
+public final class Linear: Layer {
+    /// The weight, `input × output`.
+    public let weight: Parameter
+    /// The bias, `1 × output`.
+    public let bias: Parameter
+    private var input = Matrix(rows: 0, columns: 0)
+
+    /// Initialises `W` uniformly in ±√(1/input) (PyTorch's default) and `b` likewise.
+    public init(name: String, input: Int, output: Int, generator: inout SeededGenerator) {
+        let bound = 1 / Float(input).squareRoot()
+        var w = Matrix(rows: input, columns: output)
+        for i in w.values.indices { w.values[i] = (generator.uniformFloat() * 2 - 1) * bound }
+        var b = Matrix(rows: 1, columns: output)
+        for i in b.values.indices { b.values[i] = (generator.uniformFloat() * 2 - 1) * bound }
+        weight = Parameter(name: "\(name).weight", value: w)
+        bias = Parameter(name: "\(name).bias", value: b)
+    }
+
+    public var parameters: [Parameter] { [weight, bias] }
+
+    public func forward(_ x: Matrix, training: Bool, generator: inout SeededGenerator) throws -> Matrix {
+        input = x
+        var y = try Matrix.product(x, weight.value)
+        let columns = y.columns
+        for r in 0..<y.rows {
+            for c in 0..<columns { y.values[r * columns + c] += bias.value.values[c] }
+        }
+        return y
+    }
+
+    public func backward(_ gradient: Matrix) throws -> Matrix {
+        try Matrix.gemm(input, gradient, transposeA: .transposed, beta: 1, into: &weight.gradient)
+        let columns = gradient.columns
+        for r in 0..<gradient.rows {
+            for c in 0..<columns { bias.gradient.values[c] += gradient.values[r * columns + c] }
+        }
+        return try Matrix.product(gradient, weight.value, transposeB: .transposed)
+    }
+}
+
+/// `y = max(x, 0) + a·min(x, 0)` with one learned slope `a` (PyTorch's `nn.PReLU()`, a = 0.25 at start).
+public final class PReLU: Layer {
+    /// The negative slope, `1 × 1`.
+    public let slope: Parameter
+    private var input = Matrix(rows: 0, columns: 0)
+
+    /// Creates the layer with slope 0.25.
+    public init(name: String) {
+        slope = Parameter(name: "\(name).slope", value: Matrix(rows: 1, columns: 1, repeating: 0.25))
+    }
+
+    public var parameters: [Parameter] { [slope] }
+
+    public func forward(_ x: Matrix, training: Bool, generator: inout SeededGenerator) throws -> Matrix {
+        input = x
+        let a = slope.value.values[0]
+        var y = x
+        for i in y.values.indices where y.values[i] < 0 { y.values[i] *= a }
+        return y
+    }
+
+    public func backward(_ gradient: Matrix) throws -> Matrix {
+        let a = slope.value.values[0]
+        var dx = gradient
+        var da: Float = 0
+        for i in dx.values.indices where input.values[i] < 0 {
+            da += gradient.values[i] * input.values[i]
+            dx.values[i] *= a
+        }
+        slope.gradient.values[0] += da
+        return dx
+    }
+}
+
+/// `y = max(x, 0)`.
+public final class ReLU: Layer {
+    private var input = Matrix(rows: 0, columns: 0)
+
+    /// Creates the layer.
+    public init() {}
+
+    public var parameters: [Parameter] { [] }
+
+    public func forward(_ x: Matrix, training: Bool, generator: inout SeededGenerator) throws -> Matrix {
+        input = x
+        var y = x
+        for i in y.values.indices where y.values[i] < 0 { y.values[i] = 0 }
+        return y
+    }
+
+    public func backward(_ gradient: Matrix) throws -> Matrix {
+        var dx = gradient
+        for i in dx.values.indices where input.values[i] <= 0 { dx.values[i] = 0 }
+        return dx
+    }
+}
+
+/// Inverted dropout: in training, each element is zeroed with probability `p` and the rest scaled
+/// by `1 / (1 − p)`; at evaluation it is the identity.
+public final class Dropout: Layer {
+    /// The drop probability.
+    public let probability: Float
+    private var mask: [Float] = []
+
+    /// Creates the layer.
+    public init(probability: Float) { self.probability = probability }
+
+    public var parameters: [Parameter] { [] }
+
+    public func forward(_ x: Matrix, training: Bool, generator: inout SeededGenerator) throws -> Matrix {
+        guard training, probability > 0 else {
+            mask = []
+            return x
+        }
+        let keep = 1 / (1 - probability)
+        mask = (0..<x.values.count).map { _ in generator.uniformFloat() < probability ? 0 : keep }
+        var y = x
+        for i in y.values.indices { y.values[i] *= mask[i] }
+        return y
+    }
+
+    public func backward(_ gradient: Matrix) throws -> Matrix {
+        guard !mask.isEmpty else { return gradient }
+        var dx = gradient
+        for i in dx.values.indices { dx.values[i] *= mask[i] }
+        return dx
+    }
+}
+
+/// `y = x / ‖x‖₂` per row.
+///
+/// Backward: `∂L/∂x = (g − y·⟨y, g⟩) / ‖x‖`, the gradient's component orthogonal to `y`.
+public final class L2Normalize: Layer {
+    private var output = Matrix(rows: 0, columns: 0)
+    private var norms: [Float] = []
+
+    /// Creates the layer.
+    public init() {}
+
+    public var parameters: [Parameter] { [] }
+
+    public func forward(_ x: Matrix, training: Bool, generator: inout SeededGenerator) throws -> Matrix {
+        var y = x
+        norms = y.normalizeRows()
+        output = y
+        return y
+    }
+
+    public func backward(_ gradient: Matrix) throws -> Matrix {
+        var dx = gradient
+        let columns = dx.columns
+        for r in 0..<dx.rows {
+            var projection: Float = 0
+            for c in 0..<columns { projection += output.values[r * columns + c] * gradient.values[r * columns + c] }
+            let inverse = 1 / max(norms[r], 1e-12)
+            for c in 0..<columns {
+                dx.values[r * columns + c] = (gradient.values[r * columns + c] - output.values[r * columns + c] * projection) * inverse
+            }
+        }
+        return dx
+    }
+}
+
+/// A stack of layers run in order.
+public final class Tower {
+    /// The layers, input first.
+    public let layers: [Layer]
+
+    /// Creates a tower.
+    public init(layers: [Layer]) { self.layers = layers }
+
+    /// Every layer's parameters, in order.
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+    /// Runs every layer forward.
+    public func forward(_ x: Matrix, training: Bool, generator: inout SeededGenerator) throws -> Matrix {
+        var y = x
+        for layer in layers { y = try layer.forward(y, training: training, generator: &generator) }
+        return y
+    }
+
+    /// Runs every layer backward, accumulating parameter gradients.
+    @discardableResult
+    public func backward(_ gradient: Matrix) throws -> Matrix {
+        var g = gradient
+        for layer in layers.reversed() { g = try layer.backward(g) }
+        return g
+    }
+}

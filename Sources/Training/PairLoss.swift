@@ -1,0 +1,154 @@
+import Foundation
+import Numerics
+
+/// A loss between a batch of anchors and their positives, the other positives in the batch serving
+/// as negatives.
+///
+/// Row `i` of the anchors matches row `i` of the positives. Candidate `j ≠ i` is a negative for
+/// anchor `i` unless its group equals the group of positive `i` or of anchor `i` (two captions of
+/// one image are not negatives of each other).
+public enum PairLoss: Codable, Equatable, Sendable {
+    /// The angular N-pair loss (Wang et al., 2017) as the first work's code uses it:
+    /// `log(1 + Σⱼ exp(4t·(aᵢ + pᵢ)·pⱼ − 2(1 + t)·aᵢ·pᵢ))` with `t = tan²α`, over the batch's
+    /// distinct negatives. `positiveAmongNegatives` also counts `j = i`, as the reference code does
+    /// by accident.
+    case angularNPair(tanSquared: Float, positiveAmongNegatives: Bool)
+    /// VSE++ (Faghri et al., 2018): `Σⱼ [m − sᵢᵢ + sᵢⱼ]₊`, or only the hardest negative.
+    case vsePlusPlus(margin: Float, hardestNegative: Bool)
+    /// InfoNCE: cross-entropy of `softmax(sᵢ· / τ)` against the positive.
+    case infoNCE(temperature: Float)
+    /// The second work's triplet loss on squared Euclidean distances:
+    /// mean over negatives of `[‖aᵢ − pᵢ‖² − ‖aᵢ − pⱼ‖² + m]₊`.
+    case tripletSquaredL2(margin: Float)
+
+    /// The loss and its gradients with respect to anchors and positives.
+    ///
+    /// - Complexity: O(B² · d) for a batch of B rows of width d.
+    public func evaluate(
+        anchors: Matrix, positives: Matrix, anchorGroups: [Int], positiveGroups: [Int]
+    ) throws -> (loss: Float, anchors: Matrix, positives: Matrix) {
+        let b = anchors.rows
+        guard b > 0 else { return (0, anchors, positives) }
+        let includeDiagonal: Bool
+        if case .angularNPair(_, let flag) = self { includeDiagonal = flag } else { includeDiagonal = false }
+        func isNegative(_ i: Int, _ j: Int) -> Bool {
+            if i == j { return includeDiagonal }
+            return positiveGroups[j] != positiveGroups[i] && positiveGroups[j] != anchorGroups[i]
+        }
+        let s = try Matrix.product(anchors, positives, transposeB: .transposed)
+        var ds = Matrix(rows: b, columns: b)
+        var loss: Double = 0
+        let scale = 1 / Float(b)
+
+        switch self {
+        case .angularNPair(let t, _):
+            // f_ij = 4t·(aᵢ·pⱼ + pᵢ·pⱼ) − 2(1+t)·aᵢ·pᵢ; pp holds pᵢ·pⱼ.
+            let pp = try Matrix.product(positives, positives, transposeB: .transposed)
+            var w = Matrix(rows: b, columns: b)
+            for i in 0..<b {
+                var f: [Float] = [0]  // the leading 1 in log(1 + Σ exp f)
+                var columns: [Int] = []
+                for j in 0..<b where isNegative(i, j) {
+                    f.append(4 * t * (s[i, j] + pp[i, j]) - 2 * (1 + t) * s[i, i])
+                    columns.append(j)
+                }
+                let lse = logSumExp(f)
+                loss += Double(lse)
+                for (k, j) in columns.enumerated() { w[i, j] = exp(f[k + 1] - lse) * scale }
+            }
+            // dA = 4t·W·P − 2(1+t)·r⊙P;  dP = 4t·W·P − 2(1+t)·r⊙A + 4t·Wᵀ·(A + P), r = row sums of W.
+            let wp = try Matrix.product(w, positives)
+            var sum = anchors
+            for i in sum.values.indices { sum.values[i] += positives.values[i] }
+            let wtSum = try Matrix.product(w, sum, transposeA: .transposed)
+            var dA = Matrix(rows: b, columns: anchors.columns)
+            var dP = Matrix(rows: b, columns: anchors.columns)
+            let d = anchors.columns
+            for i in 0..<b {
+                var r: Float = 0
+                for j in 0..<b { r += w[i, j] }
+                for c in 0..<d {
+                    dA.values[i * d + c] = 4 * t * wp.values[i * d + c] - 2 * (1 + t) * r * positives.values[i * d + c]
+                    dP.values[i * d + c] = 4 * t * wp.values[i * d + c] - 2 * (1 + t) * r * anchors.values[i * d + c]
+                        + 4 * t * wtSum.values[i * d + c]
+                }
+            }
+            return (Float(loss) * scale, dA, dP)
+
+        case .vsePlusPlus(let margin, let hardest):
+            for i in 0..<b {
+                if hardest {
+                    var best = -1
+                    for j in 0..<b where isNegative(i, j) && (best < 0 || s[i, j] > s[i, best]) { best = j }
+                    if best >= 0 {
+                        let violation = margin - s[i, i] + s[i, best]
+                        if violation > 0 {
+                            loss += Double(violation)
+                            ds[i, best] += scale
+                            ds[i, i] -= scale
+                        }
+                    }
+                } else {
+                    for j in 0..<b where isNegative(i, j) {
+                        let violation = margin - s[i, i] + s[i, j]
+                        if violation > 0 {
+                            loss += Double(violation)
+                            ds[i, j] += scale
+                            ds[i, i] -= scale
+                        }
+                    }
+                }
+            }
+
+        case .infoNCE(let temperature):
+            for i in 0..<b {
+                var logits: [Float] = [s[i, i] / temperature]
+                var columns = [i]
+                for j in 0..<b where isNegative(i, j) {
+                    logits.append(s[i, j] / temperature)
+                    columns.append(j)
+                }
+                let lse = logSumExp(logits)
+                loss += Double(lse - logits[0])
+                for (k, j) in columns.enumerated() {
+                    ds[i, j] += (exp(logits[k] - lse) - (k == 0 ? 1 : 0)) * scale / temperature
+                }
+            }
+
+        case .tripletSquaredL2(let margin):
+            let d = anchors.columns
+            var dA = Matrix(rows: b, columns: d)
+            var dP = Matrix(rows: b, columns: d)
+            for i in 0..<b {
+                let negatives = (0..<b).filter { isNegative(i, $0) }
+                guard !negatives.isEmpty else { continue }
+                let weight = scale / Float(negatives.count)
+                var positiveDistance: Float = 0
+                for c in 0..<d {
+                    let diff = anchors[i, c] - positives[i, c]
+                    positiveDistance += diff * diff
+                }
+                for j in negatives {
+                    var negativeDistance: Float = 0
+                    for c in 0..<d {
+                        let diff = anchors[i, c] - positives[j, c]
+                        negativeDistance += diff * diff
+                    }
+                    let violation = positiveDistance - negativeDistance + margin
+                    guard violation > 0 else { continue }
+                    loss += Double(violation * weight)
+                    for c in 0..<d {
+                        dA[i, c] += weight * 2 * (positives[j, c] - positives[i, c])
+                        dP[i, c] -= weight * 2 * (anchors[i, c] - positives[i, c])
+                        dP[j, c] += weight * 2 * (anchors[i, c] - positives[j, c])
+                    }
+                }
+            }
+            return (Float(loss), dA, dP)
+        }
+        // Similarity-based losses: dA = dS·P, dP = dSᵀ·A.
+        let dA = try Matrix.product(ds, positives)
+        let dP = try Matrix.product(ds, anchors, transposeA: .transposed)
+        return (Float(loss) * scale, dA, dP)
+    }
+}

@@ -1,0 +1,322 @@
+import Foundation
+import Numerics
+import TensorFiles
+
+/// Features of one split, ready for training or validation.
+public struct FeatureSet: Sendable {
+    /// One row per image.
+    public let imageFeatures: Matrix
+    /// One row per caption.
+    public let textFeatures: Matrix
+    /// The image row of each caption.
+    public let captionImage: [Int]
+    /// For each caption, its neighbour captions (rows of `textFeatures`), nearest first; nil without neighbourhoods.
+    public let neighbors: [[Int]]?
+
+    /// Creates a feature set, checking that the parts agree.
+    public init(imageFeatures: Matrix, textFeatures: Matrix, captionImage: [Int], neighbors: [[Int]]? = nil) throws(TrainingError) {
+        guard captionImage.count == textFeatures.rows else {
+            throw TrainingError("\(captionImage.count) caption-to-image links for \(textFeatures.rows) caption features")
+        }
+        guard captionImage.allSatisfy({ $0 >= 0 && $0 < imageFeatures.rows }) else {
+            throw TrainingError("a caption points at an image row outside the \(imageFeatures.rows) image features")
+        }
+        if let neighbors, neighbors.count != textFeatures.rows {
+            throw TrainingError("\(neighbors.count) neighbour lists for \(textFeatures.rows) captions")
+        }
+        self.imageFeatures = imageFeatures
+        self.textFeatures = textFeatures
+        self.captionImage = captionImage
+        self.neighbors = neighbors
+    }
+}
+
+/// One line of `metrics.jsonl`.
+public struct EpochRecord: Codable, Equatable, Sendable {
+    /// The epoch, from 1.
+    public var epoch: Int
+    /// Mean training loss and its four weighted-in terms (i2t, sym, img, text), before weighting.
+    public var trainLoss: Double
+    /// The unweighted mean of each term.
+    public var terms: [Double]
+    /// The learning rate used in this epoch.
+    public var learningRate: Float
+    /// The validation loss (the cross-modal terms).
+    public var validationLoss: Double
+    /// Validation recalls.
+    public var validation: RetrievalMetrics
+    /// R@1+R@5+R@10 both ways.
+    public var rsum: Double
+    /// Whether this epoch is the best so far.
+    public var best: Bool
+    /// Training pairs per second in this epoch.
+    public var pairsPerSecond: Double
+}
+
+/// Trains a ``JointModel``: batches, the four-term objective, Adam, validation, checkpoints.
+///
+/// Every epoch draws its batch order, dropout masks and neighbour choices from a generator derived
+/// from the seed and the epoch number alone, so resuming from the checkpoint of epoch e repeats
+/// exactly what an uninterrupted run does from epoch e + 1.
+public final class Trainer {
+    /// The run's settings.
+    public let configuration: TrainingConfiguration
+    /// The model being trained.
+    public let model: JointModel
+    let training: FeatureSet
+    let validation: FeatureSet
+    let folder: URL
+    let optimizer: AdamOptimizer
+
+    /// Prepares a run writing into `folder`.
+    public init(configuration: TrainingConfiguration, training: FeatureSet, validation: FeatureSet, folder: URL) throws {
+        try configuration.validate()
+        guard training.imageFeatures.columns == validation.imageFeatures.columns,
+            training.textFeatures.columns == validation.textFeatures.columns
+        else { throw TrainingError("training and validation features have different widths") }
+        if configuration.weights[2] > 0 || configuration.weights[3] > 0, training.neighbors == nil {
+            throw TrainingError("weights for L_img or L_text need neighbourhoods (--neighbors), or set those weights to 0")
+        }
+        self.configuration = configuration
+        self.training = training
+        self.validation = validation
+        self.folder = folder
+        self.model = JointModel(
+            configuration: configuration, imageInput: training.imageFeatures.columns, textInput: training.textFeatures.columns)
+        self.optimizer = AdamOptimizer(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
+    }
+
+    var lastCheckpoint: URL { folder.appendingPathComponent("last.safetensors") }
+    var bestCheckpoint: URL { folder.appendingPathComponent("best.safetensors") }
+    var metricsFile: URL { folder.appendingPathComponent("metrics.jsonl") }
+
+    /// Runs until early stopping, `maxEpochs`, or `stopAfter` more epochs (to simulate an interruption).
+    ///
+    /// - Parameters:
+    ///   - resume: continue from `last.safetensors` if present.
+    ///   - onStep: called after each step with pairs done in the epoch, pairs per epoch and the batch loss.
+    ///   - onEpoch: called with each epoch's record.
+    /// - Returns: every epoch's record, including those before a resume.
+    @discardableResult
+    public func run(
+        resume: Bool, stopAfter: Int? = nil, onStep: ((Int, Int, Float) -> Void)? = nil,
+        onEpoch: ((EpochRecord) -> Void)? = nil
+    ) throws -> [EpochRecord] {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var state = RunState()
+        var records: [EpochRecord] = []
+        if resume, FileManager.default.fileExists(atPath: lastCheckpoint.path) {
+            state = try loadCheckpoint(lastCheckpoint)
+            records = try readRecords().filter { $0.epoch <= state.epoch }
+        }
+        try writeRecords(records)
+        var ran = 0
+        while state.epoch < configuration.maxEpochs, state.badEpochs < configuration.patience {
+            if let stopAfter, ran >= stopAfter { break }
+            let epoch = state.epoch + 1
+            let started = Date()
+            let (loss, terms, pairs) = try trainEpoch(epoch, onStep: onStep)
+            let seconds = Date().timeIntervalSince(started)
+            let metrics = try evaluate()
+            let validationLoss = try self.validationLoss()
+            let score = configuration.stopOn == .rsum ? metrics.rsum : -validationLoss
+            let improved = state.bestScore == nil || score > state.bestScore!
+            var record = EpochRecord(
+                epoch: epoch, trainLoss: loss, terms: terms, learningRate: optimizer.learningRate,
+                validationLoss: validationLoss, validation: metrics, rsum: metrics.rsum, best: improved,
+                pairsPerSecond: Double(pairs) / max(seconds, 1e-9))
+            if improved {
+                state.bestScore = score
+                state.badEpochs = 0
+                state.plateauEpochs = 0
+            } else {
+                state.badEpochs += 1
+                state.plateauEpochs += 1
+                if configuration.plateauPatience > 0, state.plateauEpochs >= configuration.plateauPatience {
+                    optimizer.learningRate *= configuration.plateauFactor
+                    state.plateauEpochs = 0
+                }
+            }
+            state.epoch = epoch
+            record.best = improved
+            records.append(record)
+            try writeRecords(records)
+            if improved { try saveCheckpoint(bestCheckpoint, state: state) }
+            try saveCheckpoint(lastCheckpoint, state: state)
+            onEpoch?(record)
+            ran += 1
+        }
+        return records
+    }
+
+    /// Loads the best checkpoint's weights into the model.
+    public func loadBest() throws {
+        _ = try loadCheckpoint(bestCheckpoint, weightsOnly: true)
+    }
+
+    // MARK: - One epoch
+
+    private func trainEpoch(_ epoch: Int, onStep: ((Int, Int, Float) -> Void)?) throws -> (Double, [Double], Int) {
+        var generator = SeededGenerator(seed: configuration.seed).derived(stream: UInt64(epoch))
+        let order = generator.permutation(training.textFeatures.rows)
+        let b = configuration.batchSize
+        let w = configuration.weights
+        let useNeighbors = (w[2] > 0 || w[3] > 0) && training.neighbors != nil
+        var totalLoss = 0.0
+        var termTotals = [Double](repeating: 0, count: 4)
+        var steps = 0
+        var pairs = 0
+        let parameters = model.parameters
+        for start in stride(from: 0, to: order.count, by: b) {
+            let captions = Array(order[start..<min(start + b, order.count)])
+            guard captions.count >= 2 else { continue }
+            let count = captions.count
+            let images = captions.map { training.captionImage[$0] }
+            var neighborCaptions = captions
+            if useNeighbors, let table = training.neighbors {
+                neighborCaptions = captions.map { caption in
+                    let pool = min(configuration.neighborPool, table[caption].count)
+                    return pool > 0 ? table[caption][generator.int(below: pool)] : caption
+                }
+            }
+            let neighborImages = neighborCaptions.map { training.captionImage[$0] }
+            let imageRows = images + (w[2] > 0 ? neighborImages : [])
+            let textRows = captions + (w[3] > 0 ? neighborCaptions : [])
+            for parameter in parameters { parameter.zeroGradient() }
+            let imageOut = try model.imageTower.forward(training.imageFeatures.gatherRows(imageRows), training: true, generator: &generator)
+            let textOut = try model.textTower.forward(training.textFeatures.gatherRows(textRows), training: true, generator: &generator)
+            var imageGradient = Matrix(rows: imageOut.rows, columns: imageOut.columns)
+            var textGradient = Matrix(rows: textOut.rows, columns: textOut.columns)
+            let imageAnchors = imageOut.gatherRows(0..<count)
+            let textAnchors = textOut.gatherRows(0..<count)
+            var batchLoss: Float = 0
+            func accumulate(_ gradient: inout Matrix, _ part: Matrix, offset: Int, weight: Float) {
+                let width = part.columns
+                for i in 0..<part.values.count { gradient.values[offset * width + i] += weight * part.values[i] }
+            }
+            if w[0] > 0 {
+                let r = try configuration.loss.evaluate(anchors: imageAnchors, positives: textAnchors, anchorGroups: images, positiveGroups: images)
+                accumulate(&imageGradient, r.anchors, offset: 0, weight: w[0])
+                accumulate(&textGradient, r.positives, offset: 0, weight: w[0])
+                batchLoss += w[0] * r.loss
+                termTotals[0] += Double(r.loss)
+            }
+            if w[1] > 0 {
+                let r = try configuration.loss.evaluate(anchors: textAnchors, positives: imageAnchors, anchorGroups: images, positiveGroups: images)
+                accumulate(&textGradient, r.anchors, offset: 0, weight: w[1])
+                accumulate(&imageGradient, r.positives, offset: 0, weight: w[1])
+                batchLoss += w[1] * r.loss
+                termTotals[1] += Double(r.loss)
+            }
+            if w[2] > 0 {
+                let r = try configuration.loss.evaluate(
+                    anchors: imageAnchors, positives: imageOut.gatherRows(count..<(2 * count)),
+                    anchorGroups: images, positiveGroups: neighborImages)
+                accumulate(&imageGradient, r.anchors, offset: 0, weight: w[2])
+                accumulate(&imageGradient, r.positives, offset: count, weight: w[2])
+                batchLoss += w[2] * r.loss
+                termTotals[2] += Double(r.loss)
+            }
+            if w[3] > 0 {
+                let r = try configuration.loss.evaluate(
+                    anchors: textAnchors, positives: textOut.gatherRows(count..<(2 * count)),
+                    anchorGroups: images, positiveGroups: neighborImages)
+                accumulate(&textGradient, r.anchors, offset: 0, weight: w[3])
+                accumulate(&textGradient, r.positives, offset: count, weight: w[3])
+                batchLoss += w[3] * r.loss
+                termTotals[3] += Double(r.loss)
+            }
+            guard batchLoss.isFinite else {
+                throw TrainingError("the loss became \(batchLoss) at epoch \(epoch); lower the learning rate")
+            }
+            try model.imageTower.backward(imageGradient)
+            try model.textTower.backward(textGradient)
+            optimizer.update(parameters)
+            totalLoss += Double(batchLoss)
+            steps += 1
+            pairs += count
+            onStep?(pairs, order.count, batchLoss)
+        }
+        let divisor = Double(max(steps, 1))
+        return (totalLoss / divisor, termTotals.map { $0 / divisor }, pairs)
+    }
+
+    // MARK: - Validation
+
+    /// Recalls on the validation set with the current weights.
+    public func evaluate() throws -> RetrievalMetrics {
+        try RetrievalMetrics.evaluate(
+            images: model.embedImages(validation.imageFeatures), texts: model.embedTexts(validation.textFeatures),
+            captionImage: validation.captionImage)
+    }
+
+    /// The weighted cross-modal terms on validation batches in caption order.
+    func validationLoss() throws -> Double {
+        let images = try model.embedImages(validation.imageFeatures)
+        let texts = try model.embedTexts(validation.textFeatures)
+        let w = configuration.weights
+        var total = 0.0
+        var batches = 0
+        let b = configuration.batchSize
+        for start in stride(from: 0, to: texts.rows, by: b) {
+            let captions = Array(start..<min(start + b, texts.rows))
+            guard captions.count >= 2 else { continue }
+            let groups = captions.map { validation.captionImage[$0] }
+            let imageBatch = images.gatherRows(groups)
+            let textBatch = texts.gatherRows(captions)
+            var loss: Float = 0
+            if w[0] > 0 { loss += w[0] * (try configuration.loss.evaluate(anchors: imageBatch, positives: textBatch, anchorGroups: groups, positiveGroups: groups).loss) }
+            if w[1] > 0 { loss += w[1] * (try configuration.loss.evaluate(anchors: textBatch, positives: imageBatch, anchorGroups: groups, positiveGroups: groups).loss) }
+            total += Double(loss)
+            batches += 1
+        }
+        return total / Double(max(batches, 1))
+    }
+
+    // MARK: - Checkpoints and the log
+
+    struct RunState {
+        var epoch = 0
+        var bestScore: Double?
+        var badEpochs = 0
+        var plateauEpochs = 0
+    }
+
+    func saveCheckpoint(_ url: URL, state: RunState) throws {
+        var tensors = model.tensors(prefix: "param.")
+        tensors.merge(optimizer.tensors(model.parameters)) { a, _ in a }
+        var metadata = [
+            "epoch": String(state.epoch), "badEpochs": String(state.badEpochs), "plateauEpochs": String(state.plateauEpochs),
+            "step": String(optimizer.step), "learningRate": String(optimizer.learningRate),
+        ]
+        if let best = state.bestScore { metadata["bestScore"] = String(best) }
+        try SafetensorsFile.write(SafetensorsArchive(tensors: tensors, metadata: metadata), to: url)
+    }
+
+    func loadCheckpoint(_ url: URL, weightsOnly: Bool = false) throws -> RunState {
+        let archive = try SafetensorsFile.read(url)
+        try model.load(archive.tensors, prefix: "param.", file: url.path)
+        var state = RunState()
+        if weightsOnly { return state }
+        try optimizer.load(archive.tensors, parameters: model.parameters)
+        state.epoch = Int(archive.metadata["epoch"] ?? "") ?? 0
+        state.badEpochs = Int(archive.metadata["badEpochs"] ?? "") ?? 0
+        state.plateauEpochs = Int(archive.metadata["plateauEpochs"] ?? "") ?? 0
+        state.bestScore = archive.metadata["bestScore"].flatMap(Double.init)
+        optimizer.step = Int(archive.metadata["step"] ?? "") ?? 0
+        optimizer.learningRate = Float(archive.metadata["learningRate"] ?? "") ?? configuration.learningRate
+        return state
+    }
+
+    func readRecords() throws -> [EpochRecord] {
+        guard let text = try? String(contentsOf: metricsFile, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(EpochRecord.self, from: Data($0.utf8)) }
+    }
+
+    func writeRecords(_ records: [EpochRecord]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let lines = try records.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: metricsFile, options: .atomic)
+    }
+}

@@ -1,0 +1,133 @@
+/// The shape of one tower: hidden layers, activation, dropout, output width.
+public struct TowerSpecification: Codable, Equatable, Sendable {
+    /// The activations a tower can use between linear layers.
+    public enum Activation: String, Codable, Sendable, CaseIterable { case prelu, relu, none }
+
+    /// Widths of the hidden layers (empty: one linear layer).
+    public var hidden: [Int]
+    /// The activation after each hidden layer.
+    public var activation: Activation
+    /// Dropout after each hidden activation.
+    public var dropout: Float
+
+    /// Creates a tower specification.
+    public init(hidden: [Int] = [1024], activation: Activation = .prelu, dropout: Float = 0.1) {
+        self.hidden = hidden
+        self.activation = activation
+        self.dropout = dropout
+    }
+
+    /// Builds the tower: `[Linear → activation → Dropout]* → Linear → (L2 normalisation)`.
+    public func build(name: String, input: Int, output: Int, normalize: Bool, generator: inout SeededGenerator) -> Tower {
+        var layers: [Layer] = []
+        var width = input
+        for (index, size) in hidden.enumerated() {
+            layers.append(Linear(name: "\(name).\(index)", input: width, output: size, generator: &generator))
+            switch activation {
+            case .prelu: layers.append(PReLU(name: "\(name).\(index).act"))
+            case .relu: layers.append(ReLU())
+            case .none: break
+            }
+            if dropout > 0 { layers.append(Dropout(probability: dropout)) }
+            width = size
+        }
+        layers.append(Linear(name: "\(name).out", input: width, output: output, generator: &generator))
+        if normalize { layers.append(L2Normalize()) }
+        return Tower(layers: layers)
+    }
+}
+
+import Numerics
+
+/// Everything that defines a training run; saved as the run's `config.json`.
+public struct TrainingConfiguration: Codable, Equatable, Sendable {
+    /// Which validation number decides "best" and early stopping.
+    public enum StoppingMetric: String, Codable, Sendable, CaseIterable {
+        /// R@1+R@5+R@10 in both directions, higher is better.
+        case rsum
+        /// The validation loss (the cross-modal terms), lower is better.
+        case loss
+    }
+
+    /// The image tower.
+    public var imageTower: TowerSpecification
+    /// The text tower.
+    public var textTower: TowerSpecification
+    /// The joint space's width.
+    public var embeddingDimension: Int
+    /// L2-normalise both towers' outputs.
+    public var normalize: Bool
+    /// The loss every term uses.
+    public var loss: PairLoss
+    /// Weights of image→text, text→image, L_img and L_text.
+    public var weights: [Float]
+    /// Neighbours are drawn uniformly from each text's first `neighborPool` valid neighbours.
+    public var neighborPool: Int
+    /// Pairs per step.
+    public var batchSize: Int
+    /// Adam's learning rate.
+    public var learningRate: Float
+    /// L2 weight decay added to the gradient (PyTorch Adam's `weight_decay`).
+    public var weightDecay: Float
+    /// The most epochs to run.
+    public var maxEpochs: Int
+    /// Stop after this many epochs without improvement.
+    public var patience: Int
+    /// What "improvement" is measured on.
+    public var stopOn: StoppingMetric
+    /// Reduce the learning rate by `plateauFactor` after this many epochs without improvement (0: never).
+    public var plateauPatience: Int
+    /// The factor of a reduction on plateau.
+    public var plateauFactor: Float
+    /// The seed of every random choice (initialisation, batches, dropout, neighbour draws).
+    public var seed: UInt64
+
+    /// The defaults of the `thomas2020` preset with MLP towers.
+    public init(
+        imageTower: TowerSpecification = .init(), textTower: TowerSpecification = .init(), embeddingDimension: Int = 256,
+        normalize: Bool = true, loss: PairLoss = .angularNPair(tanSquared: 1, positiveAmongNegatives: false),
+        weights: [Float] = [1, 1, 0.3, 0.2], neighborPool: Int = 10, batchSize: Int = 32, learningRate: Float = 1e-4,
+        weightDecay: Float = 1e-5, maxEpochs: Int = 50, patience: Int = 10, stopOn: StoppingMetric = .rsum,
+        plateauPatience: Int = 0, plateauFactor: Float = 0.1, seed: UInt64 = 1
+    ) {
+        self.imageTower = imageTower
+        self.textTower = textTower
+        self.embeddingDimension = embeddingDimension
+        self.normalize = normalize
+        self.loss = loss
+        self.weights = weights
+        self.neighborPool = neighborPool
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.maxEpochs = maxEpochs
+        self.patience = patience
+        self.stopOn = stopOn
+        self.plateauPatience = plateauPatience
+        self.plateauFactor = plateauFactor
+        self.seed = seed
+    }
+
+    /// Checks ranges, naming the first bad setting.
+    public func validate() throws(TrainingError) {
+        guard weights.count == 4, weights.allSatisfy({ $0 >= 0 }), weights.contains(where: { $0 > 0 }) else {
+            throw TrainingError("weights must be four non-negative numbers (i2t, sym, img, text), not all zero; got \(weights)")
+        }
+        if batchSize < 2 { throw TrainingError("batch size must be at least 2, got \(batchSize)") }
+        if embeddingDimension < 1 { throw TrainingError("embedding dimension must be at least 1") }
+        if !(learningRate > 0) { throw TrainingError("learning rate must be positive, got \(learningRate)") }
+        if maxEpochs < 1 { throw TrainingError("max epochs must be at least 1") }
+        if neighborPool < 1 { throw TrainingError("the neighbour pool must be at least 1") }
+    }
+}
+
+/// A training run that cannot proceed, with what to fix.
+public struct TrainingError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What went wrong, in words a user can act on.
+    public let message: String
+
+    /// Creates an error with a message.
+    public init(_ message: String) { self.message = message }
+
+    public var description: String { message }
+}

@@ -1,0 +1,123 @@
+import Numerics
+import Testing
+import Training
+
+/// Analytic gradients against central finite differences, `(L(x + h) − L(x − h)) / 2h`.
+@Suite struct GradientCheckTests {
+    static func random(_ rows: Int, _ columns: Int, seed: UInt64, scale: Float = 1) -> Matrix {
+        var generator = SeededGenerator(seed: seed)
+        var m = Matrix(rows: rows, columns: columns)
+        for i in m.values.indices { m.values[i] = generator.normal() * scale }
+        return m
+    }
+
+    /// Checks `gradient` against finite differences of `loss` at `point`, element by element.
+    static func check(
+        _ point: Matrix, gradient: Matrix, step: Float = 1e-2, tolerance: Float = 2e-2, _ loss: (Matrix) throws -> Float
+    ) rethrows {
+        for i in point.values.indices {
+            var plus = point, minus = point
+            plus.values[i] += step
+            minus.values[i] -= step
+            let numeric = (try loss(plus) - loss(minus)) / (2 * step)
+            let analytic = gradient.values[i]
+            #expect(abs(numeric - analytic) <= tolerance * max(1, abs(numeric)), "element \(i): numeric \(numeric), analytic \(analytic)")
+        }
+    }
+
+    static let losses: [PairLoss] = [
+        .angularNPair(tanSquared: 1, positiveAmongNegatives: false),
+        .angularNPair(tanSquared: 1, positiveAmongNegatives: true),
+        .vsePlusPlus(margin: 0.2, hardestNegative: false),
+        .vsePlusPlus(margin: 0.2, hardestNegative: true),
+        .infoNCE(temperature: 0.1),
+        .tripletSquaredL2(margin: 1),
+    ]
+
+    @Test(arguments: losses)
+    func pairLossGradients(loss: PairLoss) throws {
+        let a = Self.random(6, 5, seed: 1, scale: 0.5)
+        let p = Self.random(6, 5, seed: 2, scale: 0.5)
+        // Rows 2 and 4 share a group, so they are not each other's negatives.
+        let groups = [0, 1, 2, 3, 2, 5]
+        let result = try loss.evaluate(anchors: a, positives: p, anchorGroups: groups, positiveGroups: groups)
+        #expect(result.loss > 0)
+        try Self.check(a, gradient: result.anchors, step: 1e-3) {
+            try loss.evaluate(anchors: $0, positives: p, anchorGroups: groups, positiveGroups: groups).loss
+        }
+        try Self.check(p, gradient: result.positives, step: 1e-3) {
+            try loss.evaluate(anchors: a, positives: $0, anchorGroups: groups, positiveGroups: groups).loss
+        }
+    }
+
+    /// Loss = Σ y ⊙ R for a fixed random R, so ∂L/∂y = R.
+    static func checkLayer(_ layer: Layer, input: Matrix, seed: UInt64) throws {
+        var generator = SeededGenerator(seed: 0)
+        let output = try layer.forward(input, training: false, generator: &generator)
+        let r = random(output.rows, output.columns, seed: seed)
+        func loss(_ x: Matrix) throws -> Float {
+            var g = SeededGenerator(seed: 0)
+            let y = try layer.forward(x, training: false, generator: &g)
+            return zip(y.values, r.values).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        for parameter in layer.parameters { parameter.zeroGradient() }
+        _ = try layer.forward(input, training: false, generator: &generator)
+        let dx = try layer.backward(r)
+        try check(input, gradient: dx, step: 1e-3, loss)
+        for parameter in layer.parameters {
+            let saved = parameter.value
+            try check(saved, gradient: parameter.gradient, step: 1e-3) { value in
+                parameter.value = value
+                defer { parameter.value = saved }
+                return try loss(input)
+            }
+        }
+    }
+
+    @Test func linearGradients() throws {
+        var generator = SeededGenerator(seed: 3)
+        try Self.checkLayer(Linear(name: "l", input: 4, output: 3, generator: &generator), input: Self.random(5, 4, seed: 4), seed: 5)
+    }
+
+    @Test func preluGradients() throws {
+        try Self.checkLayer(PReLU(name: "p"), input: Self.random(5, 4, seed: 6), seed: 7)
+    }
+
+    @Test func reluGradients() throws {
+        try Self.checkLayer(ReLU(), input: Self.random(5, 4, seed: 8), seed: 9)
+    }
+
+    @Test func l2NormalizeGradients() throws {
+        try Self.checkLayer(L2Normalize(), input: Self.random(5, 4, seed: 10), seed: 11)
+    }
+
+    @Test func dropoutScalesKeptUnitsAndIsIdentityAtEvaluation() throws {
+        let layer = Dropout(probability: 0.5)
+        let x = Matrix(rows: 100, columns: 100, repeating: 1)
+        var generator = SeededGenerator(seed: 1)
+        let y = try layer.forward(x, training: true, generator: &generator)
+        #expect(Set(y.values) == [0, 2])
+        let kept = y.values.filter { $0 > 0 }.count
+        #expect(abs(kept - 5000) < 300)
+        let dx = try layer.backward(Matrix(rows: 100, columns: 100, repeating: 1))
+        #expect(dx.values == y.values)
+        #expect(try layer.forward(x, training: false, generator: &generator) == x)
+    }
+
+    @Test func towerChainsLayers() throws {
+        var generator = SeededGenerator(seed: 12)
+        let tower = Tower(layers: [
+            Linear(name: "a", input: 4, output: 6, generator: &generator), PReLU(name: "p"),
+            Linear(name: "b", input: 6, output: 3, generator: &generator), L2Normalize(),
+        ])
+        let x = Self.random(5, 4, seed: 13)
+        let r = Self.random(5, 3, seed: 14)
+        func loss(_ input: Matrix) throws -> Float {
+            var g = SeededGenerator(seed: 0)
+            return zip(try tower.forward(input, training: false, generator: &g).values, r.values).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        _ = try tower.forward(x, training: false, generator: &generator)
+        let dx = try tower.backward(r)
+        try Self.check(x, gradient: dx, step: 1e-3, loss)
+    }
+}
