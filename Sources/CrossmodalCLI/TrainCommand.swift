@@ -103,6 +103,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Flag(help: "Continue from the run folder's last checkpoint.") var resume = false
     @Option(help: "The folder of pretrained weights.") var models: String?
+    @Option(help: "The embedding cache folder (default: ~/.cache/crossmodal/embeddings).") var cacheDir: String?
     @Option(help: "Stop after this many epochs in this invocation (the run can be resumed).") var stopAfter: Int?
 
     func trainingConfiguration() throws -> TrainingConfiguration {
@@ -151,7 +152,7 @@ struct TrainCommand: ParsableCommand {
         let configuration = try trainingConfiguration()
         let dataset = try datasetOptions.load()
         let store = try ModelStore.locate(explicit: models)
-        let cache = EmbeddingCache(folder: EmbeddingCache.defaultFolder)
+        let cache = EmbeddingCache(folder: cacheDir.map { URL(fileURLWithPath: $0) } ?? EmbeddingCache.defaultFolder)
         let folder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 

@@ -67,6 +67,16 @@ public final class JointModel {
 
 /// Adam (Kingma & Ba) with PyTorch's L2 `weight_decay` added to the gradient.
 public final class AdamOptimizer {
+    /// First and second moment estimates of one parameter, updated in place.
+    final class Moments {
+        var first: [Float]
+        var second: [Float]
+        init(count: Int) {
+            first = [Float](repeating: 0, count: count)
+            second = [Float](repeating: 0, count: count)
+        }
+    }
+
     /// The current learning rate.
     public var learningRate: Float
     let weightDecay: Float
@@ -75,8 +85,7 @@ public final class AdamOptimizer {
     let epsilon: Float = 1e-8
     /// Steps taken.
     public internal(set) var step = 0
-    var firstMoments: [String: [Float]] = [:]
-    var secondMoments: [String: [Float]] = [:]
+    var moments: [String: Moments] = [:]
 
     /// Creates the optimiser.
     public init(learningRate: Float, weightDecay: Float) {
@@ -85,23 +94,36 @@ public final class AdamOptimizer {
     }
 
     /// One update of every parameter from its gradient.
+    ///
+    /// - Complexity: O(parameters), one pass over each buffer.
     public func update(_ parameters: [Parameter]) {
         step += 1
         let correction1 = 1 - pow(beta1, Float(step))
         let correction2 = 1 - pow(beta2, Float(step))
+        let (b1, b2, eps, decay) = (beta1, beta2, epsilon, weightDecay)
+        let stepSize = learningRate / correction1
+        let inverseCorrection2 = 1 / correction2
         for parameter in parameters {
             let count = parameter.value.values.count
-            var m = firstMoments[parameter.name] ?? [Float](repeating: 0, count: count)
-            var v = secondMoments[parameter.name] ?? [Float](repeating: 0, count: count)
-            for i in 0..<count {
-                let g = parameter.gradient.values[i] + weightDecay * parameter.value.values[i]
-                m[i] = beta1 * m[i] + (1 - beta1) * g
-                v[i] = beta2 * v[i] + (1 - beta2) * g * g
-                let update = (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
-                parameter.value.values[i] -= learningRate * update
+            let state = moments[parameter.name] ?? {
+                let fresh = Moments(count: count)
+                moments[parameter.name] = fresh
+                return fresh
+            }()
+            parameter.value.values.withUnsafeMutableBufferPointer { value in
+                parameter.gradient.values.withUnsafeBufferPointer { gradient in
+                    state.first.withUnsafeMutableBufferPointer { m in
+                        state.second.withUnsafeMutableBufferPointer { v in
+                            for i in 0..<count {
+                                let g = gradient[i] + decay * value[i]
+                                m[i] = b1 * m[i] + (1 - b1) * g
+                                v[i] = b2 * v[i] + (1 - b2) * g * g
+                                value[i] -= stepSize * m[i] / ((v[i] * inverseCorrection2).squareRoot() + eps)
+                            }
+                        }
+                    }
+                }
             }
-            firstMoments[parameter.name] = m
-            secondMoments[parameter.name] = v
         }
     }
 
@@ -110,9 +132,11 @@ public final class AdamOptimizer {
         var result: [String: Tensor] = [:]
         for parameter in parameters {
             let shape = [parameter.value.rows, parameter.value.columns]
-            if let m = firstMoments[parameter.name], let v = secondMoments[parameter.name] {
-                result["adam.m.\(parameter.name)"] = try? Tensor(float32: m, shape: shape)
-                result["adam.v.\(parameter.name)"] = try? Tensor(float32: v, shape: shape)
+            if let state = moments[parameter.name],
+                let m = try? Tensor(float32: state.first, shape: shape), let v = try? Tensor(float32: state.second, shape: shape)
+            {
+                result["adam.m.\(parameter.name)"] = m
+                result["adam.v.\(parameter.name)"] = v
             }
         }
         return result
@@ -121,8 +145,10 @@ public final class AdamOptimizer {
     func load(_ tensors: [String: Tensor], parameters: [Parameter]) throws {
         for parameter in parameters {
             if let m = tensors["adam.m.\(parameter.name)"], let v = tensors["adam.v.\(parameter.name)"] {
-                firstMoments[parameter.name] = try m.floatValues()
-                secondMoments[parameter.name] = try v.floatValues()
+                let state = Moments(count: 0)
+                state.first = try m.floatValues()
+                state.second = try v.floatValues()
+                moments[parameter.name] = state
             }
         }
     }

@@ -103,6 +103,10 @@ public final class Trainer {
         onEpoch: ((EpochRecord) -> Void)? = nil
     ) throws -> [EpochRecord] {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // Batches are small: one BLAS thread avoids a helper thread spinning through the Swift loops.
+        let savedThreads = BLASThreads.current
+        BLASThreads.set(1)
+        defer { BLASThreads.set(savedThreads) }
         var state = RunState()
         var records: [EpochRecord] = []
         if resume, FileManager.default.fileExists(atPath: lastCheckpoint.path) {

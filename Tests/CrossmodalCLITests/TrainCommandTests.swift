@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+@Suite(.enabled(if: CommandRunner.sharedFlickr8k != nil)) struct TrainCommandTests {
+    /// 120 shared train images and 40 dev images, real photos with their real captions.
+    struct SmallFlickr {
+        let folder: URL
+
+        init() throws {
+            let shared = try #require(CommandRunner.sharedFlickr8k)
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("crossmodal-train-\(UUID().uuidString)")
+            let images = folder.appendingPathComponent("images")
+            try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+            func ids(_ file: String, _ count: Int) throws -> [String] {
+                try String(contentsOf: shared.appendingPathComponent(file), encoding: .utf8).split(separator: "\n").prefix(count).map(String.init)
+            }
+            let train = try ids("Flickr_8k.trainImages.txt", 120)
+            let dev = try ids("Flickr_8k.devImages.txt", 40)
+            let wanted = Set(train + dev)
+            for id in train + dev {
+                try FileManager.default.copyItem(at: shared.appendingPathComponent("images/\(id)"), to: images.appendingPathComponent(id))
+            }
+            let tokens = try String(contentsOf: shared.appendingPathComponent("Flickr8k.token.txt"), encoding: .utf8)
+                .split(separator: "\n").filter { wanted.contains(String($0.split(separator: "#")[0])) }
+            try (tokens.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("Flickr8k.token.txt"), atomically: true, encoding: .utf8)
+            try (train.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("Flickr_8k.trainImages.txt"), atomically: true, encoding: .utf8)
+            try (dev.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("Flickr_8k.devImages.txt"), atomically: true, encoding: .utf8)
+        }
+
+        func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+        func remove() { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    func records(_ path: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    @Test func shortTrainingLearnsAndResumes() throws {
+        let data = try SmallFlickr()
+        defer { data.remove() }
+        let base = [
+            "train", data.folder.path, "--preset", "thomas2020", "--batch-size", "16", "--learning-rate", "1e-3",
+            "--cache-dir", data.path("cache"), "--out", data.path("run"),
+        ]
+        // Two epochs, then a resume to four, as after an interruption.
+        let first = try CommandRunner.run(base + ["--epochs", "4", "--stop-after", "2"])
+        #expect(first.status == 0, "\(first.standardError)")
+        #expect(first.standardOutput.contains("neighbourhoods: Doc2Vec"))
+        let resumed = try CommandRunner.run(base + ["--epochs", "4", "--resume"])
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        let log = try records(data.path("run/metrics.jsonl"))
+        #expect(log.map { $0["epoch"] as? Int } == [1, 2, 3, 4])
+        let losses = log.compactMap { $0["trainLoss"] as? Double }
+        #expect(losses.last! < losses.first!)
+        // Chance rsum on 40 images with 5 captions each is about 100.
+        let best = log.compactMap { $0["rsum"] as? Double }.max()!
+        #expect(best > 150, "best rsum \(best)")
+        for file in ["config.json", "best.safetensors", "last.safetensors", "neighbors.safetensors", "doc2vec/model.safetensors"] {
+            #expect(FileManager.default.fileExists(atPath: data.path("run/\(file)")), "\(file)")
+        }
+    }
+
+    @Test func badWeightsAreAClearError() throws {
+        let result = try CommandRunner.run(["train", "/nonexistent", "--out", "/tmp/x", "--weights", "1,1"])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("--weights takes four numbers"))
+    }
+}
