@@ -4,13 +4,14 @@ import Encoders
 import Foundation
 import Numerics
 import TextModels
+import Training
 
 /// `crossmodal bench …`: measure the hot paths on this machine; docs/benchmarks.md records the numbers.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput of the hot paths (GEMM, image and text encoders).",
-        subcommands: [BenchGEMMCommand.self, BenchEncodersCommand.self, BenchDoc2VecCommand.self]
+        subcommands: [BenchGEMMCommand.self, BenchEncodersCommand.self, BenchDoc2VecCommand.self, BenchTrainingCommand.self]
     )
 }
 
@@ -157,5 +158,40 @@ struct BenchDoc2VecCommand: ParsableCommand {
                          String(format: "%.2f", seconds), grouped(Int(Double(words) / seconds))])
         }
         print(TextTable.render(rows, rightAligned: [1, 2, 3, 4, 5]).joined(separator: "\n"))
+    }
+}
+
+/// `crossmodal bench training`: training pairs/s of a preset on random features of Flickr8k's shape.
+struct BenchTrainingCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "training", abstract: "Training pairs/s for one epoch over 30,000 random pairs (6,000 images).")
+
+    @Option(help: "The preset to time.")
+    var preset: TrainingPreset = .thomas2020
+
+    @Option(help: "Text feature width (384 for MiniLM, 50 for GloVe).")
+    var textWidth = 384
+
+    func run() throws {
+        var generator = SeededGenerator(seed: 1)
+        func random(_ rows: Int, _ columns: Int) -> Matrix {
+            var m = Matrix(rows: rows, columns: columns)
+            for i in m.values.indices { m.values[i] = generator.normal() }
+            return m
+        }
+        let captionImage = (0..<30_000).map { $0 / 5 }
+        let neighbors = (0..<30_000).map { _ in (0..<10).map { _ in generator.int(below: 30_000) } }
+        let training = try FeatureSet(
+            imageFeatures: random(6000, 1280), textFeatures: random(30_000, textWidth), captionImage: captionImage, neighbors: neighbors)
+        let validation = try FeatureSet(
+            imageFeatures: random(100, 1280), textFeatures: random(500, textWidth), captionImage: (0..<500).map { $0 / 5 })
+        var configuration = preset.configuration
+        configuration.maxEpochs = 1
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crossmodal-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let record = try Trainer(configuration: configuration, training: training, validation: validation, folder: folder)
+            .run(resume: false)[0]
+        print(String(format: "%@: %d pairs, batch %d, %.0f pairs/s (%.1f s per epoch)", preset.rawValue, 30_000,
+                     configuration.batchSize, record.pairsPerSecond, 30_000 / record.pairsPerSecond))
     }
 }
