@@ -21,7 +21,9 @@ enum TrainingPreset: String, ExpressibleByArgument, CaseIterable {
     var configuration: TrainingConfiguration {
         switch self {
         case .thomas2020:
-            return TrainingConfiguration()
+            // The first work's text model: a GRU over word embeddings started from Doc2Vec's word vectors.
+            return TrainingConfiguration(
+                textTower: TowerSpecification(hidden: [], activation: .none, dropout: 0), textRecurrentHidden: 512)
         case .tripletNetworks:
             let tower = TowerSpecification(hidden: [2048], activation: .prelu, dropout: 0.2)
             return TrainingConfiguration(
@@ -83,7 +85,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Training split.") var trainSplit = "train"
     @Option(help: "Validation split (model choice and early stopping).") var validationSplit = "dev"
     @Option(help: "Image encoder.") var imageEncoder: ImageEncoderName = .efficientnetLite0
-    @Option(help: "Text encoder.") var textEncoder: TextEncoderName = .minilm
+    @Option(help: "Text encoder for an MLP text tower.") var textEncoder: TextEncoderName = .minilm
+    @Option(help: "Text tower: gru (over Doc2Vec-initialised word embeddings) or mlp (over --text-encoder features); default: the preset's.")
+    var textTower: TextTowerKind?
+    @Option(help: "A Doc2Vec model folder for the GRU's word embeddings and the neighbourhoods (default: trained into the run folder).")
+    var doc2vec: String?
     @Option(help: "Neighbour file of the training captions (from `crossmodal neighbors`).") var neighbors: String?
     @Option(help: "Weights of i2t, sym, img, text, e.g. 1,1,0.3,0.2.") var weights: String?
     @Option(help: "Loss: \(LossName.allCases.map(\.rawValue).joined(separator: ", ")).") var loss: LossName?
@@ -139,6 +145,13 @@ struct TrainCommand: ParsableCommand {
             c.textTower.dropout = dropout
         }
         if noNormalize { c.normalize = false }
+        switch textTower {
+        case .gru?: if c.textRecurrentHidden == nil { c.textRecurrentHidden = 512 }
+        case .mlp?:
+            c.textRecurrentHidden = nil
+            if c.textTower.hidden.isEmpty { c.textTower = c.imageTower.hidden.isEmpty ? TowerSpecification() : c.imageTower }
+        case nil: break
+        }
         if let epochs { c.maxEpochs = epochs }
         if let patience { c.patience = patience }
         if let stopOn { c.stopOn = stopOn }
@@ -156,28 +169,41 @@ struct TrainCommand: ParsableCommand {
         let folder = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 
+        let needsNeighbors = configuration.weights[2] > 0 || configuration.weights[3] > 0
+        let useGRU = configuration.textRecurrentHidden != nil
+        let doc2vecModel = useGRU || (needsNeighbors && neighbors == nil)
+            ? try loadOrTrainDoc2Vec(dataset: dataset, folder: folder) : nil
+
         func features(_ split: String) throws -> (FeatureSet, [String]) {
             let images = try dataset.images(in: split)
             let captions = try dataset.captions(in: split)
             let imageFeatures = try FeatureExtraction.images(images, encoder: imageEncoder, store: store, cache: cache, strict: datasetOptions.strict)
-            let textFeatures = try FeatureExtraction.texts(captions, encoder: textEncoder, store: store, cache: cache)
+            let textFeatures: Matrix
+            if useGRU, let model = doc2vecModel {
+                textFeatures = Self.tokenMatrix(captions.map(\.text), model: model)
+            } else {
+                textFeatures = try FeatureExtraction.texts(captions, encoder: textEncoder, store: store, cache: cache).vectors
+            }
             // Captions of skipped (unreadable) images are dropped with them.
             var imageRow: [String: Int] = [:]
             for (row, id) in imageFeatures.ids.enumerated() { imageRow[id] = row }
             let keep = captions.indices.filter { imageRow[captions[$0].imageID] != nil }
             let set = try FeatureSet(
-                imageFeatures: imageFeatures.vectors, textFeatures: textFeatures.vectors.gatherRows(keep),
+                imageFeatures: imageFeatures.vectors, textFeatures: textFeatures.gatherRows(keep),
                 captionImage: keep.map { imageRow[captions[$0].imageID]! })
             return (set, keep.map { captions[$0].id })
         }
-        print("features: \(imageEncoder.rawValue) images, \(textEncoder.rawValue) captions (cached after the first run)")
+        print("features: \(imageEncoder.rawValue) images, " + (useGRU ? "Doc2Vec-vocabulary token ids for the GRU" : "\(textEncoder.rawValue) captions") + " (cached after the first run)")
         var (training, trainingIDs) = try features(trainSplit)
         let (validation, _) = try features(validationSplit)
 
         var neighborFile = neighbors
-        if configuration.weights[2] > 0 || configuration.weights[3] > 0 {
-            if neighborFile == nil {
-                neighborFile = try computeNeighbors(dataset: dataset, folder: folder, k: max(configuration.neighborPool, 10))
+        if needsNeighbors {
+            if neighborFile == nil, let model = doc2vecModel {
+                let table = try ExactNeighbors.search(model.documentVectors, k: max(configuration.neighborPool, 10), metric: .cosine)
+                let file = folder.appendingPathComponent("neighbors.safetensors")
+                try table.write(to: file, ids: model.documentIDs, metadata: ["source": "doc2vec"])
+                neighborFile = file.path
             }
             training = try FeatureSet(
                 imageFeatures: training.imageFeatures, textFeatures: training.textFeatures,
@@ -193,7 +219,9 @@ struct TrainCommand: ParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(description).write(to: folder.appendingPathComponent("config.json"), options: .atomic)
 
-        let trainer = try Trainer(configuration: configuration, training: training, validation: validation, folder: folder)
+        let trainer = try Trainer(
+            configuration: configuration, training: training, validation: validation, folder: folder,
+            wordEmbeddings: useGRU ? doc2vecModel?.wordVectors : nil)
         print("training \(preset.rawValue) on \(grouped(training.textFeatures.rows)) pairs, validating on \(grouped(validation.textFeatures.rows)) captions / \(grouped(validation.imageFeatures.rows)) images")
         var bar: ProgressBar?
         let records = try trainer.run(
@@ -215,18 +243,33 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// Trains Doc2Vec on the training captions and writes their neighbours into the run folder.
-    func computeNeighbors(dataset: Dataset, folder: URL, k: Int) throws -> String {
+    /// The Doc2Vec model of `--doc2vec`, else the run folder's, else one trained now on the training
+    /// captions (captions preset) and saved into the run folder.
+    func loadOrTrainDoc2Vec(dataset: Dataset, folder: URL) throws -> Doc2VecModel {
+        if let doc2vec { return try Doc2VecModel.load(from: URL(fileURLWithPath: doc2vec)) }
+        let own = folder.appendingPathComponent("doc2vec")
+        if resume, FileManager.default.fileExists(atPath: own.appendingPathComponent("model.safetensors").path) {
+            return try Doc2VecModel.load(from: own)
+        }
         let captions = try dataset.captions(in: trainSplit)
-        print("neighbourhoods: Doc2Vec (captions preset) on \(grouped(captions.count)) \(trainSplit) captions")
-        var d2v = Doc2VecConfiguration()
-        d2v.seed = seed
-        let model = try Doc2VecModel.train(texts: captions.map(\.text), ids: captions.map(\.id), configuration: d2v)
-        try model.save(to: folder.appendingPathComponent("doc2vec"))
-        let table = try ExactNeighbors.search(model.documentVectors, k: k, metric: .cosine)
-        let file = folder.appendingPathComponent("neighbors.safetensors")
-        try table.write(to: file, ids: model.documentIDs, metadata: ["source": "doc2vec"])
-        return file.path
+        print("Doc2Vec (captions preset) on \(grouped(captions.count)) \(trainSplit) captions, for neighbourhoods and word embeddings")
+        var configuration = Doc2VecConfiguration()
+        configuration.seed = seed
+        let model = try Doc2VecModel.train(texts: captions.map(\.text), ids: captions.map(\.id), configuration: configuration)
+        try model.save(to: own)
+        return model
+    }
+
+    /// Captions as rows of Doc2Vec vocabulary ids (as Float), at most `length` tokens, padded with −1.
+    static func tokenMatrix(_ texts: [String], model: Doc2VecModel, length: Int = 32) -> Matrix {
+        var index: [String: Int] = [:]
+        for (i, word) in model.vocabulary.enumerated() { index[word] = i }
+        var matrix = Matrix(rows: texts.count, columns: length, repeating: -1)
+        for (row, text) in texts.enumerated() {
+            let ids = model.configuration.preprocessing.tokens(text).compactMap { index[$0] }.prefix(length)
+            for (column, id) in ids.enumerated() { matrix[row, column] = Float(id) }
+        }
+        return matrix
     }
 
     /// Each training caption's first `pool` neighbours, as rows of the training captions.
@@ -249,3 +292,11 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension TrainingConfiguration.StoppingMetric: ExpressibleByArgument {}
+
+/// The text towers `train` can build.
+enum TextTowerKind: String, ExpressibleByArgument, CaseIterable {
+    /// A GRU over word embeddings started from Doc2Vec's word vectors.
+    case gru
+    /// An MLP over sentence features from `--text-encoder`.
+    case mlp
+}

@@ -12,15 +12,28 @@ public final class JointModel {
     public let textTower: Tower
 
     /// Builds freshly initialised towers for the given input widths (seeded by the configuration).
-    public init(configuration: TrainingConfiguration, imageInput: Int, textInput: Int) {
+    ///
+    /// With `configuration.textRecurrentHidden`, `wordEmbeddings` (such as Doc2Vec's word vectors)
+    /// initialise the text tower's embedding table and its inputs are token-id rows.
+    public init(configuration: TrainingConfiguration, imageInput: Int, textInput: Int, wordEmbeddings: Matrix? = nil) throws {
         self.configuration = configuration
         var generator = SeededGenerator(seed: configuration.seed)
         imageTower = configuration.imageTower.build(
             name: "image", input: imageInput, output: configuration.embeddingDimension, normalize: configuration.normalize,
             generator: &generator)
-        textTower = configuration.textTower.build(
-            name: "text", input: textInput, output: configuration.embeddingDimension, normalize: configuration.normalize,
-            generator: &generator)
+        if let recurrent = configuration.textRecurrentHidden {
+            guard let wordEmbeddings else {
+                throw TrainingError("a GRU text tower needs word embeddings to start from (Doc2Vec word vectors)")
+            }
+            let gru = EmbeddingGRU(name: "text.gru", embeddings: wordEmbeddings, hidden: recurrent, generator: &generator)
+            textTower = configuration.textTower.build(
+                name: "text", input: recurrent, output: configuration.embeddingDimension, normalize: configuration.normalize,
+                first: gru, generator: &generator)
+        } else {
+            textTower = configuration.textTower.build(
+                name: "text", input: textInput, output: configuration.embeddingDimension, normalize: configuration.normalize,
+                generator: &generator)
+        }
     }
 
     /// Every parameter of both towers.

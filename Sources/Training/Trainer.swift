@@ -68,8 +68,11 @@ public final class Trainer {
     let folder: URL
     let optimizer: AdamOptimizer
 
-    /// Prepares a run writing into `folder`.
-    public init(configuration: TrainingConfiguration, training: FeatureSet, validation: FeatureSet, folder: URL) throws {
+    /// Prepares a run writing into `folder`; `wordEmbeddings` start a GRU text tower.
+    public init(
+        configuration: TrainingConfiguration, training: FeatureSet, validation: FeatureSet, folder: URL,
+        wordEmbeddings: Matrix? = nil
+    ) throws {
         try configuration.validate()
         guard training.imageFeatures.columns == validation.imageFeatures.columns,
             training.textFeatures.columns == validation.textFeatures.columns
@@ -81,8 +84,9 @@ public final class Trainer {
         self.training = training
         self.validation = validation
         self.folder = folder
-        self.model = JointModel(
-            configuration: configuration, imageInput: training.imageFeatures.columns, textInput: training.textFeatures.columns)
+        self.model = try JointModel(
+            configuration: configuration, imageInput: training.imageFeatures.columns, textInput: training.textFeatures.columns,
+            wordEmbeddings: wordEmbeddings)
         self.optimizer = AdamOptimizer(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
     }
 

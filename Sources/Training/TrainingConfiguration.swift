@@ -17,9 +17,12 @@ public struct TowerSpecification: Codable, Equatable, Sendable {
         self.dropout = dropout
     }
 
-    /// Builds the tower: `[Linear → activation → Dropout]* → Linear → (L2 normalisation)`.
-    public func build(name: String, input: Int, output: Int, normalize: Bool, generator: inout SeededGenerator) -> Tower {
-        var layers: [Layer] = []
+    /// Builds the tower: `[first] → [Linear → activation → Dropout]* → Linear → (L2 normalisation)`,
+    /// where `first` (such as a GRU) produces `input`-wide rows.
+    public func build(
+        name: String, input: Int, output: Int, normalize: Bool, first: Layer? = nil, generator: inout SeededGenerator
+    ) -> Tower {
+        var layers: [Layer] = first.map { [$0] } ?? []
         var width = input
         for (index, size) in hidden.enumerated() {
             layers.append(Linear(name: "\(name).\(index)", input: width, output: size, generator: &generator))
@@ -53,6 +56,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var imageTower: TowerSpecification
     /// The text tower.
     public var textTower: TowerSpecification
+    /// With a value, the text tower starts with word embeddings and a GRU of this width over token ids
+    /// (the first work's text model); `textTower` then describes the layers after the GRU.
+    public var textRecurrentHidden: Int?
     /// The joint space's width.
     public var embeddingDimension: Int
     /// L2-normalise both towers' outputs.
@@ -84,7 +90,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
     /// The defaults of the `thomas2020` preset with MLP towers.
     public init(
-        imageTower: TowerSpecification = .init(), textTower: TowerSpecification = .init(), embeddingDimension: Int = 256,
+        imageTower: TowerSpecification = .init(), textTower: TowerSpecification = .init(), textRecurrentHidden: Int? = nil,
+        embeddingDimension: Int = 256,
         normalize: Bool = true, loss: PairLoss = .angularNPair(tanSquared: 1, positiveAmongNegatives: false),
         weights: [Float] = [1, 1, 0.3, 0.2], neighborPool: Int = 10, batchSize: Int = 32, learningRate: Float = 1e-4,
         weightDecay: Float = 1e-5, maxEpochs: Int = 50, patience: Int = 10, stopOn: StoppingMetric = .rsum,
@@ -92,6 +99,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     ) {
         self.imageTower = imageTower
         self.textTower = textTower
+        self.textRecurrentHidden = textRecurrentHidden
         self.embeddingDimension = embeddingDimension
         self.normalize = normalize
         self.loss = loss

@@ -47,7 +47,7 @@ import Testing
         // Two epochs, then a resume to four, as after an interruption.
         let first = try CommandRunner.run(base + ["--epochs", "4", "--stop-after", "2"])
         #expect(first.status == 0, "\(first.standardError)")
-        #expect(first.standardOutput.contains("neighbourhoods: Doc2Vec"))
+        #expect(first.standardOutput.contains("Doc2Vec (captions preset) on 600 train captions"))
         let resumed = try CommandRunner.run(base + ["--epochs", "4", "--resume"])
         #expect(resumed.status == 0, "\(resumed.standardError)")
         let log = try records(data.path("run/metrics.jsonl"))
@@ -60,6 +60,19 @@ import Testing
         for file in ["config.json", "best.safetensors", "last.safetensors", "neighbors.safetensors", "doc2vec/model.safetensors"] {
             #expect(FileManager.default.fileExists(atPath: data.path("run/\(file)")), "\(file)")
         }
+    }
+
+    @Test func mlpTextTowerOnGloVe() throws {
+        let data = try SmallFlickr()
+        defer { data.remove() }
+        let result = try CommandRunner.run([
+            "train", data.folder.path, "--preset", "infonce", "--text-tower", "mlp", "--text-encoder", "glove-mean",
+            "--epochs", "2", "--cache-dir", data.path("cache"), "--out", data.path("run"),
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        let config = try String(contentsOfFile: data.path("run/config.json"), encoding: .utf8)
+        #expect(config.contains("\"textEncoder\" : \"glove-mean\""))
+        #expect(try records(data.path("run/metrics.jsonl")).count == 2)
     }
 
     @Test func badWeightsAreAClearError() throws {

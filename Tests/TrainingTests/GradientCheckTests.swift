@@ -104,6 +104,32 @@ import Training
         #expect(try layer.forward(x, training: false, generator: &generator) == x)
     }
 
+    @Test func gruGradientsThroughTimeWithPadding() throws {
+        var generator = SeededGenerator(seed: 15)
+        let layer = EmbeddingGRU(name: "gru", embeddings: Self.random(7, 4, seed: 16, scale: 0.5), hidden: 3, generator: &generator)
+        // Lengths 3, 1, 0 and 2; −1 pads.
+        let tokens = try Matrix([[1, 2, 3], [4, -1, -1], [-1, -1, -1], [6, 0, -1]])
+        let r = Self.random(4, 3, seed: 17)
+        func loss() throws -> Float {
+            var g = SeededGenerator(seed: 0)
+            return zip(try layer.forward(tokens, training: false, generator: &g).values, r.values).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        for parameter in layer.parameters { parameter.zeroGradient() }
+        let state = try layer.forward(tokens, training: false, generator: &generator)
+        #expect(state.row(2) == [0, 0, 0])
+        _ = try layer.backward(r)
+        for parameter in layer.parameters {
+            let saved = parameter.value
+            try Self.check(saved, gradient: parameter.gradient, step: 1e-3) { value in
+                parameter.value = value
+                defer { parameter.value = saved }
+                return try loss()
+            }
+        }
+        // Row 5 of the embeddings is never used, so its gradient is zero.
+        #expect(layer.embeddings.gradient.row(5) == [0, 0, 0, 0])
+    }
+
     @Test func towerChainsLayers() throws {
         var generator = SeededGenerator(seed: 12)
         let tower = Tower(layers: [
