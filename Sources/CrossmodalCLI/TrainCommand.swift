@@ -46,7 +46,7 @@ enum TrainingPreset: String, ExpressibleByArgument, CaseIterable {
 
 /// The loss names `train --loss` accepts.
 enum LossName: String, ExpressibleByArgument, CaseIterable {
-    case angular, angularBuggy = "angular-with-positive", vsepp, vseppHard = "vsepp-hard", infonce, triplet
+    case angular, angularBuggy = "angular-with-positive", angularTriplet = "angular-triplet", vsepp, vseppHard = "vsepp-hard", infonce, triplet
 }
 
 /// What a run folder records besides the training configuration, so that the run can be reproduced
@@ -125,6 +125,7 @@ struct TrainCommand: ParsableCommand {
             switch loss {
             case .angular: c.loss = .angularNPair(tanSquared: 1, positiveAmongNegatives: false)
             case .angularBuggy: c.loss = .angularNPair(tanSquared: 1, positiveAmongNegatives: true)
+            case .angularTriplet: c.loss = .angularTriplet(tanSquared: 1)
             case .vsepp: c.loss = .vsePlusPlus(margin: margin ?? 0.2, hardestNegative: false)
             case .vseppHard: c.loss = .vsePlusPlus(margin: margin ?? 0.2, hardestNegative: true)
             case .infonce: c.loss = .infoNCE(temperature: temperature ?? 0.05)

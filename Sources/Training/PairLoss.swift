@@ -17,6 +17,9 @@ public enum PairLoss: Codable, Equatable, Sendable {
     case vsePlusPlus(margin: Float, hardestNegative: Bool)
     /// InfoNCE: cross-entropy of `softmax(sᵢ· / τ)` against the positive.
     case infoNCE(temperature: Float)
+    /// The angular triplet hinge of the first work's paper (Wang et al., 2017):
+    /// mean over negatives of `[‖aᵢ − pᵢ‖² − 4t·‖pⱼ − cᵢ‖²]₊` with `cᵢ = (aᵢ + pᵢ)/2`, `t = tan²α`.
+    case angularTriplet(tanSquared: Float)
     /// The second work's triplet loss on squared Euclidean distances:
     /// mean over negatives of `[‖aᵢ − pᵢ‖² − ‖aᵢ − pⱼ‖² + m]₊`.
     case tripletSquaredL2(margin: Float)
@@ -114,6 +117,39 @@ public enum PairLoss: Codable, Equatable, Sendable {
                     ds[i, j] += (exp(logits[k] - lse) - (k == 0 ? 1 : 0)) * scale / temperature
                 }
             }
+
+        case .angularTriplet(let t):
+            let d = anchors.columns
+            var dA = Matrix(rows: b, columns: d)
+            var dP = Matrix(rows: b, columns: d)
+            for i in 0..<b {
+                let negatives = (0..<b).filter { isNegative(i, $0) }
+                guard !negatives.isEmpty else { continue }
+                let weight = scale / Float(negatives.count)
+                var positiveDistance: Float = 0
+                for c in 0..<d {
+                    let diff = anchors[i, c] - positives[i, c]
+                    positiveDistance += diff * diff
+                }
+                for j in negatives {
+                    var centreDistance: Float = 0
+                    for c in 0..<d {
+                        let diff = positives[j, c] - (anchors[i, c] + positives[i, c]) / 2
+                        centreDistance += diff * diff
+                    }
+                    let violation = positiveDistance - 4 * t * centreDistance
+                    guard violation > 0 else { continue }
+                    loss += Double(violation * weight)
+                    for c in 0..<d {
+                        let toNegative = positives[j, c] - (anchors[i, c] + positives[i, c]) / 2
+                        let apart = anchors[i, c] - positives[i, c]
+                        dA[i, c] += weight * (2 * apart + 4 * t * toNegative)
+                        dP[i, c] += weight * (-2 * apart + 4 * t * toNegative)
+                        dP[j, c] -= weight * 8 * t * toNegative
+                    }
+                }
+            }
+            return (Float(loss), dA, dP)
 
         case .tripletSquaredL2(let margin):
             let d = anchors.columns
