@@ -112,6 +112,12 @@ public final class EmbeddingGRU: Layer {
         let h3 = 3 * hidden
         let width = embeddings.value.columns
         var dh = gradient
+        // Per-step gate gradients and inputs are stacked, so the weight gradients are two large GEMMs
+        // after the loop instead of two small ones per step.
+        var stackedPrevious: [Float] = []
+        var stackedRecurrent: [Float] = []
+        var stackedInput: [Float] = []
+        var stackedInputGradient: [Float] = []
         for step in steps.reversed() {
             var dgi = Matrix(rows: batch, columns: h3)
             var dgh = Matrix(rows: batch, columns: h3)
@@ -136,14 +142,15 @@ public final class EmbeddingGRU: Layer {
                     dgh.values[base + 2 * hidden + c] = dnPre * r
                 }
             }
-            // Gradients of the weights; the state's gradient flows back through U.
-            try Matrix.gemm(step.previous, dgh, transposeA: .transposed, beta: 1, into: &recurrentWeights.gradient)
+            stackedPrevious += step.previous.values
+            stackedRecurrent += dgh.values
             var input = Matrix(rows: batch, columns: width)
             for row in 0..<batch where step.active[row] {
                 let token = step.tokens[row]
                 for c in 0..<width { input.values[row * width + c] = embeddings.value.values[token * width + c] }
             }
-            try Matrix.gemm(input, dgi, transposeA: .transposed, beta: 1, into: &inputWeights.gradient)
+            stackedInput += input.values
+            stackedInputGradient += dgi.values
             for row in 0..<batch where step.active[row] {
                 for c in 0..<h3 {
                     inputBias.gradient.values[c] += dgi.values[row * h3 + c]
@@ -155,8 +162,18 @@ public final class EmbeddingGRU: Layer {
                 let token = step.tokens[row]
                 for c in 0..<width { embeddings.gradient.values[token * width + c] += dInput.values[row * width + c] }
             }
+            // The state's gradient flows back through U.
             try Matrix.gemm(dgh, recurrentWeights.value, transposeB: .transposed, beta: 1, into: &carried)
             dh = carried
+        }
+        let rows = steps.count * batch
+        if rows > 0 {
+            try Matrix.gemm(
+                Matrix(rows: rows, columns: hidden, values: stackedPrevious), Matrix(rows: rows, columns: h3, values: stackedRecurrent),
+                transposeA: .transposed, beta: 1, into: &recurrentWeights.gradient)
+            try Matrix.gemm(
+                Matrix(rows: rows, columns: width, values: stackedInput), Matrix(rows: rows, columns: h3, values: stackedInputGradient),
+                transposeA: .transposed, beta: 1, into: &inputWeights.gradient)
         }
         // Token ids have no gradient; nothing sits below this layer.
         return Matrix(rows: batch, columns: 0)
