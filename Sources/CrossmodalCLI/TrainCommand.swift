@@ -111,6 +111,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The folder of pretrained weights.") var models: String?
     @Option(help: "The embedding cache folder (default: ~/.cache/crossmodal/embeddings).") var cacheDir: String?
     @Option(help: "Stop after this many epochs in this invocation (the run can be resumed).") var stopAfter: Int?
+    @Flag(inversion: .prefixedNo, help: "Train separate image→text and text→image models (default: on for triplet-networks).")
+    var separate: Bool?
+
+    var separateDirections: Bool { separate ?? (preset == .tripletNetworks) }
 
     func trainingConfiguration() throws -> TrainingConfiguration {
         var c = preset.configuration
@@ -220,10 +224,36 @@ struct TrainCommand: ParsableCommand {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         try encoder.encode(description).write(to: folder.appendingPathComponent("config.json"), options: .atomic)
 
-        let trainer = try Trainer(
-            configuration: configuration, training: training, validation: validation, folder: folder,
-            wordEmbeddings: useGRU ? doc2vecModel?.wordVectors : nil)
         print("training \(preset.rawValue) on \(grouped(training.textFeatures.rows)) pairs, validating on \(grouped(validation.textFeatures.rows)) captions / \(grouped(validation.imageFeatures.rows)) images")
+        let embeddings = useGRU ? doc2vecModel?.wordVectors : nil
+        guard separateDirections else {
+            let best = try trainOne(configuration, training: training, validation: validation, folder: folder, wordEmbeddings: embeddings)
+            if let best { print(String(format: "best: epoch %d, rsum %.1f; run folder %@", best.epoch, best.rsum, out)) }
+            return
+        }
+        // The second work's setup: one model trained for image→text only, another for text→image only,
+        // each direction scored with its own model.
+        var i2t = configuration, t2i = configuration
+        i2t.weights = [1, 0, configuration.weights[2], 0]
+        t2i.weights = [0, 1, 0, configuration.weights[3]]
+        print("image→text model (run/image-to-text):")
+        let a = try trainOne(i2t, training: training, validation: validation, folder: folder.appendingPathComponent("image-to-text"), wordEmbeddings: embeddings)
+        print("text→image model (run/text-to-image):")
+        let b = try trainOne(t2i, training: training, validation: validation, folder: folder.appendingPathComponent("text-to-image"), wordEmbeddings: embeddings)
+        if let a, let b {
+            let i2tRecalls = a.validation.imageToText, t2iRecalls = b.validation.textToImage
+            let rsum = i2tRecalls.reduce(0, +) + t2iRecalls.reduce(0, +)
+            print(String(format: "best: image→text R@1/5/10 %.1f/%.1f/%.1f (epoch %d), text→image %.1f/%.1f/%.1f (epoch %d), rsum %.1f; run folder %@",
+                         i2tRecalls[0], i2tRecalls[1], i2tRecalls[2], a.epoch, t2iRecalls[0], t2iRecalls[1], t2iRecalls[2], b.epoch, rsum, out))
+        }
+    }
+
+    /// Trains one model into `folder`, printing a line per epoch; returns the best epoch's record.
+    func trainOne(
+        _ configuration: TrainingConfiguration, training: FeatureSet, validation: FeatureSet, folder: URL, wordEmbeddings: Matrix?
+    ) throws -> EpochRecord? {
+        let trainer = try Trainer(
+            configuration: configuration, training: training, validation: validation, folder: folder, wordEmbeddings: wordEmbeddings)
         var bar: ProgressBar?
         let records = try trainer.run(
             resume: resume, stopAfter: stopAfter,
@@ -239,9 +269,7 @@ struct TrainCommand: ParsableCommand {
                              record.epoch, record.trainLoss, record.validationLoss, v.imageToText[0], v.imageToText[1], v.imageToText[2],
                              v.textToImage[0], v.textToImage[1], v.textToImage[2], record.rsum, record.best ? " *" : "", record.pairsPerSecond))
             })
-        if let best = records.filter(\.best).last {
-            print(String(format: "best: epoch %d, rsum %.1f; run folder %@", best.epoch, best.rsum, out))
-        }
+        return records.filter(\.best).last
     }
 
     /// The Doc2Vec model of `--doc2vec`, else the run folder's, else one trained now on the training

@@ -75,6 +75,20 @@ import Testing
         #expect(try records(data.path("run/metrics.jsonl")).count == 2)
     }
 
+    @Test func tripletNetworksTrainSeparateDirections() throws {
+        let data = try SmallFlickr()
+        defer { data.remove() }
+        let result = try CommandRunner.run([
+            "train", data.folder.path, "--preset", "triplet-networks", "--text-encoder", "glove-mean", "--hidden", "64",
+            "--embedding-dimension", "64", "--epochs", "1", "--cache-dir", data.path("cache"), "--out", data.path("run"),
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("best: image→text R@1/5/10"))
+        for direction in ["image-to-text", "text-to-image"] {
+            #expect(FileManager.default.fileExists(atPath: data.path("run/\(direction)/best.safetensors")))
+        }
+    }
+
     @Test func badWeightsAreAClearError() throws {
         let result = try CommandRunner.run(["train", "/nonexistent", "--out", "/tmp/x", "--weights", "1,1"])
         #expect(result.status != 0)
