@@ -24,9 +24,7 @@ public enum ApproximateNeighbors {
     ) throws(NeighborError) -> NeighborTable {
         let n = vectors.rows
         let d = vectors.columns
-        guard k >= 1 else { throw NeighborError("k must be at least 1, got \(k)") }
-        guard n >= 2 else { throw NeighborError("need at least 2 vectors to find neighbours, got \(n)") }
-        let k = min(k, n - 1)
+        let k = try NeighborError.effectiveK(k, items: n)
         let items = metric == .cosine ? vectors.rowNormalized() : vectors
         var message = [CChar](repeating: 0, count: 256)
         guard let index = cm_hnsw_create(Int32(d), n, m, efConstruction, Int(truncatingIfNeeded: seed), metric == .cosine ? 1 : 0, &message, message.count) else {

@@ -25,9 +25,7 @@ public enum ExactNeighbors {
     ) throws(NeighborError) -> NeighborTable {
         let n = vectors.rows
         let d = vectors.columns
-        guard k >= 1 else { throw NeighborError("k must be at least 1, got \(k)") }
-        guard n >= 2 else { throw NeighborError("need at least 2 vectors to find neighbours, got \(n)") }
-        let k = min(k, n - 1)
+        let k = try NeighborError.effectiveK(k, items: n)
         let items = metric == .cosine ? vectors.rowNormalized() : vectors
         // Squared norms for L2: ‖q − x‖² = ‖q‖² + ‖x‖² − 2⟨q, x⟩.
         let squaredNorms: [Float] = (0..<n).map { i in

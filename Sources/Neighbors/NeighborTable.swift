@@ -98,3 +98,12 @@ public struct NeighborError: Error, CustomStringConvertible, Equatable, Sendable
 
     public var description: String { message }
 }
+
+extension NeighborError {
+    /// `k` capped at `items − 1`, after checking that a search over `items` vectors makes sense.
+    static func effectiveK(_ k: Int, items: Int) throws(NeighborError) -> Int {
+        guard k >= 1 else { throw NeighborError("k must be at least 1, got \(k)") }
+        guard items >= 2 else { throw NeighborError("need at least 2 vectors to find neighbours, got \(items)") }
+        return min(k, items - 1)
+    }
+}

@@ -11,13 +11,7 @@ public enum NPYFile {
 
     /// Reads the array stored at `url`.
     public static func read(_ url: URL) throws(TensorFileError) -> Tensor {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw TensorFileError(file: url.path, problem: "cannot be read (\(error.localizedDescription))")
-        }
-        return try decode(data, file: url.path)
+        try decode(TensorFileError.contents(of: url), file: url.path)
     }
 
     /// Writes `tensor` to `url` as a version 1.0 file (2.0 if the header needs it), atomically.

@@ -34,13 +34,7 @@ public enum SafetensorsFile {
 
     /// Reads the archive at `url`.
     public static func read(_ url: URL) throws(TensorFileError) -> SafetensorsArchive {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
-        } catch {
-            throw TensorFileError(file: url.path, problem: "cannot be read (\(error.localizedDescription))")
-        }
-        return try decode(data, file: url.path)
+        try decode(TensorFileError.contents(of: url), file: url.path)
     }
 
     /// Writes `archive` to `url` atomically, tensors in name order.

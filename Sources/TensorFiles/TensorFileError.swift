@@ -1,3 +1,5 @@
+import Foundation
+
 /// A tensor file that cannot be read or written, naming the file and the problem.
 public struct TensorFileError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The file's path, or a label such as `<memory>` for in-memory data.
@@ -15,4 +17,15 @@ public struct TensorFileError: Error, CustomStringConvertible, Equatable, Sendab
     public var message: String { "\(file): \(problem)" }
 
     public var description: String { message }
+}
+
+extension TensorFileError {
+    /// The bytes of `url` (memory-mapped when safe), or an error naming the file.
+    static func contents(of url: URL) throws(TensorFileError) -> Data {
+        do {
+            return try Data(contentsOf: url, options: .mappedIfSafe)
+        } catch {
+            throw TensorFileError(file: url.path, problem: "cannot be read (\(error.localizedDescription))")
+        }
+    }
 }
