@@ -54,6 +54,7 @@ struct NeighborsCommand: ParsableCommand {
             ?? URL(fileURLWithPath: doc2vec!).appendingPathComponent("document_vectors.npy")
         let (matrix, ids) = try EmbeddingFile.read(source)
         let started = Date()
+        if approximate { warn("building the HNSW graph over \(grouped(matrix.rows)) vectors, then searching it…") }
         let bar = ProgressBar(total: matrix.rows, unit: "rows")
         let progress = SendableProgress(bar)
         let table = approximate
