@@ -106,6 +106,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Early-stopping patience in epochs.") var patience: Int?
     @Option(help: "Early stopping on rsum or loss.") var stopOn: TrainingConfiguration.StoppingMetric?
     @Option(help: "Neighbours drawn from each caption's first N.") var neighborPool: Int?
+    @Option(help: "Divide the learning rate by 10 after this many epochs without improvement (0: never).") var plateauPatience: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Flag(help: "Continue from the run folder's last checkpoint.") var resume = false
     @Option(help: "The folder of pretrained weights.") var models: String?
@@ -161,6 +162,7 @@ struct TrainCommand: ParsableCommand {
         if let patience { c.patience = patience }
         if let stopOn { c.stopOn = stopOn }
         if let neighborPool { c.neighborPool = neighborPool }
+        if let plateauPatience { c.plateauPatience = plateauPatience }
         c.seed = seed
         try c.validate()
         return c
