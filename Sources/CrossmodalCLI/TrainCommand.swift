@@ -107,6 +107,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Early stopping on rsum or loss.") var stopOn: TrainingConfiguration.StoppingMetric?
     @Option(help: "Neighbours drawn from each caption's first N.") var neighborPool: Int?
     @Option(help: "Divide the learning rate by 10 after this many epochs without improvement (0: never).") var plateauPatience: Int?
+    @Option(help: "Captions drawn from the whole training set as extra negatives of the image→text term.") var textNegatives: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Flag(help: "Continue from the run folder's last checkpoint.") var resume = false
     @Option(help: "The folder of pretrained weights.") var models: String?
@@ -163,6 +164,7 @@ struct TrainCommand: ParsableCommand {
         if let stopOn { c.stopOn = stopOn }
         if let neighborPool { c.neighborPool = neighborPool }
         if let plateauPatience { c.plateauPatience = plateauPatience }
+        if let textNegatives { c.trainingSetTextNegatives = textNegatives }
         c.seed = seed
         try c.validate()
         return c

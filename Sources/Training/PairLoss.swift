@@ -24,65 +24,87 @@ public enum PairLoss: Codable, Equatable, Sendable {
     /// mean over negatives of `[‖aᵢ − pᵢ‖² − ‖aᵢ − pⱼ‖² + m]₊`.
     case tripletSquaredL2(margin: Float)
 
-    /// The loss and its gradients with respect to anchors and positives.
+    /// The loss and its gradients with respect to anchors and positives, the batch's other positives
+    /// serving as negatives.
     ///
     /// - Complexity: O(B² · d) for a batch of B rows of width d.
     public func evaluate(
         anchors: Matrix, positives: Matrix, anchorGroups: [Int], positiveGroups: [Int]
     ) throws -> (loss: Float, anchors: Matrix, positives: Matrix) {
+        let r = try evaluate(
+            anchors: anchors, positives: positives, anchorGroups: anchorGroups, positiveGroups: positiveGroups,
+            extraNegatives: Matrix(rows: 0, columns: anchors.columns), extraGroups: [])
+        return (r.loss, r.anchors, r.positives)
+    }
+
+    /// The loss and its gradients, with `extraNegatives` (such as captions drawn from the whole
+    /// training set) as further candidates beside the batch's positives.
+    ///
+    /// - Complexity: O(B · (B + M) · d) for M extra negatives.
+    public func evaluate(
+        anchors: Matrix, positives: Matrix, anchorGroups: [Int], positiveGroups: [Int],
+        extraNegatives: Matrix, extraGroups: [Int]
+    ) throws -> (loss: Float, anchors: Matrix, positives: Matrix, extras: Matrix) {
         let b = anchors.rows
-        guard b > 0 else { return (0, anchors, positives) }
+        let d = anchors.columns
+        let m = extraNegatives.rows
+        guard b > 0 else { return (0, anchors, positives, extraNegatives) }
+        // Candidates: the batch's positives, then the extra negatives.
+        var candidates = positives
+        candidates.values += extraNegatives.values
+        candidates = try Matrix(rows: b + m, columns: d, values: candidates.values)
+        let candidateGroups = positiveGroups + extraGroups
         let includeDiagonal: Bool
         if case .angularNPair(_, let flag) = self { includeDiagonal = flag } else { includeDiagonal = false }
         func isNegative(_ i: Int, _ j: Int) -> Bool {
             if i == j { return includeDiagonal }
-            return positiveGroups[j] != positiveGroups[i] && positiveGroups[j] != anchorGroups[i]
+            return candidateGroups[j] != positiveGroups[i] && candidateGroups[j] != anchorGroups[i]
         }
-        let s = try Matrix.product(anchors, positives, transposeB: .transposed)
-        var ds = Matrix(rows: b, columns: b)
+        let n = b + m
+        let s = try Matrix.product(anchors, candidates, transposeB: .transposed)  // b × n
+        var ds = Matrix(rows: b, columns: n)
         var loss: Double = 0
         let scale = 1 / Float(b)
+        var dA = Matrix(rows: b, columns: d)
+        var dP = Matrix(rows: b, columns: d)
+        var dC = Matrix(rows: n, columns: d)
 
         switch self {
         case .angularNPair(let t, _):
-            // f_ij = 4t·(aᵢ·pⱼ + pᵢ·pⱼ) − 2(1+t)·aᵢ·pᵢ; pp holds pᵢ·pⱼ.
-            let pp = try Matrix.product(positives, positives, transposeB: .transposed)
-            var w = Matrix(rows: b, columns: b)
+            // f_ij = 4t·(aᵢ + pᵢ)·cⱼ − 2(1+t)·aᵢ·pᵢ; pc holds pᵢ·cⱼ.
+            let pc = try Matrix.product(positives, candidates, transposeB: .transposed)
+            var w = Matrix(rows: b, columns: n)
             for i in 0..<b {
                 var f: [Float] = [0]  // the leading 1 in log(1 + Σ exp f)
                 var columns: [Int] = []
-                for j in 0..<b where isNegative(i, j) {
-                    f.append(4 * t * (s[i, j] + pp[i, j]) - 2 * (1 + t) * s[i, i])
+                for j in 0..<n where isNegative(i, j) {
+                    f.append(4 * t * (s[i, j] + pc[i, j]) - 2 * (1 + t) * s[i, i])
                     columns.append(j)
                 }
                 let lse = logSumExp(f)
                 loss += Double(lse)
                 for (k, j) in columns.enumerated() { w[i, j] = exp(f[k + 1] - lse) * scale }
             }
-            // dA = 4t·W·P − 2(1+t)·r⊙P;  dP = 4t·W·P − 2(1+t)·r⊙A + 4t·Wᵀ·(A + P), r = row sums of W.
-            let wp = try Matrix.product(w, positives)
+            // dA = 4t·W·C − 2(1+t)·r⊙P;  dP = 4t·W·C − 2(1+t)·r⊙A;  dC = 4t·Wᵀ·(A + P), r = row sums of W.
+            let wc = try Matrix.product(w, candidates)
             var sum = anchors
             for i in sum.values.indices { sum.values[i] += positives.values[i] }
-            let wtSum = try Matrix.product(w, sum, transposeA: .transposed)
-            var dA = Matrix(rows: b, columns: anchors.columns)
-            var dP = Matrix(rows: b, columns: anchors.columns)
-            let d = anchors.columns
+            dC = try Matrix.product(w, sum, transposeA: .transposed)
+            for i in 0..<dC.values.count { dC.values[i] *= 4 * t }
             for i in 0..<b {
                 var r: Float = 0
-                for j in 0..<b { r += w[i, j] }
+                for j in 0..<n { r += w[i, j] }
                 for c in 0..<d {
-                    dA.values[i * d + c] = 4 * t * wp.values[i * d + c] - 2 * (1 + t) * r * positives.values[i * d + c]
-                    dP.values[i * d + c] = 4 * t * wp.values[i * d + c] - 2 * (1 + t) * r * anchors.values[i * d + c]
-                        + 4 * t * wtSum.values[i * d + c]
+                    dA.values[i * d + c] = 4 * t * wc.values[i * d + c] - 2 * (1 + t) * r * positives.values[i * d + c]
+                    dP.values[i * d + c] = 4 * t * wc.values[i * d + c] - 2 * (1 + t) * r * anchors.values[i * d + c]
                 }
             }
-            return (Float(loss) * scale, dA, dP)
 
         case .vsePlusPlus(let margin, let hardest):
             for i in 0..<b {
                 if hardest {
                     var best = -1
-                    for j in 0..<b where isNegative(i, j) && (best < 0 || s[i, j] > s[i, best]) { best = j }
+                    for j in 0..<n where isNegative(i, j) && (best < 0 || s[i, j] > s[i, best]) { best = j }
                     if best >= 0 {
                         let violation = margin - s[i, i] + s[i, best]
                         if violation > 0 {
@@ -92,7 +114,7 @@ public enum PairLoss: Codable, Equatable, Sendable {
                         }
                     }
                 } else {
-                    for j in 0..<b where isNegative(i, j) {
+                    for j in 0..<n where isNegative(i, j) {
                         let violation = margin - s[i, i] + s[i, j]
                         if violation > 0 {
                             loss += Double(violation)
@@ -107,7 +129,7 @@ public enum PairLoss: Codable, Equatable, Sendable {
             for i in 0..<b {
                 var logits: [Float] = [s[i, i] / temperature]
                 var columns = [i]
-                for j in 0..<b where isNegative(i, j) {
+                for j in 0..<n where isNegative(i, j) {
                     logits.append(s[i, j] / temperature)
                     columns.append(j)
                 }
@@ -119,11 +141,8 @@ public enum PairLoss: Codable, Equatable, Sendable {
             }
 
         case .angularTriplet(let t):
-            let d = anchors.columns
-            var dA = Matrix(rows: b, columns: d)
-            var dP = Matrix(rows: b, columns: d)
             for i in 0..<b {
-                let negatives = (0..<b).filter { isNegative(i, $0) }
+                let negatives = (0..<n).filter { isNegative(i, $0) }
                 guard !negatives.isEmpty else { continue }
                 let weight = scale / Float(negatives.count)
                 var positiveDistance: Float = 0
@@ -134,29 +153,26 @@ public enum PairLoss: Codable, Equatable, Sendable {
                 for j in negatives {
                     var centreDistance: Float = 0
                     for c in 0..<d {
-                        let diff = positives[j, c] - (anchors[i, c] + positives[i, c]) / 2
+                        let diff = candidates[j, c] - (anchors[i, c] + positives[i, c]) / 2
                         centreDistance += diff * diff
                     }
                     let violation = positiveDistance - 4 * t * centreDistance
                     guard violation > 0 else { continue }
                     loss += Double(violation * weight)
                     for c in 0..<d {
-                        let toNegative = positives[j, c] - (anchors[i, c] + positives[i, c]) / 2
+                        let toNegative = candidates[j, c] - (anchors[i, c] + positives[i, c]) / 2
                         let apart = anchors[i, c] - positives[i, c]
                         dA[i, c] += weight * (2 * apart + 4 * t * toNegative)
                         dP[i, c] += weight * (-2 * apart + 4 * t * toNegative)
-                        dP[j, c] -= weight * 8 * t * toNegative
+                        dC[j, c] -= weight * 8 * t * toNegative
                     }
                 }
             }
-            return (Float(loss), dA, dP)
+            loss /= Double(scale)  // undone below, where every loss is scaled by 1/B
 
         case .tripletSquaredL2(let margin):
-            let d = anchors.columns
-            var dA = Matrix(rows: b, columns: d)
-            var dP = Matrix(rows: b, columns: d)
             for i in 0..<b {
-                let negatives = (0..<b).filter { isNegative(i, $0) }
+                let negatives = (0..<n).filter { isNegative(i, $0) }
                 guard !negatives.isEmpty else { continue }
                 let weight = scale / Float(negatives.count)
                 var positiveDistance: Float = 0
@@ -167,24 +183,32 @@ public enum PairLoss: Codable, Equatable, Sendable {
                 for j in negatives {
                     var negativeDistance: Float = 0
                     for c in 0..<d {
-                        let diff = anchors[i, c] - positives[j, c]
+                        let diff = anchors[i, c] - candidates[j, c]
                         negativeDistance += diff * diff
                     }
                     let violation = positiveDistance - negativeDistance + margin
                     guard violation > 0 else { continue }
                     loss += Double(violation * weight)
                     for c in 0..<d {
-                        dA[i, c] += weight * 2 * (positives[j, c] - positives[i, c])
+                        dA[i, c] += weight * 2 * (candidates[j, c] - positives[i, c])
                         dP[i, c] -= weight * 2 * (anchors[i, c] - positives[i, c])
-                        dP[j, c] += weight * 2 * (anchors[i, c] - positives[j, c])
+                        dC[j, c] += weight * 2 * (anchors[i, c] - candidates[j, c])
                     }
                 }
             }
-            return (Float(loss), dA, dP)
+            loss /= Double(scale)
         }
-        // Similarity-based losses: dA = dS·P, dP = dSᵀ·A.
-        let dA = try Matrix.product(ds, positives)
-        let dP = try Matrix.product(ds, anchors, transposeA: .transposed)
-        return (Float(loss) * scale, dA, dP)
+        // Similarity-based losses: dA = dS·C, dC = dSᵀ·A.
+        if case .vsePlusPlus = self {
+            dA = try Matrix.product(ds, candidates)
+            dC = try Matrix.product(ds, anchors, transposeA: .transposed)
+        } else if case .infoNCE = self {
+            dA = try Matrix.product(ds, candidates)
+            dC = try Matrix.product(ds, anchors, transposeA: .transposed)
+        }
+        // A candidate row j < B is positive j: its two roles' gradients add up.
+        for i in 0..<(b * d) { dP.values[i] += dC.values[i] }
+        let extras = try Matrix(rows: m, columns: d, values: Array(dC.values[(b * d)...]))
+        return (Float(loss) * scale, dA, dP, extras)
     }
 }

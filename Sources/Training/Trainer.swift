@@ -188,8 +188,11 @@ public final class Trainer {
                 }
             }
             let neighborImages = neighborCaptions.map { training.captionImage[$0] }
+            let extraCaptions = w[0] > 0
+                ? (0..<configuration.trainingSetTextNegatives).map { _ in generator.int(below: training.textFeatures.rows) } : []
             let imageRows = images + (w[2] > 0 ? neighborImages : [])
-            let textRows = captions + (w[3] > 0 ? neighborCaptions : [])
+            let textRows = captions + (w[3] > 0 ? neighborCaptions : []) + extraCaptions
+            let extraOffset = count + (w[3] > 0 ? count : 0)
             for parameter in parameters { parameter.zeroGradient() }
             let imageOut = try model.imageTower.forward(training.imageFeatures.gatherRows(imageRows), training: true, generator: &generator)
             let textOut = try model.textTower.forward(training.textFeatures.gatherRows(textRows), training: true, generator: &generator)
@@ -203,9 +206,13 @@ public final class Trainer {
                 for i in 0..<part.values.count { gradient.values[offset * width + i] += weight * part.values[i] }
             }
             if w[0] > 0 {
-                let r = try configuration.loss.evaluate(anchors: imageAnchors, positives: textAnchors, anchorGroups: images, positiveGroups: images)
+                let r = try configuration.loss.evaluate(
+                    anchors: imageAnchors, positives: textAnchors, anchorGroups: images, positiveGroups: images,
+                    extraNegatives: textOut.gatherRows(extraOffset..<(extraOffset + extraCaptions.count)),
+                    extraGroups: extraCaptions.map { training.captionImage[$0] })
                 accumulate(&imageGradient, r.anchors, offset: 0, weight: w[0])
                 accumulate(&textGradient, r.positives, offset: 0, weight: w[0])
+                if !extraCaptions.isEmpty { accumulate(&textGradient, r.extras, offset: extraOffset, weight: w[0]) }
                 batchLoss += w[0] * r.loss
                 termTotals[0] += Double(r.loss)
             }

@@ -69,6 +69,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var weights: [Float]
     /// Neighbours are drawn uniformly from each text's first `neighborPool` valid neighbours.
     public var neighborPool: Int
+    /// Captions drawn from the whole training set as extra negatives of the image→text term (0: the
+    /// batch's captions only). The first work's code draws text negatives from the training set.
+    public var trainingSetTextNegatives: Int = 0
     /// Pairs per step.
     public var batchSize: Int
     /// Adam's learning rate.
@@ -126,6 +129,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         if !(learningRate > 0) { throw TrainingError("learning rate must be positive, got \(learningRate)") }
         if maxEpochs < 1 { throw TrainingError("max epochs must be at least 1") }
         if neighborPool < 1 { throw TrainingError("the neighbour pool must be at least 1") }
+        if trainingSetTextNegatives < 0 { throw TrainingError("training-set text negatives must not be negative") }
     }
 }
 

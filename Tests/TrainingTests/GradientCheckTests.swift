@@ -51,6 +51,29 @@ import Training
         }
     }
 
+    @Test(arguments: losses)
+    func pairLossGradientsWithExtraNegatives(loss: PairLoss) throws {
+        let a = Self.random(5, 4, seed: 21, scale: 0.5)
+        let p = Self.random(5, 4, seed: 22, scale: 0.5)
+        let e = Self.random(3, 4, seed: 23, scale: 0.5)
+        let groups = [0, 1, 2, 3, 4]
+        // Extra row 1 shares anchor 0's group, so it is not anchor 0's negative.
+        let extraGroups = [7, 0, 9]
+        func run(_ a: Matrix, _ p: Matrix, _ e: Matrix) throws -> (loss: Float, anchors: Matrix, positives: Matrix, extras: Matrix) {
+            try loss.evaluate(anchors: a, positives: p, anchorGroups: groups, positiveGroups: groups, extraNegatives: e, extraGroups: extraGroups)
+        }
+        let result = try run(a, p, e)
+        try Self.check(a, gradient: result.anchors, step: 1e-3) { try run($0, p, e).loss }
+        try Self.check(p, gradient: result.positives, step: 1e-3) { try run(a, $0, e).loss }
+        try Self.check(e, gradient: result.extras, step: 1e-3) { try run(a, p, $0).loss }
+        // With no extra rows the two forms agree.
+        let plain = try loss.evaluate(anchors: a, positives: p, anchorGroups: groups, positiveGroups: groups)
+        let empty = try loss.evaluate(
+            anchors: a, positives: p, anchorGroups: groups, positiveGroups: groups,
+            extraNegatives: Matrix(rows: 0, columns: 4), extraGroups: [])
+        #expect(plain.loss == empty.loss && plain.anchors == empty.anchors)
+    }
+
     /// Loss = Σ y ⊙ R for a fixed random R, so ∂L/∂y = R.
     static func checkLayer(_ layer: Layer, input: Matrix, seed: UInt64) throws {
         var generator = SeededGenerator(seed: 0)

@@ -86,6 +86,18 @@ import Training
         #expect(a == b)
     }
 
+    @Test func trainingSetTextNegativesTrainToo() throws {
+        let training = try Self.syntheticSet(images: 60, seed: 8)
+        let validation = try Self.syntheticSet(images: 20, seed: 9)
+        let folder = Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var configuration = Self.configuration
+        configuration.trainingSetTextNegatives = 8
+        let records = try Trainer(configuration: configuration, training: training, validation: validation, folder: folder).run(resume: false)
+        #expect(records.last!.trainLoss < records.first!.trainLoss)
+        #expect(records.map(\.rsum).max()! > 300)
+    }
+
     @Test func sameSeedSameModel() throws {
         let training = try Self.syntheticSet(images: 30, seed: 5)
         let validation = try Self.syntheticSet(images: 10, seed: 6)
