@@ -106,11 +106,20 @@ public final class AdamOptimizer {
         self.weightDecay = weightDecay
     }
 
-    /// One update of every parameter from its gradient.
+    /// One step: advances the step count and updates every parameter from its gradient.
     ///
     /// - Complexity: O(parameters), one pass over each buffer.
     public func update(_ parameters: [Parameter]) {
-        step += 1
+        beginStep()
+        apply(parameters)
+    }
+
+    /// Advances the step count; then ``apply(_:)`` may update disjoint groups from different threads.
+    public func beginStep() { step += 1 }
+
+    /// Updates `parameters` for the current step (after ``beginStep()``).
+    public func apply(_ parameters: [Parameter]) {
+        let step = max(self.step, 1)
         let correction1 = 1 - pow(beta1, Float(step))
         let correction2 = 1 - pow(beta2, Float(step))
         let (b1, b2, eps, decay) = (beta1, beta2, epsilon, weightDecay)
@@ -118,11 +127,7 @@ public final class AdamOptimizer {
         let inverseCorrection2 = 1 / correction2
         for parameter in parameters {
             let count = parameter.value.values.count
-            let state = moments[parameter.name] ?? {
-                let fresh = Moments(count: count)
-                moments[parameter.name] = fresh
-                return fresh
-            }()
+            let state = moments(for: parameter.name, count: count)
             parameter.value.values.withUnsafeMutableBufferPointer { value in
                 parameter.gradient.values.withUnsafeBufferPointer { gradient in
                     state.first.withUnsafeMutableBufferPointer { m in
@@ -138,6 +143,18 @@ public final class AdamOptimizer {
                 }
             }
         }
+    }
+
+    private let lock = NSLock()
+
+    /// The moments of a parameter, created on first use (guarded: groups update from two threads).
+    private func moments(for name: String, count: Int) -> Moments {
+        lock.lock()
+        defer { lock.unlock() }
+        if let existing = moments[name] { return existing }
+        let fresh = Moments(count: count)
+        moments[name] = fresh
+        return fresh
     }
 
     /// The moments as named tensors, for checkpoints.

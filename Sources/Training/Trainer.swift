@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Numerics
 import TensorFiles
@@ -194,8 +195,14 @@ public final class Trainer {
             let textRows = captions + (w[3] > 0 ? neighborCaptions : []) + extraCaptions
             let extraOffset = count + (w[3] > 0 ? count : 0)
             for parameter in parameters { parameter.zeroGradient() }
-            let imageOut = try model.imageTower.forward(training.imageFeatures.gatherRows(imageRows), training: true, generator: &generator)
-            let textOut = try model.textTower.forward(training.textFeatures.gatherRows(textRows), training: true, generator: &generator)
+            // The towers share nothing, so each runs on its own core with its own dropout stream.
+            let imageInput = training.imageFeatures.gatherRows(imageRows)
+            let textInput = training.textFeatures.gatherRows(textRows)
+            var imageGenerator = generator.derived(stream: 2 * UInt64(steps))
+            var textGenerator = generator.derived(stream: 2 * UInt64(steps) + 1)
+            let (imageOut, textOut) = try inParallel(
+                { try self.model.imageTower.forward(imageInput, training: true, generator: &imageGenerator) },
+                { try self.model.textTower.forward(textInput, training: true, generator: &textGenerator) })
             var imageGradient = Matrix(rows: imageOut.rows, columns: imageOut.columns)
             var textGradient = Matrix(rows: textOut.rows, columns: textOut.columns)
             let imageAnchors = imageOut.gatherRows(0..<count)
@@ -244,9 +251,16 @@ public final class Trainer {
             guard batchLoss.isFinite else {
                 throw TrainingError("the loss became \(batchLoss) at epoch \(epoch); lower the learning rate")
             }
-            try model.imageTower.backward(imageGradient)
-            try model.textTower.backward(textGradient)
-            optimizer.update(parameters)
+            optimizer.beginStep()
+            _ = try inParallel(
+                {
+                    try self.model.imageTower.backward(imageGradient)
+                    self.optimizer.apply(self.model.imageTower.parameters)
+                },
+                {
+                    try self.model.textTower.backward(textGradient)
+                    self.optimizer.apply(self.model.textTower.parameters)
+                })
             totalLoss += Double(batchLoss)
             steps += 1
             pairs += count
@@ -254,6 +268,18 @@ public final class Trainer {
         }
         let divisor = Double(max(steps, 1))
         return (totalLoss / divisor, termTotals.map { $0 / divisor }, pairs)
+    }
+
+    /// Runs two independent pieces of work on two threads and returns both results.
+    private func inParallel<A, B>(_ first: () throws -> A, _ second: () throws -> B) throws -> (A, B) {
+        nonisolated(unsafe) var a: Result<A, any Error>?
+        nonisolated(unsafe) var b: Result<B, any Error>?
+        nonisolated(unsafe) let runFirst = first
+        nonisolated(unsafe) let runSecond = second
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            if index == 0 { a = Result { try runFirst() } } else { b = Result { try runSecond() } }
+        }
+        return (try a!.get(), try b!.get())
     }
 
     // MARK: - Validation
