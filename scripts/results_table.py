@@ -20,6 +20,9 @@ def main():
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name in sys.argv[1:]:
         folder = Path(name)
+        if not (folder / "metrics.jsonl").exists() and not (folder / "image-to-text" / "metrics.jsonl").exists():
+            print(f"skipped {folder}: no metrics.jsonl yet", file=sys.stderr)
+            continue
         if (folder / "image-to-text").exists():
             a, na = best(folder / "image-to-text")
             b, nb = best(folder / "text-to-image")
