@@ -20,7 +20,8 @@ def main():
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name in sys.argv[1:]:
         folder = Path(name)
-        if not (folder / "metrics.jsonl").exists() and not (folder / "image-to-text" / "metrics.jsonl").exists():
+        separate = [folder / "image-to-text" / "metrics.jsonl", folder / "text-to-image" / "metrics.jsonl"]
+        if not (folder / "metrics.jsonl").exists() and not all(p.exists() for p in separate):
             print(f"skipped {folder}: no metrics.jsonl yet", file=sys.stderr)
             continue
         if (folder / "image-to-text").exists():
