@@ -11,8 +11,8 @@ from pathlib import Path
 
 
 def best(folder):
-    records = [json.loads(line) for line in open(folder / "metrics.jsonl")]
-    return max(records, key=lambda r: r["rsum"]), len(records)
+    records = [json.loads(line) for line in open(folder / "metrics.jsonl")] if (folder / "metrics.jsonl").exists() else []
+    return (max(records, key=lambda r: r["rsum"]) if records else None), len(records)
 
 
 def main():
@@ -20,17 +20,19 @@ def main():
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name in sys.argv[1:]:
         folder = Path(name)
-        separate = [folder / "image-to-text" / "metrics.jsonl", folder / "text-to-image" / "metrics.jsonl"]
-        if not (folder / "metrics.jsonl").exists() and not all(p.exists() for p in separate):
-            print(f"skipped {folder}: no metrics.jsonl yet", file=sys.stderr)
-            continue
         if (folder / "image-to-text").exists():
             a, na = best(folder / "image-to-text")
             b, nb = best(folder / "text-to-image")
+            if a is None or b is None:
+                print(f"skipped {folder}: no finished epoch yet", file=sys.stderr)
+                continue
             i2t, t2i = a["validation"]["imageToText"], b["validation"]["textToImage"]
             epochs = f"{a['epoch']}/{na}, {b['epoch']}/{nb}"
         else:
             r, n = best(folder)
+            if r is None:
+                print(f"skipped {folder}: no finished epoch yet", file=sys.stderr)
+                continue
             i2t, t2i = r["validation"]["imageToText"], r["validation"]["textToImage"]
             epochs = f"{r['epoch']}/{n}"
         rsum = sum(i2t) + sum(t2i)
