@@ -61,6 +61,14 @@ public enum PairLoss: Codable, Equatable, Sendable {
             return candidateGroups[j] != positiveGroups[i] && candidateGroups[j] != anchorGroups[i]
         }
         let n = b + m
+        func squaredDistance(_ x: Matrix, _ i: Int, _ y: Matrix, _ j: Int) -> Float {
+            var sum: Float = 0
+            for c in 0..<d {
+                let diff = x[i, c] - y[j, c]
+                sum += diff * diff
+            }
+            return sum
+        }
         let s = try Matrix.product(anchors, candidates, transposeB: .transposed)  // b × n
         var ds = Matrix(rows: b, columns: n)
         var loss: Double = 0
@@ -145,11 +153,7 @@ public enum PairLoss: Codable, Equatable, Sendable {
                 let negatives = (0..<n).filter { isNegative(i, $0) }
                 guard !negatives.isEmpty else { continue }
                 let weight = scale / Float(negatives.count)
-                var positiveDistance: Float = 0
-                for c in 0..<d {
-                    let diff = anchors[i, c] - positives[i, c]
-                    positiveDistance += diff * diff
-                }
+                let positiveDistance = squaredDistance(anchors, i, positives, i)
                 for j in negatives {
                     var centreDistance: Float = 0
                     for c in 0..<d {
@@ -175,17 +179,9 @@ public enum PairLoss: Codable, Equatable, Sendable {
                 let negatives = (0..<n).filter { isNegative(i, $0) }
                 guard !negatives.isEmpty else { continue }
                 let weight = scale / Float(negatives.count)
-                var positiveDistance: Float = 0
-                for c in 0..<d {
-                    let diff = anchors[i, c] - positives[i, c]
-                    positiveDistance += diff * diff
-                }
+                let positiveDistance = squaredDistance(anchors, i, positives, i)
                 for j in negatives {
-                    var negativeDistance: Float = 0
-                    for c in 0..<d {
-                        let diff = anchors[i, c] - candidates[j, c]
-                        negativeDistance += diff * diff
-                    }
+                    let negativeDistance = squaredDistance(anchors, i, candidates, j)
                     let violation = positiveDistance - negativeDistance + margin
                     guard violation > 0 else { continue }
                     loss += Double(violation * weight)
