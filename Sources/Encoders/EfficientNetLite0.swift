@@ -127,16 +127,15 @@ public struct EfficientNetLite0: Sendable {
     public func features(_ images: [RGBImage], workers: Int = ProcessInfo.processInfo.activeProcessorCount) -> Matrix {
         let streams = max(1, min(workers, images.count))
         if streams == 1 { return forward(images) }
-        let savedThreads = BLASThreads.current
-        BLASThreads.set(1)
-        defer { BLASThreads.set(savedThreads) }
         let parts = UnsafeMutableBufferPointer<Matrix>.allocate(capacity: streams)
         defer { parts.deallocate() }
         nonisolated(unsafe) let slots = parts
-        DispatchQueue.concurrentPerform(iterations: streams) { stream in
-            let start = stream * images.count / streams
-            let end = (stream + 1) * images.count / streams
-            (slots.baseAddress! + stream).initialize(to: forward(Array(images[start..<end])))
+        BLASThreads.with(1) {
+            DispatchQueue.concurrentPerform(iterations: streams) { stream in
+                let start = stream * images.count / streams
+                let end = (stream + 1) * images.count / streams
+                (slots.baseAddress! + stream).initialize(to: forward(Array(images[start..<end])))
+            }
         }
         var result = Matrix(rows: images.count, columns: Self.featureDimension)
         result.values.removeAll(keepingCapacity: true)

@@ -15,15 +15,10 @@ enum LayerKernels {
                         transposeA: false, transposeB: true, m: rows, n: output, k: input,
                         a: px.baseAddress!, lda: input, b: pw.baseAddress!, ldb: input,
                         c: py.baseAddress!, ldc: output)
-                    bias.withUnsafeBufferPointer { pb in
-                        for r in 0..<rows {
-                            let row = py.baseAddress! + r * output
-                            for c in 0..<output { row[c] += pb[c] }
-                        }
-                    }
                 }
             }
         }
+        ConvolutionKernels.addBias(&y, bias, relu6: false)
         return y
     }
 

@@ -35,59 +35,59 @@ public enum ExactNeighbors {
         var distances = [Float](repeating: .infinity, count: n * k)
         let blocks = (n + blockSize - 1) / blockSize
         let streams = max(1, min(workers, blocks))
-        let savedThreads = BLASThreads.current
-        BLASThreads.set(streams > 1 ? 1 : savedThreads)
-        defer { BLASThreads.set(savedThreads) }
         let rowsDone = Counter()
 
-        items.values.withUnsafeBufferPointer { itemBuffer in
-            squaredNorms.withUnsafeBufferPointer { normBuffer in
-                indices.withUnsafeMutableBufferPointer { indexBuffer in
-                    distances.withUnsafeMutableBufferPointer { distanceBuffer in
-                        nonisolated(unsafe) let x = itemBuffer.baseAddress!
-                        nonisolated(unsafe) let norms = normBuffer.baseAddress!
-                        nonisolated(unsafe) let outIndices = indexBuffer.baseAddress!
-                        nonisolated(unsafe) let outDistances = distanceBuffer.baseAddress!
-                        DispatchQueue.concurrentPerform(iterations: streams) { stream in
-                            let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockSize * n)
-                            defer { scores.deallocate() }
-                            var selector = NearestSelector(k: k)
-                            for block in stride(from: stream, to: blocks, by: streams) {
-                                let first = block * blockSize
-                                let rows = min(blockSize, n - first)
-                                BLAS.sgemm(
-                                    transposeA: false, transposeB: true, m: rows, n: n, k: d,
-                                    a: x + first * d, lda: d, b: x, ldb: d, c: scores, ldc: n)
-                                for r in 0..<rows {
-                                    let query = first + r
-                                    let row = scores + r * n
-                                    selector.reset()
-                                    if metric == .cosine {
-                                        let limit = 1 - duplicateTolerance
-                                        for j in 0..<n {
-                                            let s = row[j]
-                                            if !(s > selector.threshold) { continue }
-                                            if j == query || s >= limit { continue }
-                                            selector.insert(score: s, index: Int32(j))
+        // One stream keeps multi-threaded BLAS; several streams each use one thread.
+        BLASThreads.with(streams > 1 ? 1 : BLASThreads.current) {
+            items.values.withUnsafeBufferPointer { itemBuffer in
+                squaredNorms.withUnsafeBufferPointer { normBuffer in
+                    indices.withUnsafeMutableBufferPointer { indexBuffer in
+                        distances.withUnsafeMutableBufferPointer { distanceBuffer in
+                            nonisolated(unsafe) let x = itemBuffer.baseAddress!
+                            nonisolated(unsafe) let norms = normBuffer.baseAddress!
+                            nonisolated(unsafe) let outIndices = indexBuffer.baseAddress!
+                            nonisolated(unsafe) let outDistances = distanceBuffer.baseAddress!
+                            DispatchQueue.concurrentPerform(iterations: streams) { stream in
+                                let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockSize * n)
+                                defer { scores.deallocate() }
+                                var selector = NearestSelector(k: k)
+                                for block in stride(from: stream, to: blocks, by: streams) {
+                                    let first = block * blockSize
+                                    let rows = min(blockSize, n - first)
+                                    BLAS.sgemm(
+                                        transposeA: false, transposeB: true, m: rows, n: n, k: d,
+                                        a: x + first * d, lda: d, b: x, ldb: d, c: scores, ldc: n)
+                                    for r in 0..<rows {
+                                        let query = first + r
+                                        let row = scores + r * n
+                                        selector.reset()
+                                        if metric == .cosine {
+                                            let limit = 1 - duplicateTolerance
+                                            for j in 0..<n {
+                                                let s = row[j]
+                                                if !(s > selector.threshold) { continue }
+                                                if j == query || s >= limit { continue }
+                                                selector.insert(score: s, index: Int32(j))
+                                            }
+                                        } else {
+                                            let q = norms[query]
+                                            for j in 0..<n {
+                                                // Maximise 2⟨q, x⟩ − ‖x‖², which orders by −‖q − x‖².
+                                                let s = 2 * row[j] - norms[j]
+                                                if !(s > selector.threshold) { continue }
+                                                if j == query || q - s <= duplicateTolerance * (q + norms[j]) { continue }
+                                                selector.insert(score: s, index: Int32(j))
+                                            }
                                         }
-                                    } else {
-                                        let q = norms[query]
-                                        for j in 0..<n {
-                                            // Maximise 2⟨q, x⟩ − ‖x‖², which orders by −‖q − x‖².
-                                            let s = 2 * row[j] - norms[j]
-                                            if !(s > selector.threshold) { continue }
-                                            if j == query || q - s <= duplicateTolerance * (q + norms[j]) { continue }
-                                            selector.insert(score: s, index: Int32(j))
+                                        let found = selector.sortedBestFirst()
+                                        for (slot, entry) in found.enumerated() {
+                                            outIndices[query * k + slot] = entry.index
+                                            outDistances[query * k + slot] = metric == .cosine
+                                                ? max(0, 1 - entry.score) : max(0, norms[query] - entry.score).squareRoot()
                                         }
                                     }
-                                    let found = selector.sortedBestFirst()
-                                    for (slot, entry) in found.enumerated() {
-                                        outIndices[query * k + slot] = entry.index
-                                        outDistances[query * k + slot] = metric == .cosine
-                                            ? max(0, 1 - entry.score) : max(0, norms[query] - entry.score).squareRoot()
-                                    }
+                                    progress?(rowsDone.add(rows))
                                 }
-                                progress?(rowsDone.add(rows))
                             }
                         }
                     }

@@ -73,4 +73,15 @@ public enum BLASThreads {
 
     /// The number of OpenBLAS worker threads in use.
     public static var current: Int { Int(openblas_get_num_threads()) }
+
+    /// Runs `body` with `count` OpenBLAS threads, then restores the previous count.
+    ///
+    /// Callers that run their own threads use 1, so that OpenBLAS's helper threads do not spin
+    /// beside them.
+    public static func with<T>(_ count: Int, _ body: () throws -> T) rethrows -> T {
+        let saved = current
+        set(count)
+        defer { set(saved) }
+        return try body()
+    }
 }

@@ -109,9 +109,12 @@ public final class Trainer {
     ) throws -> [EpochRecord] {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // Batches are small: one BLAS thread avoids a helper thread spinning through the Swift loops.
-        let savedThreads = BLASThreads.current
-        BLASThreads.set(1)
-        defer { BLASThreads.set(savedThreads) }
+        return try BLASThreads.with(1) { try runEpochs(resume: resume, stopAfter: stopAfter, onStep: onStep, onEpoch: onEpoch) }
+    }
+
+    private func runEpochs(
+        resume: Bool, stopAfter: Int?, onStep: ((Int, Int, Float) -> Void)?, onEpoch: ((EpochRecord) -> Void)?
+    ) throws -> [EpochRecord] {
         var state = RunState()
         var records: [EpochRecord] = []
         if resume, FileManager.default.fileExists(atPath: lastCheckpoint.path) {
@@ -126,8 +129,11 @@ public final class Trainer {
             let started = Date()
             let (loss, terms, pairs) = try trainEpoch(epoch, onStep: onStep)
             let seconds = Date().timeIntervalSince(started)
-            let metrics = try evaluate()
-            let validationLoss = try self.validationLoss()
+            // One embedding of the validation set serves both the recalls and the loss.
+            let images = try model.embedImages(validation.imageFeatures)
+            let texts = try model.embedTexts(validation.textFeatures)
+            let metrics = try RetrievalMetrics.evaluate(images: images, texts: texts, captionImage: validation.captionImage)
+            let validationLoss = try self.validationLoss(images: images, texts: texts)
             let score = configuration.stopOn == .rsum ? metrics.rsum : -validationLoss
             let improved = state.bestScore == nil || score > state.bestScore!
             var record = EpochRecord(
@@ -291,10 +297,9 @@ public final class Trainer {
             captionImage: validation.captionImage)
     }
 
-    /// The weighted cross-modal terms on validation batches in caption order.
-    func validationLoss() throws -> Double {
-        let images = try model.embedImages(validation.imageFeatures)
-        let texts = try model.embedTexts(validation.textFeatures)
+    /// The weighted cross-modal terms on validation batches in caption order, from the validation
+    /// set's embeddings.
+    func validationLoss(images: Matrix, texts: Matrix) throws -> Double {
         let w = configuration.weights
         var total = 0.0
         var batches = 0
