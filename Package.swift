@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "TextModels", targets: ["TextModels"]),
         .library(name: "Neighbors", targets: ["Neighbors"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,13 +38,14 @@ let package = Package(
         // hnswlib (header-only C++) behind a C header of our own; Swift sees only C.
         .target(name: "CHNSW", cxxSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Neighbors", dependencies: ["Numerics", "TensorFiles", "CHNSW"], swiftSettings: optimised),
-        .target(name: "Training", dependencies: ["Numerics", "TensorFiles"], swiftSettings: optimised),
+        .target(name: "Evaluation", dependencies: ["Numerics", "Neighbors"], swiftSettings: optimised),
+        .target(name: "Training", dependencies: ["Numerics", "TensorFiles", "Evaluation"], swiftSettings: optimised),
         .target(name: "TensorFiles", dependencies: ["Numerics"]),
         .target(name: "Datasets"),
         .target(
             name: "CrossmodalCLI",
             dependencies: [
-                "Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels", "Neighbors", "Training",
+                "Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels", "Neighbors", "Training", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "TextModelsTests", dependencies: ["TextModels", "Numerics"]),
         .testTarget(name: "NeighborsTests", dependencies: ["Neighbors", "Numerics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Numerics"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Numerics"]),
         .testTarget(name: "CrossmodalCLITests", dependencies: ["crossmodal", "CrossmodalCLI"]),
     ],
     cxxLanguageStandard: .cxx17

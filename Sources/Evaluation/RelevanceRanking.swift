@@ -1,0 +1,86 @@
+import Dispatch
+import Foundation
+import Numerics
+
+/// Exact ranks of the relevant gallery items of each query, computed block by block.
+///
+/// Scores are inner products (cosine similarity for L2-normalised rows). The rank of a relevant
+/// item is its 0-based position when the gallery is sorted by descending score with ties kept in
+/// gallery order, as a stable sort (`numpy.argsort(-s, kind="stable")`) does: the number of items
+/// scoring higher plus the number scoring the same with a lower index. Other relevant items count
+/// like any item, so a query's ranks are distinct.
+public enum RelevanceRanking {
+    /// Bytes of scores held at once unless told otherwise (64 MiB).
+    public static let defaultMemoryBudget = 64 << 20
+
+    /// The ascending 0-based ranks of `relevant[q]` in the ranking of `gallery` for each query row.
+    ///
+    /// Query rows are scored in blocks of `memoryBudget / (4 · gallery.rows)` rows (at least one) by one
+    /// GEMM each; the counting runs on all cores.
+    /// - Throws: `EvaluationError` when widths differ or a relevant index is outside the gallery.
+    /// - Complexity: O(q · g · d) in GEMM plus O(q · g · r) comparisons for r relevant items a query;
+    ///   O(memoryBudget + q · r) memory besides the inputs.
+    public static func ranks(
+        queries: Matrix, gallery: Matrix, relevant: [[Int]], memoryBudget: Int = defaultMemoryBudget
+    ) throws(EvaluationError) -> [[Int]] {
+        guard queries.columns == gallery.columns else {
+            throw EvaluationError("queries have \(queries.columns) columns but the gallery has \(gallery.columns)")
+        }
+        guard relevant.count == queries.rows else {
+            throw EvaluationError("\(relevant.count) relevance lists for \(queries.rows) queries")
+        }
+        let g = gallery.rows
+        for (query, items) in relevant.enumerated() {
+            if let bad = items.first(where: { $0 < 0 || $0 >= g }) {
+                throw EvaluationError("query \(query): relevant item \(bad) is outside the gallery of \(g)")
+            }
+        }
+        var result = [[Int]](repeating: [], count: queries.rows)
+        guard g > 0, queries.rows > 0 else { return result }
+        let blockRows = max(1, min(queries.rows, memoryBudget / max(1, g * MemoryLayout<Float>.size)))
+        var scores = Matrix(rows: blockRows, columns: g)
+        for start in stride(from: 0, to: queries.rows, by: blockRows) {
+            let rows = min(blockRows, queries.rows - start)
+            if rows != scores.rows { scores = Matrix(rows: rows, columns: g) }
+            do {
+                try Matrix.gemm(queries.gatherRows(start..<start + rows), gallery, transposeB: .transposed, into: &scores)
+            } catch {
+                throw EvaluationError(error.message)
+            }
+            let blockRanks = rank(scores: scores, relevant: relevant[start..<start + rows])
+            for (offset, ranks) in blockRanks.enumerated() { result[start + offset] = ranks }
+        }
+        return result
+    }
+
+    /// Ranks within one block of score rows, rows spread over the cores.
+    private static func rank(scores: Matrix, relevant: ArraySlice<[Int]>) -> [[Int]] {
+        let g = scores.columns
+        let rows = scores.rows
+        let base = relevant.startIndex
+        let output = UnsafeMutableBufferPointer<[Int]>.allocate(capacity: rows)
+        output.initialize(repeating: [])
+        defer { output.deallocate() }
+        nonisolated(unsafe) let slots = output
+        scores.values.withUnsafeBufferPointer { all in
+            nonisolated(unsafe) let all = all
+            let chunks = min(rows, 4 * max(1, ProcessInfo.processInfo.activeProcessorCount))
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                for row in (chunk * rows / chunks)..<((chunk + 1) * rows / chunks) {
+                    let s = all.baseAddress! + row * g
+                    var ranks: [Int] = []
+                    for item in relevant[base + row] {
+                        let target = s[item]
+                        var above = 0
+                        for j in 0..<g { above &+= s[j] > target ? 1 : 0 }
+                        var tiedBefore = 0
+                        for j in 0..<item { tiedBefore &+= s[j] == target ? 1 : 0 }
+                        ranks.append(above + tiedBefore)
+                    }
+                    slots[row] = ranks.sorted()
+                }
+            }
+        }
+        return Array(output)
+    }
+}

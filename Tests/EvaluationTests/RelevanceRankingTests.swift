@@ -1,0 +1,45 @@
+import Evaluation
+import Numerics
+import Testing
+
+@Suite struct RelevanceRankingTests {
+    @Test func tiesKeepGalleryOrder() throws {
+        // Scores of the one query: 0.5, 1, 0.5, 1.
+        let query = try Matrix([[1, 0]])
+        let gallery = try Matrix([[0.5, 0], [1, 0], [0.5, 0], [1, 0]])
+        func rank(_ relevant: [Int]) throws -> [Int] {
+            try RelevanceRanking.ranks(queries: query, gallery: gallery, relevant: [relevant])[0]
+        }
+        #expect(try rank([1]) == [0])
+        #expect(try rank([3]) == [1])  // tied with item 1, which comes first
+        #expect(try rank([0]) == [2])
+        #expect(try rank([2]) == [3])  // two higher, one tied before it
+        #expect(try rank([3, 1]) == [0, 1])  // several relevant items: positions in the one ranking, ascending
+    }
+
+    @Test func blocksGiveTheSameRanksAsAStableSort() throws {
+        var generator = SeededGenerator(seed: 7)
+        var gallery = Matrix(rows: 97, columns: 8)
+        for i in gallery.values.indices { gallery.values[i] = Float(generator.int(below: 5)) - 2 }  // many exact ties
+        var queries = Matrix(rows: 23, columns: 8)
+        for i in queries.values.indices { queries.values[i] = Float(generator.int(below: 3)) - 1 }
+        let relevant = (0..<23).map { _ in (0..<3).map { _ in generator.int(below: 97) } }.map { Array(Set($0)) }
+        let oneRowAtATime = try RelevanceRanking.ranks(queries: queries, gallery: gallery, relevant: relevant, memoryBudget: 1)
+        let wholeBlock = try RelevanceRanking.ranks(queries: queries, gallery: gallery, relevant: relevant)
+        #expect(oneRowAtATime == wholeBlock)
+        for q in 0..<23 {
+            let scores = (0..<97).map { j in (0..<8).reduce(Float(0)) { $0 + queries[q, $1] * gallery[j, $1] } }
+            // A stable sort by descending score: ties in gallery order.
+            let order = (0..<97).sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+            let expected = relevant[q].map { item in order.firstIndex(of: item)! }.sorted()
+            #expect(wholeBlock[q] == expected, "query \(q)")
+        }
+    }
+
+    @Test func badInputsAreRefused() throws {
+        let a = try Matrix([[1, 0]])
+        #expect(throws: EvaluationError.self) { try RelevanceRanking.ranks(queries: a, gallery: try Matrix([[1, 0, 0]]), relevant: [[0]]) }
+        #expect(throws: EvaluationError.self) { try RelevanceRanking.ranks(queries: a, gallery: a, relevant: [[1]]) }
+        #expect(throws: EvaluationError.self) { try RelevanceRanking.ranks(queries: a, gallery: a, relevant: []) }
+    }
+}
