@@ -83,4 +83,39 @@ int cm_image_decode_rgb(const unsigned char *data, size_t size, int *width, int 
     return fail(error, error_size, "not a JPEG or PNG file");
 }
 
+int cm_image_encode_jpeg(const unsigned char *pixels, int width, int height, int quality,
+                         unsigned char **jpeg, size_t *jpeg_size, char *error, size_t error_size) {
+    *jpeg = NULL;
+    *jpeg_size = 0;
+    if (width <= 0 || height <= 0 || quality < 1 || quality > 100) {
+        fail(error, error_size, "bad image size or JPEG quality");
+        return 1;
+    }
+    tjhandle handle = tjInitCompress();
+    if (handle == NULL) {
+        fail(error, error_size, "cannot start the JPEG encoder");
+        return 1;
+    }
+    // TurboJPEG allocates the output with tjAlloc (malloc); copy into plain malloc memory for cm_image_free.
+    unsigned char *buffer = NULL;
+    unsigned long size = 0;
+    if (tjCompress2(handle, pixels, width, 0, height, TJPF_RGB, &buffer, &size, TJSAMP_420, quality, TJFLAG_ACCURATEDCT) != 0) {
+        fail(error, error_size, tjGetErrorStr2(handle));
+        tjFree(buffer);
+        tjDestroy(handle);
+        return 1;
+    }
+    tjDestroy(handle);
+    *jpeg = malloc(size);
+    if (*jpeg == NULL) {
+        tjFree(buffer);
+        fail(error, error_size, "out of memory");
+        return 1;
+    }
+    memcpy(*jpeg, buffer, size);
+    *jpeg_size = size;
+    tjFree(buffer);
+    return 0;
+}
+
 void cm_image_free(unsigned char *pixels) { free(pixels); }

@@ -90,13 +90,4 @@ struct Doc2VecTrainCommand: ParsableCommand {
     }
 }
 
-/// Lets a worker thread drive the progress bar (the trainer reports from one thread only).
-final class SendableProgress: @unchecked Sendable {
-    let bar: ProgressBar
-    init(_ bar: ProgressBar) { self.bar = bar }
-
-    func update(done: Int, total: Int) {
-        bar.set(done: done, total: total)
-    }
-}
 extension Doc2VecConfiguration.Mode: ExpressibleByArgument {}

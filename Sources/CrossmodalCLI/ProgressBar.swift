@@ -71,3 +71,25 @@ func formatDuration(_ seconds: Double) -> String {
     let whole = Int(seconds.rounded())
     return whole >= 3600 ? "\(whole / 3600)h\(whole % 3600 / 60)m" : "\(whole / 60)m\(whole % 60)s"
 }
+
+/// Lets worker threads drive a progress bar; updates are serialised by a lock.
+final class SendableProgress: @unchecked Sendable {
+    let bar: ProgressBar
+    private let lock = NSLock()
+    private var done = 0
+
+    init(_ bar: ProgressBar) { self.bar = bar }
+
+    /// Records absolute progress.
+    func update(done: Int, total: Int) {
+        lock.withLock { bar.set(done: done, total: total) }
+    }
+
+    /// Records `count` more items done, from any thread.
+    func advance(by count: Int) {
+        lock.withLock {
+            done += count
+            bar.set(done: done, total: bar.total)
+        }
+    }
+}

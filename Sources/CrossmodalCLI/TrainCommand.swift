@@ -49,19 +49,6 @@ enum LossName: String, ExpressibleByArgument, CaseIterable {
     case angular, angularBuggy = "angular-with-positive", angularTriplet = "angular-triplet", vsepp, vseppHard = "vsepp-hard", infonce, triplet
 }
 
-/// What a run folder records besides the training configuration, so that the run can be reproduced
-/// and new data embedded with it.
-struct RunDescription: Codable {
-    var preset: String
-    var dataset: String
-    var trainSplit: String
-    var validationSplit: String
-    var imageEncoder: String
-    var textEncoder: String
-    var neighbors: String?
-    var training: TrainingConfiguration
-}
-
 /// `crossmodal train`: learn the image and text towers into one space.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -183,28 +170,16 @@ struct TrainCommand: ParsableCommand {
         let doc2vecModel = useGRU || (needsNeighbors && neighbors == nil)
             ? try loadOrTrainDoc2Vec(dataset: dataset, folder: folder) : nil
 
-        func features(_ split: String) throws -> (FeatureSet, [String]) {
-            let images = try dataset.images(in: split)
-            let captions = try dataset.captions(in: split)
-            let imageFeatures = try FeatureExtraction.images(images, encoder: imageEncoder, store: store, cache: cache, strict: datasetOptions.strict)
-            let textFeatures: Matrix
-            if useGRU, let model = doc2vecModel {
-                textFeatures = Self.tokenMatrix(captions.map(\.text), model: model)
-            } else {
-                textFeatures = try FeatureExtraction.texts(captions, encoder: textEncoder, store: store, cache: cache).vectors
-            }
-            // Captions of skipped (unreadable) images are dropped with them.
-            var imageRow: [String: Int] = [:]
-            for (row, id) in imageFeatures.ids.enumerated() { imageRow[id] = row }
-            let keep = captions.indices.filter { imageRow[captions[$0].imageID] != nil }
-            let set = try FeatureSet(
-                imageFeatures: imageFeatures.vectors, textFeatures: textFeatures.gatherRows(keep),
-                captionImage: keep.map { imageRow[captions[$0].imageID]! })
-            return (set, keep.map { captions[$0].id })
+        func features(_ split: String) throws -> SplitFeatures {
+            try SplitFeatures.extract(
+                dataset: dataset, split: split, imageEncoder: imageEncoder, textEncoder: textEncoder,
+                tokensFrom: useGRU ? doc2vecModel : nil, store: store, cache: cache, strict: datasetOptions.strict)
         }
         print("features: \(imageEncoder.rawValue) images, " + (useGRU ? "Doc2Vec-vocabulary token ids for the GRU" : "\(textEncoder.rawValue) captions") + " (cached after the first run)")
-        var (training, trainingIDs) = try features(trainSplit)
-        let (validation, _) = try features(validationSplit)
+        let trainingSplit = try features(trainSplit)
+        var training = try trainingSplit.featureSet()
+        let trainingIDs = trainingSplit.captions.map(\.id)
+        let validation = try features(validationSplit).featureSet()
 
         var neighborFile = neighbors
         if needsNeighbors {
@@ -223,10 +198,9 @@ struct TrainCommand: ParsableCommand {
         let description = RunDescription(
             preset: preset.rawValue, dataset: dataset.source.path, trainSplit: trainSplit, validationSplit: validationSplit,
             imageEncoder: imageEncoder.rawValue, textEncoder: textEncoder.rawValue, neighbors: neighborFile,
-            training: configuration)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(description).write(to: folder.appendingPathComponent("config.json"), options: .atomic)
+            doc2vec: doc2vecModel == nil ? nil : (doc2vec.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "doc2vec"),
+            separateDirections: separateDirections, training: configuration)
+        try description.write(to: folder)
 
         print("training \(preset.rawValue) on \(grouped(training.textFeatures.rows)) pairs, validating on \(grouped(validation.textFeatures.rows)) captions / \(grouped(validation.imageFeatures.rows)) images")
         let embeddings = useGRU ? doc2vecModel?.wordVectors : nil
@@ -291,18 +265,6 @@ struct TrainCommand: ParsableCommand {
         let model = try Doc2VecModel.train(texts: captions.map(\.text), ids: captions.map(\.id), configuration: configuration)
         try model.save(to: own)
         return model
-    }
-
-    /// Captions as rows of Doc2Vec vocabulary ids (as Float), at most `length` tokens, padded with −1.
-    static func tokenMatrix(_ texts: [String], model: Doc2VecModel, length: Int = 32) -> Matrix {
-        var index: [String: Int] = [:]
-        for (i, word) in model.vocabulary.enumerated() { index[word] = i }
-        var matrix = Matrix(rows: texts.count, columns: length, repeating: -1)
-        for (row, text) in texts.enumerated() {
-            let ids = model.configuration.preprocessing.tokens(text).compactMap { index[$0] }.prefix(length)
-            for (column, id) in ids.enumerated() { matrix[row, column] = Float(id) }
-        }
-        return matrix
     }
 
     /// Each training caption's first `pool` neighbours, as rows of the training captions.

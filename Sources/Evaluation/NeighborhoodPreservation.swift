@@ -66,8 +66,8 @@ public struct PreservationReport: Codable, Equatable, Sendable {
     public var text: Double
     /// Image neighbourhoods: learned image space against the Doc2Vec mean of each image's captions.
     public var image: Double
-    /// The same overlaps for the encoder features the towers start from (before training).
-    public var textInputFeatures: Double
+    /// The same overlap for the sentence features the text tower starts from (nil for a GRU over tokens).
+    public var textInputFeatures: Double?
     /// Image encoder features against the Doc2Vec image means.
     public var imageInputFeatures: Double
     /// What random neighbourhoods would score on the captions.
@@ -77,7 +77,7 @@ public struct PreservationReport: Codable, Equatable, Sendable {
 
     /// Creates a report from its numbers.
     public init(
-        k: Int, text: Double, image: Double, textInputFeatures: Double, imageInputFeatures: Double, textChance: Double,
+        k: Int, text: Double, image: Double, textInputFeatures: Double?, imageInputFeatures: Double, textChance: Double,
         imageChance: Double
     ) {
         self.k = k
