@@ -71,7 +71,7 @@ struct EvaluateCommand: ParsableCommand {
         let folds = r.folds > 1 ? ", mean of \(r.folds) folds" : ""
         var lines = ["\(summary.run) on \(summary.split): \(grouped(r.images)) images, \(grouped(r.captions)) captions\(folds)"]
         let k = r.imageToText.k
-        var rows = [["", "R@1", "R@5", "R@10", "median rank", "mean rank", "mAP@\(k)", "mAP@R"]]
+        var rows = [["direction", "R@1", "R@5", "R@10", "median rank", "mean rank", "mAP@\(k)", "mAP@R"]]
         for (name, m) in [("image→text", r.imageToText), ("text→image", r.textToImage)] {
             rows.append([
                 name, String(format: "%.1f", m.recallAt1), String(format: "%.1f", m.recallAt5), String(format: "%.1f", m.recallAt10),

@@ -20,11 +20,11 @@ struct SVGLineChart {
 
     /// The chart as an `<svg>` element.
     func render() -> String {
-        let left = 62.0, right = 16.0, top = 34.0, bottom = 46.0
+        let left = 62.0, right = 16.0, top = 46.0, bottom = 46.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let points = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(escapeHTML(title))\">"
-        svg += "<text x=\"\(left)\" y=\"20\" font-size=\"14\" font-weight=\"600\">\(escapeHTML(title))</text>"
+        svg += "<text x=\"\(left)\" y=\"18\" font-size=\"14\" font-weight=\"600\">\(escapeHTML(title))</text>"
         guard let xMin = points.map(\.x).min(), let xMax = points.map(\.x).max(),
             let yLow = points.map(\.y).min(), let yHigh = points.map(\.y).max()
         else {
@@ -51,7 +51,8 @@ struct SVGLineChart {
             let path = drawn.map { "\(f(px($0.x))),\(f(py($0.y)))" }.joined(separator: " ")
             svg += "<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\" points=\"\(path)\"/>"
             for point in drawn { svg += "<circle cx=\"\(f(px(point.x)))\" cy=\"\(f(py(point.y)))\" r=\"2.5\" fill=\"\(line.color)\"/>" }
-            let legendX = left + plotWidth - 150, legendY = top + 14 + Double(index) * 16
+            // Legend entries side by side between the title and the plot, clear of the lines.
+            let legendX = left + Double(index) * 130, legendY = top - 10
             svg += "<line x1=\"\(f(legendX))\" y1=\"\(f(legendY - 4))\" x2=\"\(f(legendX + 18))\" y2=\"\(f(legendY - 4))\" stroke=\"\(line.color)\" stroke-width=\"2\"/>"
             svg += "<text x=\"\(f(legendX + 24))\" y=\"\(f(legendY))\" font-size=\"11\">\(escapeHTML(line.name))</text>"
         }
