@@ -70,17 +70,52 @@ public enum RelevanceRanking {
                     let s = all.baseAddress! + row * g
                     var ranks: [Int] = []
                     for item in relevant[base + row] {
+                        // Items before the relevant one rank ahead on ties; items after it only when higher.
                         let target = s[item]
-                        var above = 0
-                        for j in 0..<g { above &+= s[j] > target ? 1 : 0 }
-                        var tiedBefore = 0
-                        for j in 0..<item { tiedBefore &+= s[j] == target ? 1 : 0 }
-                        ranks.append(above + tiedBefore)
+                        ranks.append(count(s, 0..<item, atLeast: target) + count(s, (item + 1)..<g, above: target))
                     }
                     slots[row] = ranks.sorted()
                 }
             }
         }
         return Array(output)
+    }
+
+    /// How many of `s[range]` are ≥ `target`, eight lanes at a time.
+    @inline(__always)
+    static func count(_ s: UnsafePointer<Float>, _ range: Range<Int>, atLeast target: Float) -> Int {
+        let threshold = SIMD8<Float>(repeating: target)
+        var lanes = SIMD8<Int32>.zero
+        var j = range.lowerBound
+        while j + 8 <= range.upperBound {
+            let values = UnsafeRawPointer(s + j).loadUnaligned(as: SIMD8<Float>.self)
+            lanes &-= unsafeBitCast(values .>= threshold, to: SIMD8<Int32>.self)  // a true lane is all ones, −1
+            j += 8
+        }
+        var total = Int(lanes.wrappedSum())
+        while j < range.upperBound {
+            if s[j] >= target { total += 1 }
+            j += 1
+        }
+        return total
+    }
+
+    /// How many of `s[range]` are > `target`, eight lanes at a time.
+    @inline(__always)
+    static func count(_ s: UnsafePointer<Float>, _ range: Range<Int>, above target: Float) -> Int {
+        let threshold = SIMD8<Float>(repeating: target)
+        var lanes = SIMD8<Int32>.zero
+        var j = range.lowerBound
+        while j + 8 <= range.upperBound {
+            let values = UnsafeRawPointer(s + j).loadUnaligned(as: SIMD8<Float>.self)
+            lanes &-= unsafeBitCast(values .> threshold, to: SIMD8<Int32>.self)
+            j += 8
+        }
+        var total = Int(lanes.wrappedSum())
+        while j < range.upperBound {
+            if s[j] > target { total += 1 }
+            j += 1
+        }
+        return total
     }
 }
