@@ -33,5 +33,13 @@ echo "== 4. the joint embedding, thomas2020 preset (DEMO_EPOCHS=${DEMO_EPOCHS:=3
   --doc2vec work/doc2vec --epochs "$DEMO_EPOCHS"
 
 echo
+echo "== 5. evaluation on dev, the joint-space embeddings, and a report to look at"
+"$BIN" evaluate work/runs/thomas2020 "$DATASET" --split dev
+"$BIN" evaluate work/runs/thomas2020 "$DATASET" --split dev --json > work/evaluation.json
+"$BIN" export work/runs/thomas2020 "$DATASET" --split dev --out work/export
+"$BIN" report work/runs/thomas2020 --dataset "$DATASET" --split dev --out work/report.html
+
+echo
 echo "demo: done. In work/: dataset.json, features/*.npy (+ .ids.txt), doc2vec/, neighbors.safetensors,"
-echo "      runs/thomas2020/ (config.json, metrics.jsonl, best.safetensors)"
+echo "      runs/thomas2020/ (config.json, metrics.jsonl, best.safetensors), evaluation.json, export/"
+echo "report: $(pwd)/work/report.html"
