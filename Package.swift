@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Neighbors", targets: ["Neighbors"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Search", targets: ["Search"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,6 +32,9 @@ let package = Package(
             name: "CImageCodecs",
             linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("png")]
         ),
+        // SQLite (the index catalogue) and libpq (the PostgreSQL backend) from Debian, as plain C modules.
+        .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
+        .target(name: "CPostgres", linkerSettings: [.linkedLibrary("pq")]),
         // Hot numeric loops are compiled optimised even in debug builds, so tests run at speed.
         .target(name: "Numerics", dependencies: ["COpenBLAS"], swiftSettings: optimised),
         .target(name: "Encoders", dependencies: ["Numerics", "TensorFiles", "CImageCodecs"], swiftSettings: optimised),
@@ -39,13 +43,14 @@ let package = Package(
         .target(name: "CHNSW", cxxSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Neighbors", dependencies: ["Numerics", "TensorFiles", "CHNSW"], swiftSettings: optimised),
         .target(name: "Evaluation", dependencies: ["Numerics", "Neighbors"], swiftSettings: optimised),
+        .target(name: "Search", dependencies: ["Numerics", "Neighbors", "CSQLite", "CPostgres"], swiftSettings: optimised),
         .target(name: "Training", dependencies: ["Numerics", "TensorFiles", "Evaluation"], swiftSettings: optimised),
         .target(name: "TensorFiles", dependencies: ["Numerics"]),
         .target(name: "Datasets"),
         .target(
             name: "CrossmodalCLI",
             dependencies: [
-                "Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels", "Neighbors", "Training", "Evaluation",
+                "Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels", "Neighbors", "Training", "Evaluation", "Search",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +63,7 @@ let package = Package(
         .testTarget(name: "NeighborsTests", dependencies: ["Neighbors", "Numerics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Numerics"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Numerics"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Numerics"]),
         .testTarget(name: "CrossmodalCLITests", dependencies: ["crossmodal", "CrossmodalCLI"]),
     ],
     cxxLanguageStandard: .cxx17

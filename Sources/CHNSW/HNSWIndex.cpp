@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <string>
 #include <vector>
 
 struct cm_hnsw {
@@ -66,5 +67,31 @@ extern "C" long cm_hnsw_search(const cm_hnsw *index, const float *query, size_t 
 }
 
 extern "C" size_t cm_hnsw_count(const cm_hnsw *index) { return index->graph->cur_element_count; }
+
+extern "C" int cm_hnsw_save(const cm_hnsw *index, const char *path, char *error, size_t error_size) {
+    try {
+        index->graph->saveIndex(path);
+        return 0;
+    } catch (const std::exception &e) {
+        report(error, error_size, e.what());
+        return 1;
+    }
+}
+
+extern "C" cm_hnsw *cm_hnsw_load(const char *path, int dimension, int inner_product, char *error, size_t error_size) {
+    try {
+        auto index = std::make_unique<cm_hnsw>();
+        if (inner_product) {
+            index->space = std::make_unique<hnswlib::InnerProductSpace>(dimension);
+        } else {
+            index->space = std::make_unique<hnswlib::L2Space>(dimension);
+        }
+        index->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(index->space.get(), std::string(path));
+        return index.release();
+    } catch (const std::exception &e) {
+        report(error, error_size, e.what());
+        return nullptr;
+    }
+}
 
 extern "C" void cm_hnsw_free(cm_hnsw *index) { delete index; }

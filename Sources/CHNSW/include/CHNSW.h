@@ -29,6 +29,12 @@ long cm_hnsw_search(const cm_hnsw *index, const float *query, size_t k, size_t *
 /// The number of vectors added.
 size_t cm_hnsw_count(const cm_hnsw *index);
 
+/// Writes the graph to a file (hnswlib's own format). Returns 0 on success.
+int cm_hnsw_save(const cm_hnsw *index, const char *path, char *error, size_t error_size);
+
+/// Reads a graph written by cm_hnsw_save for vectors of `dimension` in the same space. Returns NULL on failure.
+cm_hnsw *cm_hnsw_load(const char *path, int dimension, int inner_product, char *error, size_t error_size);
+
 /// Frees the index.
 void cm_hnsw_free(cm_hnsw *index);
 

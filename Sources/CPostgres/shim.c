@@ -1,0 +1,1 @@
+// Keeps the package manager happy: a C target needs one source file.

@@ -1,0 +1,87 @@
+import CSQLite
+import Foundation
+
+/// A minimal SQLite connection: statements with text and integer parameters, rows read by column.
+///
+/// One connection is used from one thread at a time; the catalogue is read whole into memory at open.
+final class SQLiteDatabase {
+    private var handle: OpaquePointer?
+    let path: String
+
+    /// Opens (or, unless `readOnly`, creates) the database file.
+    init(path: String, readOnly: Bool) throws(SearchError) {
+        self.path = path
+        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(handle)
+            handle = nil
+            throw SearchError("\(path): \(message)")
+        }
+    }
+
+    deinit { sqlite3_close(handle) }
+
+    /// Runs SQL without results (several statements allowed).
+    func execute(_ sql: String) throws(SearchError) {
+        var message: UnsafeMutablePointer<CChar>?
+        guard sqlite3_exec(handle, sql, nil, nil, &message) == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? "error"
+            sqlite3_free(message)
+            throw SearchError("\(path): \(text)")
+        }
+    }
+
+    /// Runs `sql` once per parameter row, inside one transaction.
+    func insert(_ sql: String, rows: [[SQLiteValue]]) throws(SearchError) {
+        try execute("BEGIN")
+        let statement = try prepare(sql)
+        defer { sqlite3_finalize(statement) }
+        for row in rows {
+            sqlite3_reset(statement)
+            for (index, value) in row.enumerated() { bind(value, at: Int32(index + 1), in: statement) }
+            guard sqlite3_step(statement) == SQLITE_DONE else { throw error() }
+        }
+        try execute("COMMIT")
+    }
+
+    /// Every row of a query, each as its columns' text (NULL as nil).
+    func rows(_ sql: String) throws(SearchError) -> [[String?]] {
+        let statement = try prepare(sql)
+        defer { sqlite3_finalize(statement) }
+        var result: [[String?]] = []
+        while true {
+            let status = sqlite3_step(statement)
+            if status == SQLITE_DONE { break }
+            guard status == SQLITE_ROW else { throw error() }
+            let columns = sqlite3_column_count(statement)
+            result.append((0..<columns).map { column in
+                sqlite3_column_text(statement, column).map { String(cString: $0) }
+            })
+        }
+        return result
+    }
+
+    private func prepare(_ sql: String) throws(SearchError) -> OpaquePointer? {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK else { throw error() }
+        return statement
+    }
+
+    private func bind(_ value: SQLiteValue, at index: Int32, in statement: OpaquePointer?) {
+        // SQLITE_TRANSIENT: SQLite copies the text before the Swift string goes away.
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        switch value {
+        case .text(let text): sqlite3_bind_text(statement, index, text, -1, transient)
+        case .integer(let number): sqlite3_bind_int64(statement, index, sqlite3_int64(number))
+        }
+    }
+
+    private func error() -> SearchError { SearchError("\(path): \(String(cString: sqlite3_errmsg(handle)))") }
+}
+
+/// A parameter of an SQLite statement.
+enum SQLiteValue {
+    case text(String)
+    case integer(Int)
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Numerics
+import Search
+import Testing
+
+/// Random unit rows.
+func unitRows(_ rows: Int, _ columns: Int, seed: UInt64) -> Matrix {
+    var generator = SeededGenerator(seed: seed)
+    var matrix = Matrix(rows: rows, columns: columns)
+    for i in matrix.values.indices { matrix.values[i] = generator.normal() }
+    _ = matrix.normalizeRows()
+    return matrix
+}
+
+/// A fresh temporary folder.
+func temporaryFolder() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("crossmodal-search-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+@Suite struct LocalVectorSearchTests {
+    @Test func exactSearchIsTheBruteForceOrder() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let images = unitRows(300, 16, seed: 1)
+        try LocalVectorSearch.write(images, set: .images, to: folder, graph: false)
+        let search = try LocalVectorSearch(folder: folder, dimension: 16)
+        #expect(search.sets == [.images])
+        #expect(!search.isApproximate(.images))
+        let query = unitRows(1, 16, seed: 2).values
+        let hits = try search.search(query, in: .images, k: 5)
+        let scores = (0..<300).map { r in (0..<16).reduce(Float(0)) { $0 + images[r, $1] * query[$1] } }
+        let expected = (0..<300).sorted { scores[$0] > scores[$1] }.prefix(5)
+        #expect(hits.map(\.row) == Array(expected))
+        #expect(abs(hits[0].score - scores[expected.first!]) < 1e-5)
+        #expect(try search.search(query, in: .images, k: 1000).count == 300)
+        #expect(try search.search(query, in: .images, k: 0).isEmpty)
+        #expect(throws: SearchError.self) { try search.search(query, in: .captions, k: 5) }
+        #expect(throws: SearchError.self) { try search.search([1, 0], in: .images, k: 5) }
+    }
+
+    @Test func savedGraphFindsWhatExactSearchFinds() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let captions = unitRows(2000, 24, seed: 3)
+        try LocalVectorSearch.write(captions, set: .captions, to: folder, graph: true)
+        let approximate = try LocalVectorSearch(folder: folder, dimension: 24)
+        #expect(approximate.isApproximate(.captions))
+        try FileManager.default.removeItem(at: LocalVectorSearch.graphFile(.captions, in: folder))
+        let exact = try LocalVectorSearch(folder: folder, dimension: 24)
+        var found = 0
+        for q in 0..<20 {
+            let query = unitRows(1, 24, seed: 100 + UInt64(q)).values
+            let truth = Set(try exact.search(query, in: .captions, k: 10).map(\.row))
+            found += try approximate.search(query, in: .captions, k: 10).filter { truth.contains($0.row) }.count
+        }
+        #expect(Double(found) / 200 > 0.95)
+    }
+
+    @Test func truncatedVectorFileIsRefused() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data(count: 10).write(to: LocalVectorSearch.vectorFile(.images, in: folder))
+        #expect(throws: SearchError.self) { try LocalVectorSearch(folder: folder, dimension: 4) }
+    }
+}
+
+@Suite struct GalleryCatalogTests {
+    @Test func roundTripsThroughSQLite() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let catalog = try GalleryCatalog(
+            images: [GalleryImage(id: "a.jpg", path: "/data/a.jpg", captionIDs: ["a.jpg#0", "a.jpg#1"]), GalleryImage(id: "b.jpg", path: "/data/b.jpg", captionIDs: ["b.jpg#0"])],
+            captions: [
+                GalleryCaption(id: "a.jpg#0", imageID: "a.jpg", text: "a dog's \"ball\"\tand a tab"),
+                GalleryCaption(id: "a.jpg#1", imageID: "a.jpg", text: "ünïcode ✓"),
+                GalleryCaption(id: "b.jpg#0", imageID: "b.jpg", text: "a cat"),
+            ])
+        let file = folder.appendingPathComponent("catalog.sqlite")
+        try catalog.write(to: file)
+        let read = try GalleryCatalog.read(from: file)
+        #expect(read.images == catalog.images)
+        #expect(read.captions == catalog.captions)
+        #expect(read.image(id: "b.jpg")?.path == "/data/b.jpg")
+        #expect(read.caption(id: "../../etc/passwd") == nil)
+    }
+
+    @Test func duplicateIdsAreRefused() {
+        #expect(throws: SearchError.self) {
+            try GalleryCatalog(images: [GalleryImage(id: "a", path: "/a", captionIDs: []), GalleryImage(id: "a", path: "/b", captionIDs: [])], captions: [])
+        }
+    }
+}
