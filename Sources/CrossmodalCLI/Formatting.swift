@@ -29,7 +29,16 @@ enum TextTable {
             row.enumerated().map { column, cell in
                 let padding = String(repeating: " ", count: widths[column] - cell.count)
                 return rightAligned.contains(column) ? padding + cell : cell + padding
-            }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            }.joined(separator: "  ").trailingSpacesRemoved
         }
+    }
+}
+
+extension String {
+    /// The string without spaces at its end (right-aligned first columns keep their leading ones).
+    var trailingSpacesRemoved: String {
+        var copy = self
+        while copy.last == " " { copy.removeLast() }
+        return copy
     }
 }

@@ -50,7 +50,10 @@ struct SplitFeatures {
     }
 
     /// Captions as rows of Doc2Vec vocabulary ids (as Float), at most `length` tokens, padded with −1.
-    static func tokenMatrix(_ texts: [String], model: Doc2VecModel, length: Int = 32) -> Matrix {
+    /// Tokens kept per caption for a GRU text tower.
+    static let tokenLength = 32
+
+    static func tokenMatrix(_ texts: [String], model: Doc2VecModel, length: Int = tokenLength) -> Matrix {
         var index: [String: Int] = [:]
         for (i, word) in model.vocabulary.enumerated() { index[word] = i }
         var matrix = Matrix(rows: texts.count, columns: length, repeating: -1)

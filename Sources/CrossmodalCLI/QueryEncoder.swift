@@ -1,0 +1,77 @@
+import Encoders
+import Foundation
+import Numerics
+import TextModels
+import Training
+
+/// Embeds one query at a time with a run's encoders and towers: texts with the text→image model's
+/// text tower, images with the image→text model's image tower (also used for image→image).
+///
+/// Safe to call from several threads: the encoders are pure, and the towers (which keep the last
+/// batch for a backward pass) run under a lock; they are microseconds beside the encoders.
+final class QueryEncoder: @unchecked Sendable {
+    private let run: TrainedRun
+    private let imageModel: JointModel
+    private let textModel: JointModel
+    private let miniLM: MiniLMEncoder?
+    private let words: WordVectors?
+    private let store: ModelStore
+    private let towerLock = NSLock()
+    private let imageEncoderLock = NSLock()
+    private var imageEncoder: EfficientNetLite0?
+
+    /// The joint space's width.
+    var dimension: Int { run.description.training.embeddingDimension }
+
+    /// Loads the run in `modelFolder` and the encoders it needs (the image encoder on first use).
+    init(modelFolder: URL, store: ModelStore) throws {
+        run = try TrainedRun.open(modelFolder.path)
+        self.store = store
+        var textInput = SplitFeatures.tokenLength
+        switch (run.usesTokens, run.textEncoder) {
+        case (true, _):
+            miniLM = nil
+            words = nil
+        case (false, .minilm):
+            let encoder = try MiniLMEncoder(folder: store.miniLM)
+            textInput = encoder.hidden
+            miniLM = encoder
+            words = nil
+        case (false, .gloveMean), (false, .gloveSum):
+            let vectors = try WordVectors.load(
+                wordsFile: store.require(store.gloveWords, model: "GloVe words"),
+                vectorsFile: store.require(store.gloveVectors, model: "GloVe vectors"))
+            textInput = vectors.dimension
+            miniLM = nil
+            words = vectors
+        }
+        (imageModel, textModel) = try run.models(imageInput: EfficientNetLite0.featureDimension, textInput: textInput)
+    }
+
+    /// The text's unit-length embedding.
+    func embed(text: String) throws -> [Float] {
+        let features: Matrix
+        if let miniLM {
+            features = miniLM.embed([text])
+        } else if let words {
+            features = words.embed([text], aggregation: run.textEncoder == .gloveSum ? .sum : .mean).features
+        } else if let doc2vec = run.doc2vec {
+            features = SplitFeatures.tokenMatrix([text], model: doc2vec)
+        } else {
+            throw TrainingError("the run has no text encoder")
+        }
+        return try towerLock.withLock { try textModel.embedTexts(features).values }
+    }
+
+    /// The image's unit-length embedding.
+    func embed(image: RGBImage) throws -> [Float] {
+        let encoder = try imageEncoderLock.withLock { () throws -> EfficientNetLite0 in
+            if let imageEncoder { return imageEncoder }
+            let loaded = try EfficientNetLite0(weightsFile: store.require(store.efficientNetLite0, model: "EfficientNet-Lite0"))
+            imageEncoder = loaded
+            return loaded
+        }
+        let features = encoder.features([image], workers: 1)
+        return try towerLock.withLock { try imageModel.embedImages(features).values }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Encoders
+import Foundation
+import Search
+
+/// `crossmodal search`: query an index from the command line.
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Search an index: text→image (--text), image→text (--image) or image→image (--image --images).")
+
+    @Argument(help: "An index folder written by `crossmodal index build`.")
+    var index: String
+
+    @Option(help: "A text query: find the matching images.") var text: String?
+    @Option(help: "An image file (JPEG or PNG): find the matching captions, or with --images the similar images.") var image: String?
+    @Flag(help: "With --image: return similar images instead of captions.") var images = false
+    @Option(name: .short, help: "How many results (1–1000).") var k = 10
+    @Flag(help: "Print the results as JSON.") var json = false
+    @Option(help: "The folder of pretrained weights.") var models: String?
+
+    func validate() throws {
+        guard (text == nil) != (image == nil) else { throw ValidationError("give exactly one of --text or --image") }
+        guard (1...1000).contains(k) else { throw ValidationError("-k must be between 1 and 1000") }
+        if images, image == nil { throw ValidationError("--images goes with --image") }
+        if let text, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--text is empty") }
+    }
+
+    func run() throws {
+        let gallery = try GalleryIndex(folder: URL(fileURLWithPath: index))
+        let encoder = try QueryEncoder(modelFolder: gallery.modelFolder, store: ModelStore.locate(explicit: models))
+        let results: [SearchResult]
+        if let text {
+            results = try gallery.images(matchingText: encoder.embed(text: text), k: k)
+        } else {
+            let query = try encoder.embed(image: RGBImage.load(URL(fileURLWithPath: image!)))
+            results = images ? try gallery.images(similarToImage: query, k: k) : try gallery.captions(matchingImage: query, k: k)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(["results": results]), as: UTF8.self))
+            return
+        }
+        var rows = [["rank", "score", "id", results.first?.kind == "caption" ? "caption" : "first caption"]]
+        for (rank, result) in results.enumerated() {
+            rows.append(["\(rank + 1)", String(format: "%.4f", result.score), result.id, result.text ?? result.captions?.first ?? ""])
+        }
+        print(TextTable.render(rows, rightAligned: [0, 1]).joined(separator: "\n"))
+    }
+}
