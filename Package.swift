@@ -20,6 +20,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The HTTP server of `crossmodal serve`: small, on BSD sockets and Swift concurrency (builds in about 2.5 minutes).
+        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
     ],
     targets: [
         // Our own declarations of the few CBLAS entry points we use, linked against OpenBLAS.
@@ -44,13 +46,17 @@ let package = Package(
         .target(name: "Neighbors", dependencies: ["Numerics", "TensorFiles", "CHNSW"], swiftSettings: optimised),
         .target(name: "Evaluation", dependencies: ["Numerics", "Neighbors"], swiftSettings: optimised),
         .target(name: "Search", dependencies: ["Numerics", "Neighbors", "CSQLite", "CPostgres"], swiftSettings: optimised),
+        .target(
+            name: "SearchServer",
+            dependencies: ["Search", .product(name: "FlyingFox", package: "FlyingFox")]
+        ),
         .target(name: "Training", dependencies: ["Numerics", "TensorFiles", "Evaluation"], swiftSettings: optimised),
         .target(name: "TensorFiles", dependencies: ["Numerics"]),
         .target(name: "Datasets"),
         .target(
             name: "CrossmodalCLI",
             dependencies: [
-                "Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels", "Neighbors", "Training", "Evaluation", "Search",
+                "Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels", "Neighbors", "Training", "Evaluation", "Search", "SearchServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -55,6 +55,10 @@ static int decode_png(const unsigned char *data, size_t size, int *width, int *h
     if (!png_image_begin_read_from_memory(&image, data, size)) {
         return fail(error, error_size, image.message);
     }
+    if (image.width == 0 || image.height == 0 || (size_t)image.width * (size_t)image.height > (size_t)100000000) {
+        png_image_free(&image);
+        return fail(error, error_size, "implausible PNG dimensions");
+    }
     image.format = PNG_FORMAT_RGB;
     size_t bytes = PNG_IMAGE_SIZE(image);
     unsigned char *buffer = malloc(bytes);

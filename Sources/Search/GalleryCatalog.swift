@@ -63,6 +63,9 @@ public struct GalleryCatalog: Sendable {
     /// The image with this id, if any.
     public func image(id: String) -> GalleryImage? { imageRows[id].map { images[$0] } }
 
+    /// The vector row of the image with this id, if any.
+    public func imageRow(id: String) -> Int? { imageRows[id] }
+
     /// The caption with this id, if any.
     public func caption(id: String) -> GalleryCaption? { captionRows[id].map { captions[$0] } }
 

@@ -128,6 +128,12 @@ public final class GalleryIndex: Sendable {
         try backend.search(query, in: .images, k: k).compactMap(imageResult)
     }
 
+    /// The stored image→text-space vector of an image, for searching by an image already in the gallery.
+    public func storedVector(ofImage id: String) throws(SearchError) -> [Float]? {
+        guard let row = catalog.imageRow(id: id) else { return nil }
+        return try backend.vector(.images, row: row)
+    }
+
     private func imageResult(_ hit: SearchHit) -> SearchResult? {
         guard hit.row < catalog.images.count else { return nil }
         let image = catalog.images[hit.row]

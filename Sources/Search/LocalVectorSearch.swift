@@ -80,7 +80,7 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
     public func count(_ set: VectorSet) -> Int { vectors[set]?.rows ?? 0 }
 
     /// The stored vector of one row.
-    public func vector(_ set: VectorSet, row: Int) -> [Float]? {
+    public func vector(_ set: VectorSet, row: Int) throws(SearchError) -> [Float]? {
         guard let matrix = vectors[set], row >= 0, row < matrix.rows else { return nil }
         return matrix.row(row)
     }

@@ -83,6 +83,17 @@ public final class PostgresVectorSearch: VectorSearchBackend, @unchecked Sendabl
         }
     }
 
+    /// The stored vector of one row.
+    public func vector(_ set: VectorSet, row: Int) throws(SearchError) -> [Float]? {
+        guard sets.contains(set) else { return nil }
+        let connection = try borrow()
+        defer { giveBack(connection) }
+        let rows = try connection.query("SELECT embedding::text FROM \(Self.table(prefix, set)) WHERE row = $1", [String(row)])
+        guard let text = rows.first?.first else { return nil }
+        let values = text.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").compactMap { Float($0) }
+        return values.count == dimension ? values : nil
+    }
+
     private func borrow() throws(SearchError) -> PostgresConnection {
         available.wait()
         let reused: PostgresConnection? = lock.withLock { idle.popLast() }

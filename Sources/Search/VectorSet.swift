@@ -32,4 +32,6 @@ public protocol VectorSearchBackend: Sendable {
     func search(_ query: [Float], in set: VectorSet, k: Int) throws(SearchError) -> [SearchHit]
     /// The sets this backend holds.
     var sets: [VectorSet] { get }
+    /// The stored vector of one row, or nil when the row does not exist.
+    func vector(_ set: VectorSet, row: Int) throws(SearchError) -> [Float]?
 }

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Encoders
+import Foundation
+import Numerics
+import Search
+import SearchServer
+
+/// `crossmodal serve`: the search page and JSON API over an index.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve an index: a search page at / and a JSON API under /api.",
+        discussion: """
+            GET /api/search?text=…&k=…            images for a text (k from 1 to 100, 10 by default)
+            GET /api/search?image_id=…&target=images|captions   search by a gallery image
+            POST /api/search/image?target=captions|images       search by an uploaded JPEG or PNG (the body)
+            GET /api/items/{id}                    an image (with its captions) or a caption
+            GET /api/images/{id}                   an image file of the gallery
+            GET /healthz                           liveness and gallery size
+            Errors are JSON: {"error": {"status": …, "message": …}}.
+            """
+    )
+
+    @Argument(help: "An index folder written by `crossmodal index build`.")
+    var index: String
+
+    @Option(help: "Address to listen on (IPv4).") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Largest uploaded image in MiB.") var maxBody = 10
+    @Option(help: "Largest k a request may ask for.") var maxK = 100
+    @Option(help: "Seconds a request may take.") var timeout = 15.0
+    @Option(help: "The folder of pretrained weights.") var models: String?
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
+        guard maxBody >= 1, maxK >= 1, timeout > 0 else { throw ValidationError("--max-body, --max-k and --timeout must be positive") }
+    }
+
+    func run() throws {
+        let gallery = try GalleryIndex(folder: URL(fileURLWithPath: index))
+        let encoder = try QueryEncoder(modelFolder: gallery.modelFolder, store: ModelStore.locate(explicit: models))
+        // Each request runs on one core; BLAS helper threads would only compete with the other requests.
+        BLASThreads.set(1)
+        var limits = ServiceLimits()
+        limits.maxBodyBytes = maxBody << 20
+        limits.maxK = maxK
+        limits.requestSeconds = timeout
+        let api = SearchAPI(index: gallery, embedder: RunQueryEmbedding(encoder: encoder), limits: limits)
+        let done = DispatchSemaphore(value: 0)
+        let failure = ErrorBox()
+        let (host, port, timeout) = (host, UInt16(port), timeout)
+        let images = gallery.catalog.images.count, captions = gallery.catalog.captions.count
+        Task {
+            do {
+                try await SearchHTTPServer.run(api: api, host: host, port: port, requestSeconds: timeout) { url in
+                    print("serving \(grouped(images)) images and \(grouped(captions)) captions at \(url) (Ctrl-C to stop)")
+                }
+            } catch {
+                failure.error = error
+            }
+            done.signal()
+        }
+        done.wait()
+        if let error = failure.error { throw ValidationError("cannot serve on \(host):\(port): \(error)") }
+    }
+}
+
+/// Holds an error across the server task and the waiting thread.
+private final class ErrorBox: @unchecked Sendable {
+    var error: Error?
+}
+
+/// The run's query encoder as the server sees it; undecodable uploads are the client's fault.
+struct RunQueryEmbedding: QueryEmbedding {
+    let encoder: QueryEncoder
+
+    func embed(text: String) throws -> [Float] { try encoder.embed(text: text) }
+
+    func embed(imageData: Data) throws -> [Float] {
+        let image: RGBImage
+        do {
+            image = try RGBImage.decode(imageData)
+        } catch {
+            throw BadQuery("the body is not a readable JPEG or PNG image (\(error.message))")
+        }
+        return try encoder.embed(image: image)
+    }
+}

@@ -1,0 +1,237 @@
+import FlyingFox
+import Foundation
+import Search
+
+/// The HTTP routes of `crossmodal serve`: the JSON API, the search page and the gallery's images.
+///
+/// Every error is JSON, `{"error": {"status": …, "message": …}}`, with the matching status. Image files
+/// are found only through the catalogue, so no request path can name a file outside the gallery.
+public struct SearchAPI: HTTPHandler {
+    let index: GalleryIndex
+    let embedder: any QueryEmbedding
+    let limits: ServiceLimits
+    let pool: ComputePool
+    let textCache = TextEmbeddingCache(capacity: 4096)
+
+    /// Serves `index`, embedding queries with `embedder`, within `limits`.
+    public init(index: GalleryIndex, embedder: any QueryEmbedding, limits: ServiceLimits = .init()) {
+        self.index = index
+        self.embedder = embedder
+        self.limits = limits
+        pool = ComputePool(width: ProcessInfo.processInfo.activeProcessorCount, maxWait: limits.maxQueueSeconds)
+    }
+
+    /// An error answer.
+    struct Failure: Error {
+        let status: HTTPStatusCode
+        let message: String
+        var headers: HTTPHeaders = [:]
+    }
+
+    public func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
+        do {
+            return try await route(request)
+        } catch let failure as Failure {
+            return Self.error(failure.status, failure.message, headers: failure.headers)
+        } catch let bad as BadQuery {
+            return Self.error(.badRequest, bad.message)
+        } catch is ComputePool.Busy {
+            return Self.error(.serviceUnavailable, "the server is busy; try again shortly", headers: [HTTPHeader("Retry-After"): "1"])
+        } catch let error as SearchError {
+            return Self.error(.internalServerError, error.message)
+        } catch {
+            return Self.error(.internalServerError, "\(error)")
+        }
+    }
+
+    private func route(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let path = request.path
+        func allow(_ methods: HTTPMethod...) throws {
+            guard methods.contains(request.method) else {
+                throw Failure(
+                    status: .methodNotAllowed, message: "\(request.method.rawValue) is not allowed on \(path); use \(methods.map(\.rawValue).joined(separator: " or "))",
+                    headers: [HTTPHeader("Allow"): methods.map(\.rawValue).joined(separator: ", ")])
+            }
+        }
+        switch path {
+        case "/", "/index.html":
+            try allow(.GET, .HEAD)
+            return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: Data(SearchPage.html.utf8))
+        case "/healthz":
+            try allow(.GET, .HEAD)
+            return try Self.json(Health(
+                status: "ok", images: index.catalog.images.count, captions: index.catalog.captions.count, backend: index.manifest.backend))
+        case "/api/search":
+            try allow(.GET)
+            return try await searchByQueryString(request)
+        case "/api/search/image":
+            try allow(.POST)
+            return try await searchByUpload(request)
+        default:
+            if let id = path.dropPrefix("/api/items/") {
+                try allow(.GET)
+                return try item(id)
+            }
+            if let id = path.dropPrefix("/api/images/") {
+                try allow(.GET, .HEAD)
+                return try imageFile(id)
+            }
+            throw Failure(status: .notFound, message: "no route \(path); see GET / for the page and /api/search?text=… for the API")
+        }
+    }
+
+    // MARK: - Search
+
+    private func k(_ request: HTTPRequest) throws -> Int {
+        guard let text = request.query["k"] else { return 10 }
+        guard let value = Int(text), (1...limits.maxK).contains(value) else {
+            throw Failure(status: .badRequest, message: "k must be an integer from 1 to \(limits.maxK), not \(text.prefix(40))")
+        }
+        return value
+    }
+
+    private func searchByQueryString(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let k = try k(request)
+        if let imageID = request.query["image_id"] {
+            let target = try target(request)
+            guard let vector = try index.storedVector(ofImage: imageID) else {
+                throw Failure(status: .notFound, message: "no image \(imageID.prefix(200)) in this gallery")
+            }
+            let results = try await pool.run { [index] in
+                target == "images" ? try index.images(similarToImage: vector, k: k + 1).filter { $0.id != imageID }.prefix(k).map { $0 }
+                    : try index.captions(matchingImage: vector, k: k)
+            }
+            return try Self.json(SearchAnswer(query: ["image_id": imageID, "target": target], results: results))
+        }
+        guard let text = request.query["text"] else {
+            throw Failure(status: .badRequest, message: "give text=… (text→image) or image_id=… (search by a gallery image)")
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw Failure(status: .badRequest, message: "the text query is empty") }
+        guard trimmed.count <= limits.maxQueryCharacters else {
+            throw Failure(status: .badRequest, message: "the text query has \(trimmed.count) characters; at most \(limits.maxQueryCharacters) are allowed")
+        }
+        let results = try await pool.run { [index, embedder, textCache] in
+            let vector: [Float]
+            if let cached = textCache.get(trimmed) {
+                vector = cached
+            } else {
+                vector = try embedder.embed(text: trimmed)
+                textCache.set(trimmed, vector)
+            }
+            return try index.images(matchingText: vector, k: k)
+        }
+        return try Self.json(SearchAnswer(query: ["text": trimmed], results: results))
+    }
+
+    private func target(_ request: HTTPRequest) throws -> String {
+        let target = request.query["target"] ?? "captions"
+        guard target == "captions" || target == "images" else {
+            throw Failure(status: .badRequest, message: "target is captions or images, not \(target.prefix(40))")
+        }
+        return target
+    }
+
+    private func searchByUpload(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let k = try k(request)
+        let target = try target(request)
+        let body = try await readBody(request)
+        guard !body.isEmpty else { throw Failure(status: .badRequest, message: "send the image (JPEG or PNG) as the request body") }
+        let results = try await pool.run { [index, embedder] in
+            let vector = try embedder.embed(imageData: body)
+            return target == "images" ? try index.images(similarToImage: vector, k: k) : try index.captions(matchingImage: vector, k: k)
+        }
+        return try Self.json(SearchAnswer(query: ["image_bytes": "\(body.count)", "target": target], results: results))
+    }
+
+    /// The body, refused with 413 as soon as it is known to exceed the limit.
+    private func readBody(_ request: HTTPRequest) async throws -> Data {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maxBodyBytes {
+            throw Failure(status: .payloadTooLarge, message: "the body has \(length) bytes; at most \(limits.maxBodyBytes) are allowed", headers: [.connection: "close"])
+        }
+        var data = Data()
+        for try await chunk in request.bodySequence {
+            data.append(chunk)
+            if data.count > limits.maxBodyBytes {
+                throw Failure(status: .payloadTooLarge, message: "the body exceeds \(limits.maxBodyBytes) bytes", headers: [.connection: "close"])
+            }
+        }
+        return data
+    }
+
+    // MARK: - Items and images
+
+    private func item(_ id: String) throws -> HTTPResponse {
+        if let image = index.catalog.image(id: id) {
+            let captions = image.captionIDs.compactMap { index.catalog.caption(id: $0) }
+            return try Self.json(ItemAnswer(kind: "image", id: image.id, imageID: image.id, text: nil, captions: captions.map(\.text), captionIDs: captions.map(\.id)))
+        }
+        if let caption = index.catalog.caption(id: id) {
+            return try Self.json(ItemAnswer(kind: "caption", id: caption.id, imageID: caption.imageID, text: caption.text, captions: nil, captionIDs: nil))
+        }
+        throw Failure(status: .notFound, message: "no image or caption \(id.prefix(200)) in this gallery")
+    }
+
+    private func imageFile(_ id: String) throws -> HTTPResponse {
+        // Only ids in the catalogue map to files: a path in the id is just an unknown id.
+        guard let image = index.catalog.image(id: id) else {
+            throw Failure(status: .notFound, message: "no image \(id.prefix(200)) in this gallery")
+        }
+        guard let data = FileManager.default.contents(atPath: image.path) else {
+            throw Failure(status: .notFound, message: "the file of image \(id) is no longer readable")
+        }
+        let type = image.path.lowercased().hasSuffix(".png") ? "image/png" : "image/jpeg"
+        return HTTPResponse(statusCode: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=86400"], body: data)
+    }
+
+    // MARK: - Answers
+
+    struct SearchAnswer: Encodable {
+        var query: [String: String]
+        var results: [SearchResult]
+    }
+
+    struct Health: Encodable {
+        var status: String
+        var images: Int
+        var captions: Int
+        var backend: String
+    }
+
+    struct ItemAnswer: Encodable {
+        var kind: String
+        var id: String
+        var imageID: String
+        var text: String?
+        var captions: [String]?
+        var captionIDs: [String]?
+    }
+
+    static func json(_ value: some Encodable, status: HTTPStatusCode = .ok) throws -> HTTPResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return HTTPResponse(statusCode: status, headers: [.contentType: "application/json"], body: try encoder.encode(value))
+    }
+
+    static func error(_ status: HTTPStatusCode, _ message: String, headers: HTTPHeaders = [:]) -> HTTPResponse {
+        struct Body: Encodable {
+            struct Detail: Encodable {
+                var status: Int
+                var message: String
+            }
+            var error: Detail
+        }
+        var response = (try? json(Body(error: .init(status: status.code, message: message)), status: status))
+            ?? HTTPResponse(statusCode: status)
+        for (name, value) in headers { response.headers[name] = value }
+        return response
+    }
+}
+
+extension String {
+    /// The rest of the string after `prefix`, or nil when it does not start with it (or nothing follows).
+    func dropPrefix(_ prefix: String) -> String? {
+        guard hasPrefix(prefix), count > prefix.count else { return nil }
+        return String(dropFirst(prefix.count))
+    }
+}

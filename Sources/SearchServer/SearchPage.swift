@@ -1,0 +1,96 @@
+/// The search page `serve` answers at `/`: one HTML file with its CSS and script inline.
+enum SearchPage {
+    static let html = """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>crossmodal search</title>
+        <style>
+        body { font: 15px/1.45 system-ui, sans-serif; margin: 0; color: #222; background: #fafafa; }
+        header { background: #fff; border-bottom: 1px solid #ddd; padding: 14px 24px; position: sticky; top: 0; z-index: 1; }
+        h1 { font-size: 18px; margin: 0 0 8px; } form { display: flex; gap: 8px; flex-wrap: wrap; align-items: center; }
+        input[type=search] { flex: 1; min-width: 260px; font-size: 16px; padding: 8px 10px; border: 1px solid #bbb; border-radius: 6px; }
+        button { font-size: 15px; padding: 8px 14px; border-radius: 6px; border: 1px solid #357; background: #3a6ea5; color: #fff; cursor: pointer; }
+        label.upload { font-size: 13px; color: #555; } main { padding: 16px 24px; }
+        #status { color: #555; margin: 6px 0 12px; min-height: 20px; } #status.error { color: #b00020; font-weight: 600; }
+        .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr)); gap: 14px; }
+        .card { background: #fff; border: 1px solid #e2e2e2; border-radius: 8px; overflow: hidden; }
+        .card img { width: 100%; height: 170px; object-fit: cover; display: block; cursor: pointer; background: #eee; }
+        .card p { margin: 6px 8px 8px; font-size: 13px; } .score { color: #777; font-size: 12px; float: right; }
+        ol.captions li { margin: 4px 0; } .query-image { max-height: 160px; border-radius: 6px; }
+        </style></head><body>
+        <header><h1>crossmodal search</h1>
+        <form id="form"><input type="search" id="q" name="q" placeholder="Describe a picture, e.g. a dog running on the beach" autocomplete="off" maxlength="500">
+        <button type="submit">Search</button>
+        <label class="upload">or search by a photo <input type="file" id="file" accept="image/jpeg,image/png"></label></form></header>
+        <main><div id="status"></div><div id="extra"></div><div id="results" class="grid"></div></main>
+        <script>
+        const form = document.getElementById("form"), box = document.getElementById("q"), statusLine = document.getElementById("status");
+        const results = document.getElementById("results"), extra = document.getElementById("extra");
+        function say(text, isError) { statusLine.textContent = text; statusLine.className = isError ? "error" : ""; }
+        async function call(url, options) {
+          const started = performance.now();
+          const response = await fetch(url, options);
+          const body = await response.json();
+          if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
+          body.milliseconds = Math.round(performance.now() - started);
+          return body;
+        }
+        function showImages(items) {
+          results.replaceChildren(...items.map((item, index) => {
+            const card = document.createElement("div"); card.className = "card";
+            const img = document.createElement("img"); img.src = "/api/images/" + encodeURIComponent(item.id); img.alt = item.id; img.loading = "lazy";
+            img.title = "Search by this image"; img.addEventListener("click", () => byImage(item.id));
+            const p = document.createElement("p");
+            const score = document.createElement("span"); score.className = "score"; score.textContent = (index + 1) + " · " + item.score.toFixed(3);
+            p.append(score, (item.captions && item.captions[0]) || item.id);
+            card.append(img, p); return card;
+          }));
+        }
+        function showCaptions(title, items, imageURL) {
+          extra.replaceChildren();
+          if (imageURL) { const img = document.createElement("img"); img.className = "query-image"; img.src = imageURL; extra.append(img); }
+          const h = document.createElement("h3"); h.textContent = title; extra.append(h);
+          const list = document.createElement("ol"); list.className = "captions";
+          for (const item of items) { const li = document.createElement("li"); li.textContent = item.text + "  (" + item.score.toFixed(3) + ")"; list.append(li); }
+          extra.append(list);
+        }
+        async function byText(text) {
+          if (!text.trim()) { say("Type a description first.", true); return; }
+          say("Searching…"); extra.replaceChildren();
+          try {
+            const answer = await call("/api/search?k=20&text=" + encodeURIComponent(text));
+            showImages(answer.results);
+            say(answer.results.length + " images for “" + answer.query.text + "” in " + answer.milliseconds + " ms");
+            history.replaceState(null, "", "?q=" + encodeURIComponent(text));
+          } catch (error) { say(error.message, true); }
+        }
+        async function byImage(id) {
+          say("Searching by image " + id + "…");
+          try {
+            const [similar, captions] = await Promise.all([
+              call("/api/search?k=20&target=images&image_id=" + encodeURIComponent(id)),
+              call("/api/search?k=5&target=captions&image_id=" + encodeURIComponent(id))]);
+            showCaptions("Captions that match " + id, captions.results, "/api/images/" + encodeURIComponent(id));
+            showImages(similar.results);
+            say(similar.results.length + " images like " + id);
+            window.scrollTo(0, 0);
+          } catch (error) { say(error.message, true); }
+        }
+        async function byUpload(file) {
+          say("Searching by " + file.name + "…");
+          try {
+            const [captions, similar] = await Promise.all([
+              call("/api/search/image?k=5&target=captions", { method: "POST", body: file }),
+              call("/api/search/image?k=20&target=images", { method: "POST", body: file })]);
+            showCaptions("Captions that match " + file.name, captions.results, URL.createObjectURL(file));
+            showImages(similar.results);
+            say(similar.results.length + " images like " + file.name);
+          } catch (error) { say(error.message, true); }
+        }
+        form.addEventListener("submit", event => { event.preventDefault(); byText(box.value); });
+        document.getElementById("file").addEventListener("change", event => { if (event.target.files[0]) byUpload(event.target.files[0]); });
+        const initial = new URLSearchParams(location.search).get("q");
+        if (initial) { box.value = initial; byText(initial); } else { box.focus(); }
+        </script></body></html>
+        """
+}
