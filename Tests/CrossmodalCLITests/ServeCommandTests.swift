@@ -1,0 +1,244 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A `crossmodal serve` process on a free port, stopped by `stop()`.
+final class ServerProcess {
+    let process = Process()
+    let port: UInt16
+
+    init(index: String) throws {
+        port = UInt16(18000 + Int.random(in: 0..<20000))
+        process.executableURL = CommandRunner.executable
+        process.arguments = ["serve", index, "--port", "\(port)", "--max-body", "1"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // The first line says the server is listening.
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { throw CocoaError(.fileReadUnknown) }
+            line.append(chunk)
+        }
+        #expect(String(decoding: line, as: UTF8.self).contains("serving"))
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// Sends one HTTP/1.1 request over a plain socket (Connection: close) and returns the status and body.
+    func request(_ path: String, method: String = "GET", body: Data? = nil) throws -> (status: Int, body: Data) {
+        try HTTPProbe.send(port: port, method: method, path: path, body: body)
+    }
+
+    func json(_ path: String) throws -> (status: Int, object: [String: Any]) {
+        let (status, body) = try request(path)
+        return (status, (try JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:])
+    }
+}
+
+/// index build, search and serve end to end on a small real index; PostgreSQL against the embedded backend.
+@Suite(.enabled(if: CommandRunner.sharedFlickr8k != nil), .serialized) struct ServeCommandTests {
+    static func smallIndex(_ data: SmallFlickr) throws {
+        let train = try CommandRunner.run([
+            "train", data.folder.path, "--preset", "thomas2020", "--text-tower", "mlp", "--weights", "1,1,0,0", "--epochs", "2",
+            "--learning-rate", "1e-3", "--cache-dir", data.path("cache"), "--out", data.path("run"),
+        ])
+        try #require(train.status == 0, "\(train.standardError)")
+        let build = try CommandRunner.run([
+            "index", "build", data.path("run"), data.folder.path, "--split", "dev", "--out", data.path("index"), "--cache-dir", data.path("cache"),
+        ])
+        try #require(build.status == 0, "\(build.standardError)")
+    }
+
+    @Test func apiAnswersAndRefusesBadRequestsWhileServing() throws {
+        let data = try SmallFlickr()
+        defer { data.remove() }
+        try Self.smallIndex(data)
+        let server = try ServerProcess(index: data.path("index"))
+        defer { server.stop() }
+
+        let health = try server.json("/healthz")
+        #expect(health.status == 200 && health.object["images"] as? Int == 40)
+        let search = try server.json("/api/search?text=a%20dog%20runs%20on%20the%20grass&k=5")
+        #expect(search.status == 200)
+        let results = try #require(search.object["results"] as? [[String: Any]])
+        #expect(results.count == 5)
+        let first = try #require(results.first?["id"] as? String)
+        let scores = results.compactMap { $0["score"] as? Double }
+        #expect(scores == scores.sorted(by: >))
+
+        let item = try server.json("/api/items/\(first)")
+        #expect(item.status == 200 && (item.object["captions"] as? [String])?.count == 5)
+        let image = try server.request("/api/images/\(first)")
+        #expect(image.status == 200 && image.body.starts(with: [0xFF, 0xD8]))
+        let jpeg = try Data(contentsOf: data.folder.appendingPathComponent("images/\(first)"))
+        let byUpload = try server.json2(path: "/api/search/image?k=3", body: jpeg)
+        #expect(byUpload.status == 200)
+        #expect(((byUpload.object["results"] as? [[String: Any]])?.first?["kind"] as? String) == "caption")
+        let similar = try server.json("/api/search?image_id=\(first)&target=images&k=3")
+        #expect(similar.status == 200 && (similar.object["results"] as? [[String: Any]])?.count == 3)
+        let page = try server.request("/")
+        #expect(String(decoding: page.body, as: UTF8.self).contains("<input type=\"search\""))
+
+        // Bad requests: each gets a 4xx JSON error, and the server keeps serving.
+        let bad: [(String, String, Data?, Int)] = [
+            ("/api/search?text=dog", "POST", Data("x".utf8), 405),
+            ("/api/search/image", "POST", Data(count: 2 << 20), 413),
+            ("/api/search/image", "POST", Data([0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]), 400),
+            ("/api/items/no-such-id.jpg", "GET", nil, 404),
+            ("/api/images/no-such-id.jpg", "GET", nil, 404),
+            ("/api/search?text=dog&k=-1", "GET", nil, 400),
+            ("/api/search?text=dog&k=1000000000", "GET", nil, 400),
+            ("/api/search?text=" + String(repeating: "a", count: 600), "GET", nil, 400),
+            ("/api/search", "GET", nil, 400),
+            ("/api/images/..%2F..%2F..%2Fetc%2Fpasswd", "GET", nil, 404),
+            ("/api/images/%2Fetc%2Fpasswd", "GET", nil, 404),
+            ("/api/nothing", "GET", nil, 404),
+        ]
+        for (path, method, body, expected) in bad {
+            let answer = try server.request(path, method: method, body: body)
+            #expect(answer.status == expected, "\(method) \(path)")
+            let object = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any]
+            #expect((object?["error"] as? [String: Any])?["message"] is String, "\(method) \(path) has a JSON error")
+            #expect(try server.json("/healthz").status == 200, "still serving after \(method) \(path)")
+        }
+    }
+
+    @Test func commandLineSearchAndPostgresAgree() throws {
+        let data = try SmallFlickr()
+        defer { data.remove() }
+        try Self.smallIndex(data)
+        let local = try CommandRunner.run(["search", data.path("index"), "--text", "two children play in the water", "-k", "5", "--json"])
+        try #require(local.status == 0, "\(local.standardError)")
+        let byImage = try CommandRunner.run(["search", data.path("index"), "--image", data.path("images/\(try firstDevImage(data))"), "-k", "3"])
+        #expect(byImage.status == 0 && byImage.standardOutput.contains("#"), "\(byImage.standardError)")
+
+        let postgres = try PostgresScript.start()
+        defer { postgres.stop() }
+        let build = try CommandRunner.run([
+            "index", "build", data.path("run"), data.folder.path, "--split", "dev", "--out", data.path("pg-index"),
+            "--backend", postgres.url, "--table-prefix", "small", "--cache-dir", data.path("cache"),
+        ])
+        try #require(build.status == 0, "\(build.standardError)")
+        let remote = try CommandRunner.run(["search", data.path("pg-index"), "--text", "two children play in the water", "-k", "5", "--json"])
+        try #require(remote.status == 0, "\(remote.standardError)")
+        func ids(_ json: String) throws -> [String] {
+            let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+            return (object?["results"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+        }
+        #expect(try ids(local.standardOutput).count == 5)
+        #expect(try ids(local.standardOutput) == ids(remote.standardOutput))
+    }
+
+    func firstDevImage(_ data: SmallFlickr) throws -> String {
+        try String(contentsOfFile: data.path("Flickr_8k.devImages.txt"), encoding: .utf8).split(separator: "\n").first.map(String.init) ?? ""
+    }
+}
+
+extension ServerProcess {
+    func json2(path: String, body: Data) throws -> (status: Int, object: [String: Any]) {
+        let (status, data) = try request(path, method: "POST", body: body)
+        return (status, (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+    }
+}
+
+/// scripts/postgres.sh: a real PostgreSQL 16 + pgvector on loopback in a temporary folder.
+struct PostgresScript {
+    let folder: URL
+    let url: String
+
+    static func start() throws -> PostgresScript {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crossmodal-pg-\(UUID().uuidString)")
+        let output = try run(["start", folder.path, "\(40000 + Int.random(in: 0..<10000))"])
+        return PostgresScript(folder: folder, url: output.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    func stop() {
+        _ = try? Self.run(["stop", folder.path])
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    static func run(_ arguments: [String]) throws -> String {
+        var repository = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { repository.deleteLastPathComponent() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["bash", repository.appendingPathComponent("scripts/postgres.sh").path] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// A minimal HTTP/1.1 client on a POSIX socket, so tests control exactly what is sent.
+enum HTTPProbe {
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    static func send(port: UInt16, method: String, path: String, body: Data?) throws -> (status: Int, body: Data) {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw Failure(description: "socket() failed") }
+        defer { close(descriptor) }
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Failure(description: "cannot connect to port \(port)") }
+        var request = Data("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n".utf8)
+        if let body { request.append(Data("Content-Length: \(body.count)\r\nContent-Type: application/octet-stream\r\n".utf8)) }
+        request.append(Data("\r\n".utf8))
+        if let body { request.append(body) }
+        // A server may answer (413) and close before the whole body is sent; that is fine.
+        _ = request.withUnsafeBytes { raw -> Int in
+            var sent = 0
+            while sent < raw.count {
+                let n = Glibc.send(descriptor, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
+                if n <= 0 { break }
+                sent += n
+            }
+            return sent
+        }
+        var response = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(descriptor, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            response.append(buffer, count: n)
+            if let (status, body) = parse(response) { return (status, body) }
+        }
+        guard let (status, body) = parse(response, complete: true) else {
+            throw Failure(description: "no HTTP response to \(method) \(path)")
+        }
+        return (status, body)
+    }
+
+    /// Status and body once the response (by Content-Length) is complete.
+    static func parse(_ data: Data, complete: Bool = false) -> (Int, Data)? {
+        guard let end = data.range(of: Data("\r\n\r\n".utf8)) else { return nil }
+        let head = String(decoding: data[..<end.lowerBound], as: UTF8.self)
+        let lines = head.split(separator: "\r\n")
+        guard let statusLine = lines.first, let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "") else { return nil }
+        let body = data[end.upperBound...]
+        let length = lines.dropFirst().first { $0.lowercased().hasPrefix("content-length:") }
+            .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }
+        if let length { return body.count >= length ? (status, Data(body.prefix(length))) : (complete ? (status, Data(body)) : nil) }
+        return complete ? (status, Data(body)) : nil
+    }
+}
