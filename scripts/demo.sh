@@ -40,6 +40,20 @@ echo "== 5. evaluation on dev, the joint-space embeddings, and a report to look 
 "$BIN" report work/runs/thomas2020 --dataset "$DATASET" --split dev --out work/report.html
 
 echo
+echo "== 6. a searchable index of dev (catalogue + vectors + the run's model), searched from the command line"
+"$BIN" index build work/runs/thomas2020 "$DATASET" --split dev --out work/index
+"$BIN" search work/index --text "a dog runs through the snow" -k 5
+
+echo
 echo "demo: done. In work/: dataset.json, features/*.npy (+ .ids.txt), doc2vec/, neighbors.safetensors,"
-echo "      runs/thomas2020/ (config.json, metrics.jsonl, best.safetensors), evaluation.json, export/"
+echo "      runs/thomas2020/ (config.json, metrics.jsonl, best.safetensors), evaluation.json, export/, index/"
 echo "report: $(pwd)/work/report.html"
+echo "search service: $BIN serve work/index   (then open http://127.0.0.1:8080/)"
+# Offer to serve when a person is at the terminal; DEMO_SERVE=1 serves without asking.
+answer=${DEMO_SERVE:-}
+if [ -z "$answer" ] && [ -t 0 ]; then
+  read -r -t 60 -p "serve it now at http://127.0.0.1:8080/ ? [y/N] " answer || true
+fi
+case "$answer" in
+  y | Y | yes | 1) exec "$BIN" serve work/index --port 8080 ;;
+esac
