@@ -18,15 +18,16 @@ static void report(char *error, size_t size, const char *message) {
     if (error && size) std::snprintf(error, size, "%s", message);
 }
 
+static std::unique_ptr<hnswlib::SpaceInterface<float>> make_space(int dimension, int inner_product) {
+    if (inner_product) return std::make_unique<hnswlib::InnerProductSpace>(dimension);
+    return std::make_unique<hnswlib::L2Space>(dimension);
+}
+
 extern "C" cm_hnsw *cm_hnsw_create(int dimension, size_t capacity, size_t m, size_t ef_construction, size_t seed,
                                    int inner_product, char *error, size_t error_size) {
     try {
         auto index = std::make_unique<cm_hnsw>();
-        if (inner_product) {
-            index->space = std::make_unique<hnswlib::InnerProductSpace>(dimension);
-        } else {
-            index->space = std::make_unique<hnswlib::L2Space>(dimension);
-        }
+        index->space = make_space(dimension, inner_product);
         index->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(index->space.get(), capacity, m,
                                                                           ef_construction, seed);
         return index.release();
@@ -81,11 +82,7 @@ extern "C" int cm_hnsw_save(const cm_hnsw *index, const char *path, char *error,
 extern "C" cm_hnsw *cm_hnsw_load(const char *path, int dimension, int inner_product, char *error, size_t error_size) {
     try {
         auto index = std::make_unique<cm_hnsw>();
-        if (inner_product) {
-            index->space = std::make_unique<hnswlib::InnerProductSpace>(dimension);
-        } else {
-            index->space = std::make_unique<hnswlib::L2Space>(dimension);
-        }
+        index->space = make_space(dimension, inner_product);
         index->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(index->space.get(), std::string(path));
         return index.release();
     } catch (const std::exception &e) {

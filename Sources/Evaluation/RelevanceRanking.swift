@@ -72,7 +72,7 @@ public enum RelevanceRanking {
                     for item in relevant[base + row] {
                         // Items before the relevant one rank ahead on ties; items after it only when higher.
                         let target = s[item]
-                        ranks.append(count(s, 0..<item, atLeast: target) + count(s, (item + 1)..<g, above: target))
+                        ranks.append(count(s, 0..<item, target, orEqual: true) + count(s, (item + 1)..<g, target, orEqual: false))
                     }
                     slots[row] = ranks.sorted()
                 }
@@ -81,39 +81,21 @@ public enum RelevanceRanking {
         return Array(output)
     }
 
-    /// How many of `s[range]` are ≥ `target`, eight lanes at a time.
+    /// How many of `s[range]` are above `target` (or equal to it too, with `orEqual`), eight lanes at a time.
     @inline(__always)
-    static func count(_ s: UnsafePointer<Float>, _ range: Range<Int>, atLeast target: Float) -> Int {
+    static func count(_ s: UnsafePointer<Float>, _ range: Range<Int>, _ target: Float, orEqual: Bool) -> Int {
         let threshold = SIMD8<Float>(repeating: target)
         var lanes = SIMD8<Int32>.zero
         var j = range.lowerBound
         while j + 8 <= range.upperBound {
             let values = UnsafeRawPointer(s + j).loadUnaligned(as: SIMD8<Float>.self)
-            lanes &-= unsafeBitCast(values .>= threshold, to: SIMD8<Int32>.self)  // a true lane is all ones, −1
+            let hits = orEqual ? values .>= threshold : values .> threshold
+            lanes &-= unsafeBitCast(hits, to: SIMD8<Int32>.self)  // a true lane is all ones, −1
             j += 8
         }
         var total = Int(lanes.wrappedSum())
         while j < range.upperBound {
-            if s[j] >= target { total += 1 }
-            j += 1
-        }
-        return total
-    }
-
-    /// How many of `s[range]` are > `target`, eight lanes at a time.
-    @inline(__always)
-    static func count(_ s: UnsafePointer<Float>, _ range: Range<Int>, above target: Float) -> Int {
-        let threshold = SIMD8<Float>(repeating: target)
-        var lanes = SIMD8<Int32>.zero
-        var j = range.lowerBound
-        while j + 8 <= range.upperBound {
-            let values = UnsafeRawPointer(s + j).loadUnaligned(as: SIMD8<Float>.self)
-            lanes &-= unsafeBitCast(values .> threshold, to: SIMD8<Int32>.self)
-            j += 8
-        }
-        var total = Int(lanes.wrappedSum())
-        while j < range.upperBound {
-            if s[j] > target { total += 1 }
+            if s[j] > target || (orEqual && s[j] == target) { total += 1 }
             j += 1
         }
         return total
