@@ -14,6 +14,7 @@ release: setup
 	swift build -c release --product crossmodal
 
 test: setup
+	@bash scripts/setup_test_tools.sh
 	swift test
 
 demo: release
