@@ -55,7 +55,8 @@ struct EmbeddedSplit {
             }
         }
         if !missing.isEmpty {
-            let progress = ProgressBar(total: missing.count, unit: "captions inferred by Doc2Vec")
+            warn("Doc2Vec vectors for \(grouped(missing.count)) captions outside its training set (neighbourhood preservation)")
+            let progress = ProgressBar(total: missing.count, unit: "captions")
             let inferred = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: missing.count)
             inferred.initialize(repeating: [])
             defer { inferred.deallocate() }
