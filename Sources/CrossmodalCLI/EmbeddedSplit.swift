@@ -34,7 +34,7 @@ struct EmbeddedSplit {
     func report(k: Int, folds: Int, memoryBudget: Int) throws -> RetrievalReport {
         try RetrievalReport.evaluate(
             imageToText: imageToText, textToImage: textToImage, captionImage: features.captionImage, k: k, folds: folds,
-            memoryBudget: memoryBudget)
+            metric: run.description.training.rankingMetric, memoryBudget: memoryBudget)
     }
 
     /// Overlap of learned neighbourhoods with Doc2Vec's, or nil when the run has no Doc2Vec model.

@@ -40,6 +40,9 @@ struct IndexBuildCommand: ParsableCommand {
 
     func run() throws {
         let trained = try TrainedRun.open(runFolder)
+        if trained.description.training.rankingMetric != .innerProduct {
+            warn("note: this run's space is not normalised and its loss ranks by Euclidean distance; the index ranks by inner product")
+        }
         let dataset = try datasetOptions.load()
         let embedded = try EmbeddedSplit.compute(
             run: trained, dataset: dataset, split: split, models: models, cacheDir: cacheDir, strict: datasetOptions.strict)

@@ -9,6 +9,8 @@ public struct RetrievalReport: Codable, Equatable, Sendable {
     public var captions: Int
     /// Folds averaged over (1: the whole split at once).
     public var folds: Int
+    /// How queries and items were compared.
+    public var metric: SimilarityMetric = .innerProduct
     /// Images as queries; an image's relevant items are its captions.
     public var imageToText: DirectionMetrics
     /// Captions as queries; a caption's one relevant item is its image.
@@ -17,7 +19,7 @@ public struct RetrievalReport: Codable, Equatable, Sendable {
     /// R@1 + R@5 + R@10 of both directions (at most 600).
     public var rsum: Double { imageToText.recallSum + textToImage.recallSum }
 
-    private enum CodingKeys: String, CodingKey { case images, captions, folds, imageToText, textToImage, rsum }
+    private enum CodingKeys: String, CodingKey { case images, captions, folds, metric, imageToText, textToImage, rsum }
 
     /// Creates a report from its parts.
     public init(images: Int, captions: Int, folds: Int, imageToText: DirectionMetrics, textToImage: DirectionMetrics) {
@@ -34,6 +36,7 @@ public struct RetrievalReport: Codable, Equatable, Sendable {
         images = try c.decode(Int.self, forKey: .images)
         captions = try c.decode(Int.self, forKey: .captions)
         folds = try c.decode(Int.self, forKey: .folds)
+        metric = try c.decodeIfPresent(SimilarityMetric.self, forKey: .metric) ?? .innerProduct
         imageToText = try c.decode(DirectionMetrics.self, forKey: .imageToText)
         textToImage = try c.decode(DirectionMetrics.self, forKey: .textToImage)
     }
@@ -44,6 +47,7 @@ public struct RetrievalReport: Codable, Equatable, Sendable {
         try c.encode(images, forKey: .images)
         try c.encode(captions, forKey: .captions)
         try c.encode(folds, forKey: .folds)
+        try c.encode(metric, forKey: .metric)
         try c.encode(imageToText, forKey: .imageToText)
         try c.encode(textToImage, forKey: .textToImage)
         try c.encode(rsum, forKey: .rsum)
@@ -58,19 +62,19 @@ public struct RetrievalReport: Codable, Equatable, Sendable {
     /// - Complexity: two passes of O(images · captions · d) GEMM in blocks, O(images · captions · r)
     ///   comparisons; memory O(memoryBudget) beyond the embeddings.
     public static func evaluate(
-        images: Matrix, texts: Matrix, captionImage: [Int], k: Int = 10, folds: Int = 1,
+        images: Matrix, texts: Matrix, captionImage: [Int], k: Int = 10, folds: Int = 1, metric: SimilarityMetric = .innerProduct,
         memoryBudget: Int = RelevanceRanking.defaultMemoryBudget
     ) throws(EvaluationError) -> RetrievalReport {
         try evaluate(
             imageToText: (images, texts), textToImage: (images, texts), captionImage: captionImage, k: k, folds: folds,
-            memoryBudget: memoryBudget)
+            metric: metric, memoryBudget: memoryBudget)
     }
 
     /// Evaluates each direction in its own space, for runs that train separate image→text and
     /// text→image models (each pair is `(image embeddings, text embeddings)`).
     public static func evaluate(
         imageToText: (Matrix, Matrix), textToImage: (Matrix, Matrix), captionImage: [Int], k: Int = 10, folds: Int = 1,
-        memoryBudget: Int = RelevanceRanking.defaultMemoryBudget
+        metric: SimilarityMetric = .innerProduct, memoryBudget: Int = RelevanceRanking.defaultMemoryBudget
     ) throws(EvaluationError) -> RetrievalReport {
         let n = imageToText.0.rows
         let m = imageToText.1.rows
@@ -97,15 +101,18 @@ public struct RetrievalReport: Codable, Equatable, Sendable {
             let whole = folds == 1
             func images(_ matrix: Matrix) -> Matrix { whole ? matrix : matrix.gatherRows(imageRange) }
             func texts(_ matrix: Matrix) -> Matrix { whole ? matrix : matrix.gatherRows(captionRows) }
+            let imageQueries = metric.prepared(queries: images(imageToText.0), gallery: texts(imageToText.1))
+            let textQueries = metric.prepared(queries: texts(textToImage.1), gallery: images(textToImage.0))
             let imageRanks = try RelevanceRanking.ranks(
-                queries: images(imageToText.0), gallery: texts(imageToText.1), relevant: captionsOf, memoryBudget: memoryBudget)
+                queries: imageQueries.queries, gallery: imageQueries.gallery, relevant: captionsOf, memoryBudget: memoryBudget)
             let textRanks = try RelevanceRanking.ranks(
-                queries: texts(textToImage.1), gallery: images(textToImage.0), relevant: foldImage.map { [$0] },
-                memoryBudget: memoryBudget)
+                queries: textQueries.queries, gallery: textQueries.gallery, relevant: foldImage.map { [$0] }, memoryBudget: memoryBudget)
             i2t.append(DirectionMetrics(ranks: imageRanks, k: k))
             t2i.append(DirectionMetrics(ranks: textRanks, k: k))
         }
-        return RetrievalReport(
+        var report = RetrievalReport(
             images: n, captions: m, folds: folds, imageToText: DirectionMetrics.mean(i2t), textToImage: DirectionMetrics.mean(t2i))
+        report.metric = metric
+        return report
     }
 }

@@ -27,7 +27,9 @@ public struct RetrievalMetrics: Codable, Equatable, Sendable {
     /// Exact ranks from `images × captions` similarities computed block by block (ties in gallery order).
     ///
     /// - Complexity: O(images · captions · d) in GEMM and O(images · captions) for ranking.
-    public static func evaluate(images: Matrix, texts: Matrix, captionImage: [Int]) throws -> RetrievalMetrics {
-        RetrievalMetrics(try RetrievalReport.evaluate(images: images, texts: texts, captionImage: captionImage))
+    public static func evaluate(
+        images: Matrix, texts: Matrix, captionImage: [Int], metric: SimilarityMetric = .innerProduct
+    ) throws -> RetrievalMetrics {
+        RetrievalMetrics(try RetrievalReport.evaluate(images: images, texts: texts, captionImage: captionImage, metric: metric))
     }
 }

@@ -132,7 +132,8 @@ public final class Trainer {
             // One embedding of the validation set serves both the recalls and the loss.
             let images = try model.embedImages(validation.imageFeatures)
             let texts = try model.embedTexts(validation.textFeatures)
-            let metrics = try RetrievalMetrics.evaluate(images: images, texts: texts, captionImage: validation.captionImage)
+            let metrics = try RetrievalMetrics.evaluate(
+                images: images, texts: texts, captionImage: validation.captionImage, metric: configuration.rankingMetric)
             let validationLoss = try self.validationLoss(images: images, texts: texts)
             let score = configuration.stopOn == .rsum ? metrics.rsum : -validationLoss
             let improved = state.bestScore == nil || score > state.bestScore!
@@ -294,7 +295,7 @@ public final class Trainer {
     public func evaluate() throws -> RetrievalMetrics {
         try RetrievalMetrics.evaluate(
             images: model.embedImages(validation.imageFeatures), texts: model.embedTexts(validation.textFeatures),
-            captionImage: validation.captionImage)
+            captionImage: validation.captionImage, metric: configuration.rankingMetric)
     }
 
     /// The weighted cross-modal terms on validation batches in caption order, from the validation

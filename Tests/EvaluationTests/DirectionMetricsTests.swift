@@ -107,3 +107,16 @@ import Testing
         #expect(try NeighborhoodPreservation.overlap(learned: other, reference: points, k: 5) < 0.35)
     }
 }
+
+@Suite struct SimilarityMetricTests {
+    @Test func squaredEuclideanRanksByDistanceNotInnerProduct() throws {
+        // The query (1, 0): item 0 = (3, 0) has the larger inner product, item 1 = (1, 0.1) is nearer.
+        let query = try Matrix([[1, 0]])
+        let gallery = try Matrix([[3, 0], [1, 0.1]])
+        #expect(try RelevanceRanking.ranks(queries: query, gallery: gallery, relevant: [[1]])[0] == [1])
+        let (q, g) = SimilarityMetric.squaredEuclidean.prepared(queries: query, gallery: gallery)
+        #expect(try RelevanceRanking.ranks(queries: q, gallery: g, relevant: [[1]])[0] == [0])
+        let report = try RetrievalReport.evaluate(images: query, texts: gallery, captionImage: [0, 0], metric: .squaredEuclidean)
+        #expect(report.metric == .squaredEuclidean)
+    }
+}
