@@ -17,9 +17,7 @@ struct DatasetInspectCommand: ParsableCommand {
     func run() throws {
         let summary = try datasetOptions.load().summary()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            print(String(decoding: try prettyJSON(summary), as: UTF8.self))
         } else {
             print(Self.render(summary))
         }

@@ -57,9 +57,7 @@ struct EvaluateCommand: ParsableCommand {
             run: runFolder, split: split, retrieval: try embedded.report(k: k, folds: folds, memoryBudget: memoryBudget << 20),
             neighborhoodPreservation: noPreservation ? nil : try embedded.preservation(k: preservationK))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            print(String(decoding: try prettyJSON(summary), as: UTF8.self))
         } else {
             for line in Self.describe(summary) { print(line) }
         }

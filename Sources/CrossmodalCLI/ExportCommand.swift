@@ -54,9 +54,7 @@ struct ExportCommand: ParsableCommand {
         let manifest = Manifest(
             run: runFolder, split: split, images: imageIDs.count, captions: captionIDs.count,
             dimension: embedded.imageToText.0.columns, spaces: spaces.map(\.0))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(manifest).write(to: folder.appendingPathComponent("manifest.json"), options: .atomic)
+        try prettyJSON(manifest).write(to: folder.appendingPathComponent("manifest.json"), options: .atomic)
         print("exported \(grouped(imageIDs.count)) images and \(grouped(captionIDs.count)) captions (\(manifest.dimension)-d"
             + (spaces.count > 1 ? ", one space per direction" : "") + ") to \(out)")
     }

@@ -42,3 +42,10 @@ extension String {
         return copy
     }
 }
+
+/// `value` as indented JSON with sorted keys and unescaped slashes: how every command writes JSON for people.
+func prettyJSON(_ value: some Encodable) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return try encoder.encode(value)
+}

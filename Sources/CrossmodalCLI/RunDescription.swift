@@ -21,9 +21,7 @@ struct RunDescription: Codable {
     static let fileName = "config.json"
 
     func write(to folder: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(self).write(to: folder.appendingPathComponent(Self.fileName), options: .atomic)
+        try prettyJSON(self).write(to: folder.appendingPathComponent(Self.fileName), options: .atomic)
     }
 
     static func read(from folder: URL) throws -> RunDescription {

@@ -37,9 +37,7 @@ struct SearchCommand: ParsableCommand {
             results = images ? try gallery.images(similarToImage: query, k: k) : try gallery.captions(matchingImage: query, k: k)
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(["results": results]), as: UTF8.self))
+            print(String(decoding: try prettyJSON(["results": results]), as: UTF8.self))
             return
         }
         var rows = [["rank", "score", "id", results.first?.kind == "caption" ? "caption" : "first caption"]]

@@ -94,11 +94,13 @@ public struct SearchAPI: HTTPHandler {
         let k = try k(request)
         if let imageID = request.query["image_id"] {
             let target = try target(request)
-            guard let vector = try index.storedVector(ofImage: imageID) else {
+            guard index.catalog.image(id: imageID) != nil else {
                 throw Failure(status: .notFound, message: "no image \(imageID.prefix(200)) in this gallery")
             }
+            // The stored vector may come from PostgreSQL: fetch it on a compute thread too.
             let results = try await pool.run { [index] in
-                target == "images" ? try index.images(similarToImage: vector, k: k + 1).filter { $0.id != imageID }.prefix(k).map { $0 }
+                guard let vector = try index.storedVector(ofImage: imageID) else { throw SearchError("image \(imageID) has no stored vector") }
+                return target == "images" ? try index.images(similarToImage: vector, k: k + 1).filter { $0.id != imageID }.prefix(k).map { $0 }
                     : try index.captions(matchingImage: vector, k: k)
             }
             return try Self.json(SearchAnswer(query: ["image_id": imageID, "target": target], results: results))
