@@ -10,7 +10,7 @@ import Training
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure throughput of the hot paths (GEMM, image and text encoders).",
+        abstract: "Measure the hot paths: GEMM, encoders, Doc2Vec, training, evaluation.",
         subcommands: [BenchGEMMCommand.self, BenchEncodersCommand.self, BenchDoc2VecCommand.self, BenchTrainingCommand.self, BenchEvaluationCommand.self]
     )
 }
