@@ -89,6 +89,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Hidden layer widths of both towers, comma-separated (empty for linear).") var hidden: String?
     @Option(help: "Dropout after hidden layers.") var dropout: Float?
     @Flag(help: "Do not L2-normalise the towers' outputs (reproduces the triplet networks' collapse).") var noNormalize = false
+    @Option(help: "Activation (then dropout) after the towers' output layer, as the second work's projections end: prelu, relu or none.")
+    var outputActivation: TowerSpecification.Activation?
     @Option(help: "Most epochs.") var epochs: Int?
     @Option(help: "Early-stopping patience in epochs.") var patience: Int?
     @Option(help: "Early stopping on rsum or loss.") var stopOn: TrainingConfiguration.StoppingMetric?
@@ -139,6 +141,10 @@ struct TrainCommand: ParsableCommand {
             c.textTower.dropout = dropout
         }
         if noNormalize { c.normalize = false }
+        if let outputActivation {
+            c.imageTower.outputActivation = outputActivation
+            c.textTower.outputActivation = outputActivation
+        }
         switch textTower {
         case .gru?: if c.textRecurrentHidden == nil { c.textRecurrentHidden = 512 }
         case .mlp?:
@@ -287,6 +293,7 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension TrainingConfiguration.StoppingMetric: ExpressibleByArgument {}
+extension TowerSpecification.Activation: ExpressibleByArgument {}
 
 /// The text towers `train` can build.
 enum TextTowerKind: String, ExpressibleByArgument, CaseIterable {

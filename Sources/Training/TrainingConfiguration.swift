@@ -9,12 +9,27 @@ public struct TowerSpecification: Codable, Equatable, Sendable {
     public var activation: Activation
     /// Dropout after each hidden activation.
     public var dropout: Float
+    /// An activation (and dropout) after the output layer too, as the second work's projections end;
+    /// `.none` leaves the output linear.
+    public var outputActivation: Activation = .none
 
     /// Creates a tower specification.
-    public init(hidden: [Int] = [1024], activation: Activation = .prelu, dropout: Float = 0.1) {
+    public init(hidden: [Int] = [1024], activation: Activation = .prelu, dropout: Float = 0.1, outputActivation: Activation = .none) {
         self.hidden = hidden
         self.activation = activation
         self.dropout = dropout
+        self.outputActivation = outputActivation
+    }
+
+    private enum CodingKeys: String, CodingKey { case hidden, activation, dropout, outputActivation }
+
+    /// Decodes a specification; configurations written before `outputActivation` existed have none.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        hidden = try c.decode([Int].self, forKey: .hidden)
+        activation = try c.decode(Activation.self, forKey: .activation)
+        dropout = try c.decode(Float.self, forKey: .dropout)
+        outputActivation = try c.decodeIfPresent(Activation.self, forKey: .outputActivation) ?? .none
     }
 
     /// Builds the tower: `[first] → [Linear → activation → Dropout]* → Linear → (L2 normalisation)`,
@@ -35,6 +50,12 @@ public struct TowerSpecification: Codable, Equatable, Sendable {
             width = size
         }
         layers.append(Linear(name: "\(name).out", input: width, output: output, generator: &generator))
+        switch outputActivation {
+        case .prelu: layers.append(PReLU(name: "\(name).out.act"))
+        case .relu: layers.append(ReLU())
+        case .none: break
+        }
+        if outputActivation != .none, dropout > 0 { layers.append(Dropout(probability: dropout)) }
         if normalize { layers.append(L2Normalize()) }
         return Tower(layers: layers)
     }
