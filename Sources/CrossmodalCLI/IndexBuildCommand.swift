@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Numerics
+import Evaluation
 import Search
 
 /// `crossmodal index build`: embed a gallery with a run and store it for search.
@@ -40,9 +41,6 @@ struct IndexBuildCommand: ParsableCommand {
 
     func run() throws {
         let trained = try TrainedRun.open(runFolder)
-        if trained.description.training.rankingMetric != .innerProduct {
-            warn("note: this run's space is not normalised and its loss ranks by Euclidean distance; the index ranks by inner product")
-        }
         let dataset = try datasetOptions.load()
         let embedded = try EmbeddedSplit.compute(
             run: trained, dataset: dataset, split: split, models: models, cacheDir: cacheDir, strict: datasetOptions.strict)
@@ -60,14 +58,22 @@ struct IndexBuildCommand: ParsableCommand {
 
         var sets: [(VectorSet, Matrix)] = [(.images, embedded.imageToText.0), (.captions, embedded.imageToText.1)]
         if trained.separateDirections { sets.append((.imagesForTextQueries, embedded.textToImage.0)) }
+        // A space trained unnormalised with a squared-L2 loss is searched by distance: each row gets −‖g‖²/2.
+        let euclidean = trained.description.training.rankingMetric == .squaredEuclidean
+        if euclidean {
+            sets = sets.map { set, vectors in
+                (set, SimilarityMetric.squaredEuclidean.prepared(queries: Matrix(rows: 0, columns: vectors.columns), gallery: vectors).gallery)
+            }
+        }
         for set in VectorSet.allCases {
             try? FileManager.default.removeItem(at: LocalVectorSearch.vectorFile(set, in: folder))
             try? FileManager.default.removeItem(at: LocalVectorSearch.graphFile(set, in: folder))
         }
-        let dimension = embedded.imageToText.0.columns
+        let dimension = sets[0].1.columns
         var manifest = IndexManifest(
             backend: "local", dimension: dimension, images: catalog.images.count, captions: catalog.captions.count,
             dataset: dataset.source.standardizedFileURL.path, split: split, run: URL(fileURLWithPath: runFolder).standardizedFileURL.path)
+        manifest.euclidean = euclidean ? true : nil
         if backend == "local" {
             for (set, vectors) in sets {
                 let graph = hnsw || vectors.rows >= hnswThreshold

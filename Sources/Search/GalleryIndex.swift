@@ -22,6 +22,9 @@ public struct IndexManifest: Codable, Equatable, Sendable {
     public var split: String
     /// The run the vectors were made with (its model is copied into the index's `model/`).
     public var run: String
+    /// True when rows carry an extra last value −‖g‖²/2 so that inner-product search ranks by
+    /// Euclidean distance (runs trained unnormalised with a squared-L2 loss); queries get a 1 appended.
+    public var euclidean: Bool?
 
     /// Creates a manifest.
     public init(
@@ -108,15 +111,18 @@ public final class GalleryIndex: Sendable {
         try encoder.encode(manifest).write(to: folder.appendingPathComponent(IndexManifest.fileName), options: .atomic)
     }
 
+    /// A query embedding as the stored rows expect it (with the 1 of a Euclidean index appended).
+    func prepared(_ query: [Float]) -> [Float] { manifest.euclidean == true ? query + [1] : query }
+
     /// The images best matching a text query's embedding (in the text→image space).
     public func images(matchingText query: [Float], k: Int) throws(SearchError) -> [SearchResult] {
         let set: VectorSet = backend.sets.contains(.imagesForTextQueries) ? .imagesForTextQueries : .images
-        return try backend.search(query, in: set, k: k).compactMap(imageResult)
+        return try backend.search(prepared(query), in: set, k: k).compactMap(imageResult)
     }
 
     /// The captions best matching an image query's embedding (in the image→text space).
     public func captions(matchingImage query: [Float], k: Int) throws(SearchError) -> [SearchResult] {
-        try backend.search(query, in: .captions, k: k).compactMap { hit in
+        try backend.search(prepared(query), in: .captions, k: k).compactMap { hit in
             guard hit.row < catalog.captions.count else { return nil }
             let caption = catalog.captions[hit.row]
             return SearchResult(kind: "caption", id: caption.id, score: hit.score, imageID: caption.imageID, text: caption.text, captions: nil)
@@ -125,13 +131,13 @@ public final class GalleryIndex: Sendable {
 
     /// The images most similar to an image query's embedding.
     public func images(similarToImage query: [Float], k: Int) throws(SearchError) -> [SearchResult] {
-        try backend.search(query, in: .images, k: k).compactMap(imageResult)
+        try backend.search(prepared(query), in: .images, k: k).compactMap(imageResult)
     }
 
     /// The stored image→text-space vector of an image, for searching by an image already in the gallery.
     public func storedVector(ofImage id: String) throws(SearchError) -> [Float]? {
-        guard let row = catalog.imageRow(id: id) else { return nil }
-        return try backend.vector(.images, row: row)
+        guard let row = catalog.imageRow(id: id), let stored = try backend.vector(.images, row: row) else { return nil }
+        return manifest.euclidean == true ? Array(stored.dropLast()) : stored
     }
 
     private func imageResult(_ hit: SearchHit) -> SearchResult? {
