@@ -1,4 +1,3 @@
-import CHNSW
 import Dispatch
 import Foundation
 import Numerics
@@ -26,26 +25,16 @@ public enum ApproximateNeighbors {
         let d = vectors.columns
         let k = try NeighborError.effectiveK(k, items: n)
         let items = metric == .cosine ? vectors.rowNormalized() : vectors
-        var message = [CChar](repeating: 0, count: 256)
-        guard let index = cm_hnsw_create(Int32(d), n, m, efConstruction, Int(truncatingIfNeeded: seed), metric == .cosine ? 1 : 0, &message, message.count) else {
-            throw NeighborError("cannot create the HNSW index: \(String(cString: message))")
-        }
-        defer { cm_hnsw_free(index) }
-        nonisolated(unsafe) let graph = index
         let candidates = min(n, k + 1 + 16)
-        cm_hnsw_set_ef(index, max(ef, candidates))
+        let graph = try HNSWGraph.build(
+            items, innerProduct: metric == .cosine, m: m, efConstruction: efConstruction, ef: max(ef, candidates), seed: seed,
+            workers: workers)
         let failures = Counter()
         let done = Counter()
         var indices = [Int32](repeating: -1, count: n * k)
         var distances = [Float](repeating: .infinity, count: n * k)
         items.values.withUnsafeBufferPointer { itemBuffer in
             nonisolated(unsafe) let x = itemBuffer.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var error = [CChar](repeating: 0, count: 256)
-                for i in stride(from: worker, to: n, by: workers) where cm_hnsw_add(graph, x + i * d, i, &error, error.count) != 0 {
-                    _ = failures.add(1)
-                }
-            }
             indices.withUnsafeMutableBufferPointer { indexBuffer in
                 distances.withUnsafeMutableBufferPointer { distanceBuffer in
                     nonisolated(unsafe) let outIndices = indexBuffer.baseAddress!
@@ -53,10 +42,9 @@ public enum ApproximateNeighbors {
                     DispatchQueue.concurrentPerform(iterations: workers) { worker in
                         var labels = [Int](repeating: 0, count: candidates)
                         var found = [Float](repeating: 0, count: candidates)
-                        var error = [CChar](repeating: 0, count: 256)
                         var sinceReport = 0
                         for i in stride(from: worker, to: n, by: workers) {
-                            let count = cm_hnsw_search(graph, x + i * d, candidates, &labels, &found, &error, error.count)
+                            let count = graph.nearest(x + i * d, k: candidates, labels: &labels, distances: &found)
                             if count < 0 { _ = failures.add(1); continue }
                             var slot = 0
                             for c in 0..<count where slot < k {

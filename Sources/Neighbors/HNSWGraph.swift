@@ -3,18 +3,21 @@ import Dispatch
 import Foundation
 import Numerics
 
-/// An HNSW graph (hnswlib) over unit vectors under inner product, kept for repeated queries and
-/// saved beside an index.
+/// An HNSW graph (hnswlib) under inner product (for unit vectors, cosine) or squared Euclidean
+/// distance, built once for many queries and, for an index, saved beside it.
 ///
 /// Searches may run from several threads at once; the search breadth is fixed at creation or load.
 public final class HNSWGraph: @unchecked Sendable {
     private let handle: OpaquePointer
     /// The vectors' width.
     public let dimension: Int
+    /// Inner-product space (distance 1 − ⟨x, q⟩) rather than squared Euclidean distance.
+    public let innerProduct: Bool
 
-    private init(handle: OpaquePointer, dimension: Int) {
+    private init(handle: OpaquePointer, dimension: Int, innerProduct: Bool) {
         self.handle = handle
         self.dimension = dimension
+        self.innerProduct = innerProduct
     }
 
     deinit { cm_hnsw_free(handle) }
@@ -23,15 +26,17 @@ public final class HNSWGraph: @unchecked Sendable {
     ///
     /// - Complexity: about O(n log n · d).
     public static func build(
-        _ vectors: Matrix, m: Int = 16, efConstruction: Int = 200, ef: Int = 128, seed: UInt64 = 100,
+        _ vectors: Matrix, innerProduct: Bool = true, m: Int = 16, efConstruction: Int = 200, ef: Int = 128, seed: UInt64 = 100,
         workers: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws(NeighborError) -> HNSWGraph {
         let n = vectors.rows, d = vectors.columns
         var message = [CChar](repeating: 0, count: 256)
-        guard let raw = cm_hnsw_create(Int32(d), max(n, 1), m, efConstruction, Int(truncatingIfNeeded: seed), 1, &message, message.count) else {
+        guard let raw = cm_hnsw_create(
+            Int32(d), max(n, 1), m, efConstruction, Int(truncatingIfNeeded: seed), innerProduct ? 1 : 0, &message, message.count)
+        else {
             throw NeighborError("cannot create the HNSW graph: \(cString(message))")
         }
-        let graph = HNSWGraph(handle: raw, dimension: d)
+        let graph = HNSWGraph(handle: raw, dimension: d, innerProduct: innerProduct)
         cm_hnsw_set_ef(raw, ef)
         let failures = Counter()
         vectors.values.withUnsafeBufferPointer { buffer in
@@ -49,14 +54,14 @@ public final class HNSWGraph: @unchecked Sendable {
         return graph
     }
 
-    /// Reads a graph saved by ``save(to:)``.
+    /// Reads an inner-product graph saved by ``save(to:)``.
     public static func load(_ url: URL, dimension: Int, ef: Int = 128) throws(NeighborError) -> HNSWGraph {
         var message = [CChar](repeating: 0, count: 256)
         guard let raw = cm_hnsw_load(url.path, Int32(dimension), 1, &message, message.count) else {
             throw NeighborError("\(url.path): cannot read the HNSW graph (\(cString(message)))")
         }
         cm_hnsw_set_ef(raw, ef)
-        return HNSWGraph(handle: raw, dimension: dimension)
+        return HNSWGraph(handle: raw, dimension: dimension, innerProduct: true)
     }
 
     /// Writes the graph (hnswlib's format).
@@ -70,7 +75,8 @@ public final class HNSWGraph: @unchecked Sendable {
     /// Vectors in the graph.
     public var count: Int { cm_hnsw_count(handle) }
 
-    /// The approximately `k` most similar rows to `query` (a unit vector), best first, scored by inner product.
+    /// The approximately `k` most similar rows to `query` (a unit vector for an inner-product graph),
+    /// best first, scored by inner product (or by negative squared distance in a Euclidean graph).
     ///
     /// - Complexity: about O(ef · log n · d).
     public func search(_ query: [Float], k: Int) throws(NeighborError) -> [ScoredIndex] {
@@ -79,11 +85,16 @@ public final class HNSWGraph: @unchecked Sendable {
         guard wanted > 0 else { return [] }
         var labels = [Int](repeating: 0, count: wanted)
         var distances = [Float](repeating: 0, count: wanted)
+        let found = query.withUnsafeBufferPointer { nearest($0.baseAddress!, k: wanted, labels: &labels, distances: &distances) }
+        guard found >= 0 else { throw NeighborError("HNSW search failed") }
+        return (0..<found).map { ScoredIndex(index: labels[$0], value: innerProduct ? 1 - distances[$0] : -distances[$0]) }
+    }
+
+    /// hnswlib's raw answer: up to `k` labels and distances (1 − ⟨x, q⟩, or squared Euclidean), nearest
+    /// first, into buffers of at least `k`; returns how many, or −1 on failure.
+    func nearest(_ query: UnsafePointer<Float>, k: Int, labels: inout [Int], distances: inout [Float]) -> Int {
         var message = [CChar](repeating: 0, count: 256)
-        let found = cm_hnsw_search(handle, query, wanted, &labels, &distances, &message, message.count)
-        guard found >= 0 else { throw NeighborError("HNSW search failed: \(cString(message))") }
-        // Inner-product space distance is 1 − ⟨x, q⟩.
-        return (0..<found).map { ScoredIndex(index: labels[$0], value: 1 - distances[$0]) }
+        return cm_hnsw_search(handle, query, k, &labels, &distances, &message, message.count)
     }
 }
 
