@@ -4,27 +4,6 @@ import Testing
 /// The report and the search page in headless Chromium (installed by `make test`), with screenshots.
 @Suite(.enabled(if: CommandRunner.sharedFlickr8k != nil && FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium")), .serialized)
 struct BrowserTests {
-    static var repository: URL {
-        var folder = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { folder.deleteLastPathComponent() }
-        return folder
-    }
-
-    /// Runs a repository script and returns its exit status and output.
-    func script(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = Self.repository
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     @Test func typedQueryShowsResultImagesAndTheReportRenders() throws {
         let data = try SmallFlickr()
         defer { data.remove() }
@@ -34,12 +13,12 @@ struct BrowserTests {
         let shots = FileManager.default.temporaryDirectory.appendingPathComponent("crossmodal-screenshots")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
 
-        let page = try script([
+        let page = try CommandRunner.runProgram([
             "python3", "scripts/search_page_screenshot.py", "http://127.0.0.1:\(server.port)/", "a dog runs on the grass",
             shots.appendingPathComponent("search-page.png").path,
         ])
-        #expect(page.status == 0, "\(page.output)")
-        #expect(page.output.contains("result images loaded"))
+        #expect(page.status == 0, "\(page.standardOutput)\(page.standardError)")
+        #expect(page.standardOutput.contains("result images loaded"))
         let png = try Data(contentsOf: shots.appendingPathComponent("search-page.png"))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000)
 
@@ -48,8 +27,8 @@ struct BrowserTests {
             "--cache-dir", data.path("cache"),
         ])
         try #require(report.status == 0, "\(report.standardError)")
-        let shot = try script(["bash", "scripts/screenshot.sh", data.path("report.html"), shots.appendingPathComponent("report.png").path, "1200", "2400"])
-        #expect(shot.status == 0, "\(shot.output)")
+        let shot = try CommandRunner.runProgram(["bash", "scripts/screenshot.sh", data.path("report.html"), shots.appendingPathComponent("report.png").path, "1200", "2400"])
+        #expect(shot.status == 0, "\(shot.standardOutput)\(shot.standardError)")
         #expect(try Data(contentsOf: shots.appendingPathComponent("report.png")).count > 50_000)
         print("screenshots in \(shots.path)")
     }

@@ -24,9 +24,26 @@ enum CommandRunner {
     }
 
     static func run(_ arguments: [String]) throws -> Result {
+        try run(executable, arguments)
+    }
+
+    /// Runs any program found on PATH (python3, bash …) from the repository root.
+    static func runProgram(_ arguments: [String]) throws -> Result {
+        try run(URL(fileURLWithPath: "/usr/bin/env"), arguments, in: repository)
+    }
+
+    /// The checkout this test file belongs to.
+    static var repository: URL {
+        var folder = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { folder.deleteLastPathComponent() }
+        return folder
+    }
+
+    private static func run(_ program: URL, _ arguments: [String], in directory: URL? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = program
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
@@ -43,9 +60,7 @@ enum CommandRunner {
 
     /// The shared Flickr8k folder beside the checkout, if present.
     static var sharedFlickr8k: URL? {
-        var folder = URL(fileURLWithPath: #filePath)
-        for _ in 0..<4 { folder.deleteLastPathComponent() }
-        let shared = folder.appendingPathComponent("shared/flickr8k")
+        let shared = repository.deletingLastPathComponent().appendingPathComponent("shared/flickr8k")
         return FileManager.default.fileExists(atPath: shared.path) ? shared : nil
     }
 }

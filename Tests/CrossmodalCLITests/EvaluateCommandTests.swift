@@ -3,23 +3,8 @@ import Testing
 
 /// evaluate, export and report end to end on a small real subset, checked against NumPy.
 @Suite(.enabled(if: CommandRunner.sharedFlickr8k != nil)) struct EvaluateCommandTests {
-    static var checkScript: String {
-        var folder = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { folder.deleteLastPathComponent() }
-        return folder.appendingPathComponent("scripts/check_evaluation.py").path
-    }
-
     func python(_ arguments: [String]) throws -> CommandRunner.Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandRunner.Result(status: process.terminationStatus, standardOutput: String(decoding: data, as: UTF8.self), standardError: "")
+        try CommandRunner.runProgram(["python3"] + arguments)
     }
 
     @Test func evaluateAgreesWithNumPyOnTheExportAndTheReportRenders() throws {
@@ -46,7 +31,7 @@ import Testing
         try #require(export.status == 0, "\(export.standardError)")
         let ids = try String(contentsOfFile: data.path("export/texts.ids.txt"), encoding: .utf8).split(separator: "\n")
         #expect(ids.count == 200 && ids[0].contains("#"))
-        let check = try python([Self.checkScript, data.path("export"), data.path("evaluation.json")])
+        let check = try python(["scripts/check_evaluation.py", data.path("export"), data.path("evaluation.json")])
         #expect(check.status == 0, "\(check.standardOutput)")
         #expect(check.standardOutput.contains("agree"))
 
@@ -79,7 +64,7 @@ import Testing
         }
         let whole = try CommandRunner.run(["evaluate", data.path("run"), data.folder.path, "--json", "--no-preservation", "--cache-dir", data.path("cache")])
         try whole.standardOutput.write(toFile: data.path("evaluation.json"), atomically: true, encoding: .utf8)
-        let check = try python([Self.checkScript, data.path("export"), data.path("evaluation.json")])
+        let check = try python(["scripts/check_evaluation.py", data.path("export"), data.path("evaluation.json")])
         #expect(check.status == 0, "\(check.standardOutput)")
     }
 

@@ -167,19 +167,9 @@ struct PostgresScript {
     }
 
     static func run(_ arguments: [String]) throws -> String {
-        var repository = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { repository.deleteLastPathComponent() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["bash", repository.appendingPathComponent("scripts/postgres.sh").path] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CocoaError(.executableLoad) }
-        return String(decoding: data, as: UTF8.self)
+        let result = try CommandRunner.runProgram(["bash", "scripts/postgres.sh"] + arguments)
+        guard result.status == 0 else { throw CocoaError(.executableLoad) }
+        return result.standardOutput
     }
 }
 
