@@ -60,7 +60,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(name: "crossmodal", dependencies: ["CrossmodalCLI"]),
+        .executableTarget(name: "crossmodal", dependencies: ["CrossmodalCLI", "Numerics"]),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles", "Numerics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),

@@ -47,6 +47,7 @@ struct BenchGEMMCommand: ParsableCommand {
             let seconds = try fastestTime(repeats: 5) { try Matrix.gemm(a, a, into: &c) }
             rows.append(["\(n)", "\(BLASThreads.current)", String(format: "%.4f", seconds), String(format: "%.1f", 2 * pow(Double(n), 3) / seconds / 1e9)])
         }
+        print("OpenBLAS kernels: \(BLASKernel.coreName)")
         print(TextTable.render(rows, rightAligned: [0, 1, 2, 3]).joined(separator: "\n"))
     }
 }

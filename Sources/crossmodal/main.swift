@@ -1,7 +1,11 @@
 import CrossmodalCLI
+import Numerics
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
+
+// Before anything else: an OpenBLAS older than this CPU runs generic kernels unless told otherwise.
+BLASKernel.restartWithFasterKernelsIfNeeded()
 
 // Line-buffered standard output, so progress lines reach logs and pipes as they happen.
 setvbuf(stdout, nil, _IOLBF, 0)

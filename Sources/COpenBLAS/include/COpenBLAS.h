@@ -26,6 +26,11 @@ void cblas_sscal(const int n, const float alpha, float *x, const int incx);
 
 void openblas_set_num_threads(int threads);
 int openblas_get_num_threads(void);
+char *openblas_get_corename(void);
+
+/// The OpenBLAS core type to force with OPENBLAS_CORETYPE when this OpenBLAS fell back to its generic
+/// SSE3 kernels on a CPU with AVX2 or AVX-512 (a model newer than the library), else NULL.
+const char *cm_blas_faster_coretype(void);
 
 #ifdef __cplusplus
 }
