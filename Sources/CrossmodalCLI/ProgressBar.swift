@@ -59,9 +59,12 @@ final class ProgressBar {
         let filled = Int(fraction * Double(width))
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
         let elapsed = now.timeIntervalSince(start)
+        let counts = "\(bar) \(grouped(done))/\(grouped(total)) \(unit)"
+        // A bar made after its first item (training's, say) would divide that item by microseconds.
+        guard elapsed >= 0.5 || done >= total else { return counts }
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let left = rate > 0 ? Double(total - done) / rate : 0
-        return "\(bar) \(grouped(done))/\(grouped(total)) \(unit)  \(String(format: "%.1f", rate)) \(unit)/s  ETA \(formatDuration(left))"
+        return "\(counts)  \(String(format: "%.1f", rate)) \(unit)/s  ETA \(formatDuration(left))"
     }
 }
 
