@@ -11,7 +11,7 @@ import Training
 enum TrainingPreset: String, ExpressibleByArgument, CaseIterable {
     /// Thomas & Kovashka (2020): angular N-pair, weights 1/1/0.3/0.2, batch 32, Adam 1e-4 (wd 1e-5), 256-d.
     case thomas2020
-    /// The Flickr30k triplet networks: PReLU + Dropout MLPs to 4096-d, squared-L2 triplet loss, margin 1.
+    /// The Flickr30k triplet networks: PReLU MLPs to 4096-d with output dropout, squared-L2 triplet loss, margin 1.
     case tripletNetworks = "triplet-networks"
     /// VSE++: hardest-negative hinge, margin 0.2, batch 128, 1024-d, linear image projection.
     case vsepp
@@ -25,10 +25,14 @@ enum TrainingPreset: String, ExpressibleByArgument, CaseIterable {
             return TrainingConfiguration(
                 textTower: TowerSpecification(hidden: [], activation: .none, dropout: 0), textRecurrentHidden: 512)
         case .tripletNetworks:
-            let tower = TowerSpecification(hidden: [2048], activation: .prelu, dropout: 0.2)
+            // Their projections: images 2048 → PReLU → 4096 with dropout 0.5 on the output; texts 1024 → PReLU →
+            // 2048 → PReLU → 4096 with dropout 0.1; Adam 1e-3, batches of 1024. Normalised here, which their
+            // code did not do (`--no-normalize` restores that, and their collapse).
             return TrainingConfiguration(
-                imageTower: tower, textTower: tower, embeddingDimension: 4096, loss: .tripletSquaredL2(margin: 1),
-                weights: [1, 1, 0, 0], batchSize: 32, learningRate: 1e-4, weightDecay: 0)
+                imageTower: TowerSpecification(hidden: [2048], activation: .prelu, dropout: 0, outputDropout: 0.5),
+                textTower: TowerSpecification(hidden: [1024, 2048], activation: .prelu, dropout: 0, outputDropout: 0.1),
+                embeddingDimension: 4096, loss: .tripletSquaredL2(margin: 1),
+                weights: [1, 1, 0, 0], batchSize: 1024, learningRate: 1e-3, weightDecay: 0)
         case .vsepp:
             return TrainingConfiguration(
                 imageTower: TowerSpecification(hidden: [], activation: .none, dropout: 0),
@@ -46,7 +50,7 @@ enum TrainingPreset: String, ExpressibleByArgument, CaseIterable {
 
 /// The loss names `train --loss` accepts.
 enum LossName: String, ExpressibleByArgument, CaseIterable {
-    case angular, angularBuggy = "angular-with-positive", angularTriplet = "angular-triplet", vsepp, vseppHard = "vsepp-hard", infonce, triplet
+    case angular, angularBuggy = "angular-with-positive", angularTriplet = "angular-triplet", vsepp, vseppHard = "vsepp-hard", infonce, triplet, tripletHard = "triplet-hard"
 }
 
 /// `crossmodal train`: learn the image and text towers into one space.
@@ -89,8 +93,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Hidden layer widths of both towers, comma-separated (empty for linear).") var hidden: String?
     @Option(help: "Dropout after hidden layers.") var dropout: Float?
     @Flag(help: "Do not L2-normalise the towers' outputs (reproduces the triplet networks' collapse).") var noNormalize = false
-    @Option(help: "Activation (then dropout) after the towers' output layer, as the second work's projections end: prelu, relu or none.")
+    @Option(help: "Activation after the towers' output layer: prelu, relu or none.")
     var outputActivation: TowerSpecification.Activation?
+    @Option(help: "Dropout on the towers' outputs: one rate for both, or image,text (the second work: 0.5,0.1).")
+    var outputDropout: String?
     @Option(help: "Most epochs.") var epochs: Int?
     @Option(help: "Early-stopping patience in epochs.") var patience: Int?
     @Option(help: "Early stopping on rsum or loss.") var stopOn: TrainingConfiguration.StoppingMetric?
@@ -125,6 +131,7 @@ struct TrainCommand: ParsableCommand {
             case .vseppHard: c.loss = .vsePlusPlus(margin: margin ?? 0.2, hardestNegative: true)
             case .infonce: c.loss = .infoNCE(temperature: temperature ?? 0.05)
             case .triplet: c.loss = .tripletSquaredL2(margin: margin ?? 1)
+            case .tripletHard: c.loss = .hardestTripletSquaredL2(margin: margin ?? 1)
             }
         }
         if let batchSize { c.batchSize = batchSize }
@@ -144,6 +151,14 @@ struct TrainCommand: ParsableCommand {
         if let outputActivation {
             c.imageTower.outputActivation = outputActivation
             c.textTower.outputActivation = outputActivation
+        }
+        if let outputDropout {
+            let rates = outputDropout.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard (1...2).contains(rates.count), rates.allSatisfy({ $0 != nil }) else {
+                throw ValidationError("--output-dropout takes one rate or two (image,text), e.g. 0.5,0.1; got '\(outputDropout)'")
+            }
+            c.imageTower.outputDropout = rates[0]!
+            c.textTower.outputDropout = rates[rates.count - 1]!
         }
         switch textTower {
         case .gru?: if c.textRecurrentHidden == nil { c.textRecurrentHidden = 512 }
@@ -239,6 +254,7 @@ struct TrainCommand: ParsableCommand {
         let trainer = try Trainer(
             configuration: configuration, training: training, validation: validation, folder: folder, wordEmbeddings: wordEmbeddings)
         var bar: ProgressBar?
+        var warnedOfCollapse = false
         let records = try trainer.run(
             resume: resume, stopAfter: stopAfter,
             onStep: { done, total, _ in
@@ -249,9 +265,18 @@ struct TrainCommand: ParsableCommand {
                 bar?.finish()
                 bar = nil
                 let v = record.validation
-                print(String(format: "epoch %3d  loss %.4f  val loss %.4f  i2t R@1/5/10 %.1f/%.1f/%.1f  t2i %.1f/%.1f/%.1f  rsum %.1f%@  %.0f pairs/s",
+                let spread = record.spread.map { $0.map { String(format: "%.2f", $0.relative) }.joined(separator: "/") } ?? "-"
+                print(String(format: "epoch %3d  loss %.4f  val loss %.4f  i2t R@1/5/10 %.1f/%.1f/%.1f  t2i %.1f/%.1f/%.1f  rsum %.1f%@  spread %@  %.0f pairs/s",
                              record.epoch, record.trainLoss, record.validationLoss, v.imageToText[0], v.imageToText[1], v.imageToText[2],
-                             v.textToImage[0], v.textToImage[1], v.textToImage[2], record.rsum, record.best ? " *" : "", record.pairsPerSecond))
+                             v.textToImage[0], v.textToImage[1], v.textToImage[2], record.rsum, record.best ? " *" : "", spread,
+                             record.pairsPerSecond))
+                if record.isCollapsed, !warnedOfCollapse {
+                    warnedOfCollapse = true
+                    print("warning: the model has collapsed: validation images and texts lie within 5% of their norm of one point "
+                        + "(relative spread \(spread)), so retrieval is at chance. Hardest-negative losses do this early in training; "
+                        + "try a loss over all negatives (--loss triplet or vsepp) or a lower --learning-rate"
+                        + (configuration.normalize ? "." : ", with L2-normalised outputs."))
+                }
             })
         return records.filter(\.best).last
     }

@@ -23,6 +23,10 @@ public enum PairLoss: Codable, Equatable, Sendable {
     /// The second work's triplet loss on squared Euclidean distances:
     /// mean over negatives of `[‖aᵢ − pᵢ‖² − ‖aᵢ − pⱼ‖² + m]₊`.
     case tripletSquaredL2(margin: Float)
+    /// The same squared-Euclidean triplet hinge against only the closest negative,
+    /// `[‖aᵢ − pᵢ‖² − minⱼ ‖aᵢ − pⱼ‖² + m]₊`: the mining FaceNet (Schroff et al., 2015) warns can
+    /// collapse an unnormalised space to one point.
+    case hardestTripletSquaredL2(margin: Float)
 
     /// The loss and its gradients with respect to anchors and positives, the batch's other positives
     /// serving as negatives.
@@ -174,22 +178,43 @@ public enum PairLoss: Codable, Equatable, Sendable {
             }
             loss /= Double(scale)  // undone below, where every loss is scaled by 1/B
 
-        case .tripletSquaredL2(let margin):
+        case .tripletSquaredL2(let margin), .hardestTripletSquaredL2(let margin):
+            // ‖aᵢ − cⱼ‖² = ‖aᵢ‖² + ‖cⱼ‖² − 2sᵢⱼ, so distances come from the one product above; W holds
+            // each active (anchor, negative) pair's weight, and the gradients are GEMMs with it:
+            // dA = 2(W·C − r⊙P), dP = −2r⊙(A − P), dC = 2(Wᵀ·A − q⊙C), r and q W's row and column sums.
+            var hardest = false
+            if case .hardestTripletSquaredL2 = self { hardest = true }
+            let anchorNorms = (0..<b).map { i in (0..<d).reduce(Float(0)) { $0 + anchors[i, $1] * anchors[i, $1] } }
+            let candidateNorms = (0..<n).map { j in (0..<d).reduce(Float(0)) { $0 + candidates[j, $1] * candidates[j, $1] } }
+            var w = Matrix(rows: b, columns: n)
+            var rowSums = [Float](repeating: 0, count: b)
             for i in 0..<b {
+                let positiveDistance = squaredDistance(anchors, i, positives, i)
                 let negatives = (0..<n).filter { isNegative(i, $0) }
                 guard !negatives.isEmpty else { continue }
-                let weight = scale / Float(negatives.count)
-                let positiveDistance = squaredDistance(anchors, i, positives, i)
-                for j in negatives {
-                    let negativeDistance = squaredDistance(anchors, i, candidates, j)
-                    let violation = positiveDistance - negativeDistance + margin
+                func distance(_ j: Int) -> Float { max(0, anchorNorms[i] + candidateNorms[j] - 2 * s[i, j]) }
+                let chosen = hardest ? [negatives.min { distance($0) < distance($1) }!] : negatives
+                let weight = scale / Float(chosen.count)
+                for j in chosen {
+                    let violation = positiveDistance - distance(j) + margin
                     guard violation > 0 else { continue }
                     loss += Double(violation * weight)
-                    for c in 0..<d {
-                        dA[i, c] += weight * 2 * (candidates[j, c] - positives[i, c])
-                        dP[i, c] -= weight * 2 * (anchors[i, c] - positives[i, c])
-                        dC[j, c] += weight * 2 * (anchors[i, c] - candidates[j, c])
-                    }
+                    w[i, j] += weight
+                    rowSums[i] += weight
+                }
+            }
+            let wc = try Matrix.product(w, candidates)
+            dC = try Matrix.product(w, anchors, transposeA: .transposed)
+            for j in 0..<n {
+                var columnSum: Float = 0
+                for i in 0..<b { columnSum += w[i, j] }
+                for c in 0..<d { dC.values[j * d + c] = 2 * (dC.values[j * d + c] - columnSum * candidates.values[j * d + c]) }
+            }
+            for i in 0..<b {
+                for c in 0..<d {
+                    let index = i * d + c
+                    dA.values[index] = 2 * (wc.values[index] - rowSums[i] * positives.values[index])
+                    dP.values[index] = -2 * rowSums[i] * (anchors.values[index] - positives.values[index])
                 }
             }
             loss /= Double(scale)

@@ -9,30 +9,39 @@ public struct TowerSpecification: Codable, Equatable, Sendable {
     public var activation: Activation
     /// Dropout after each hidden activation.
     public var dropout: Float
-    /// An activation (and dropout) after the output layer too, as the second work's projections end;
-    /// `.none` leaves the output linear.
+    /// An activation after the output layer too; `.none` leaves the output linear.
     public var outputActivation: Activation = .none
+    /// Dropout on the tower's output, before any normalisation, as the second work's projections end
+    /// (0.5 on images, 0.1 on texts).
+    public var outputDropout: Float = 0
 
     /// Creates a tower specification.
-    public init(hidden: [Int] = [1024], activation: Activation = .prelu, dropout: Float = 0.1, outputActivation: Activation = .none) {
+    public init(
+        hidden: [Int] = [1024], activation: Activation = .prelu, dropout: Float = 0.1, outputActivation: Activation = .none,
+        outputDropout: Float = 0
+    ) {
         self.hidden = hidden
         self.activation = activation
         self.dropout = dropout
         self.outputActivation = outputActivation
+        self.outputDropout = outputDropout
     }
 
-    private enum CodingKeys: String, CodingKey { case hidden, activation, dropout, outputActivation }
+    private enum CodingKeys: String, CodingKey { case hidden, activation, dropout, outputActivation, outputDropout }
 
-    /// Decodes a specification; configurations written before `outputActivation` existed have none.
+    /// Decodes a specification. Configurations written before `outputActivation` existed have none;
+    /// those written before `outputDropout` had the hidden layers' dropout after an output activation.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         hidden = try c.decode([Int].self, forKey: .hidden)
         activation = try c.decode(Activation.self, forKey: .activation)
         dropout = try c.decode(Float.self, forKey: .dropout)
         outputActivation = try c.decodeIfPresent(Activation.self, forKey: .outputActivation) ?? .none
+        outputDropout = try c.decodeIfPresent(Float.self, forKey: .outputDropout) ?? (outputActivation == .none ? 0 : dropout)
     }
 
-    /// Builds the tower: `[first] → [Linear → activation → Dropout]* → Linear → (L2 normalisation)`,
+    /// Builds the tower: `[first] → [Linear → activation → Dropout]* → Linear → [activation] →
+    /// [Dropout] → (L2 normalisation)`,
     /// where `first` (such as a GRU) produces `input`-wide rows.
     public func build(
         name: String, input: Int, output: Int, normalize: Bool, first: Layer? = nil, generator: inout SeededGenerator
@@ -55,7 +64,7 @@ public struct TowerSpecification: Codable, Equatable, Sendable {
         case .relu: layers.append(ReLU())
         case .none: break
         }
-        if outputActivation != .none, dropout > 0 { layers.append(Dropout(probability: dropout)) }
+        if outputDropout > 0 { layers.append(Dropout(probability: outputDropout)) }
         if normalize { layers.append(L2Normalize()) }
         return Tower(layers: layers)
     }
@@ -151,6 +160,11 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         if maxEpochs < 1 { throw TrainingError("max epochs must be at least 1") }
         if neighborPool < 1 { throw TrainingError("the neighbour pool must be at least 1") }
         if trainingSetTextNegatives < 0 { throw TrainingError("training-set text negatives must not be negative") }
+        for (name, tower) in [("image", imageTower), ("text", textTower)] {
+            for rate in [tower.dropout, tower.outputDropout] where !(rate >= 0 && rate < 1) {
+                throw TrainingError("the \(name) tower's dropout rates must be at least 0 and below 1, got \(rate)")
+            }
+        }
     }
 }
 

@@ -55,9 +55,24 @@ import Testing
         ])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput.contains("best: image→text R@1/5/10"))
+        #expect(result.standardOutput.contains("  spread "))  // each epoch's images/texts spread
         for direction in ["image-to-text", "text-to-image"] {
             #expect(FileManager.default.fileExists(atPath: data.path("run/\(direction)/best.safetensors")))
         }
+    }
+
+    @Test func badOutputDropoutIsAClearError() throws {
+        let data = try SmallFlickr()
+        defer { data.remove() }
+        let twoMany = try CommandRunner.run(["train", data.folder.path, "--out", data.path("run"), "--output-dropout", "0.5,0.1,0.2"])
+        #expect(twoMany.status != 0)
+        #expect(twoMany.standardError.contains("--output-dropout takes one rate or two"))
+        let one = try CommandRunner.run([
+            "train", data.folder.path, "--out", data.path("run"), "--output-dropout", "1", "--text-encoder", "glove-mean",
+            "--text-tower", "mlp", "--weights", "1,1,0,0", "--cache-dir", data.path("cache"),
+        ])
+        #expect(one.status != 0)
+        #expect(one.standardError.contains("dropout rates must be at least 0 and below 1"))
     }
 
     @Test func badWeightsAreAClearError() throws {

@@ -32,6 +32,7 @@ import Training
         .vsePlusPlus(margin: 0.2, hardestNegative: true),
         .infoNCE(temperature: 0.1),
         .tripletSquaredL2(margin: 1),
+        .hardestTripletSquaredL2(margin: 1),
         .angularTriplet(tanSquared: 1),
     ]
 
