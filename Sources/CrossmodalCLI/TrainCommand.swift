@@ -272,7 +272,7 @@ struct TrainCommand: ParsableCommand {
                              record.pairsPerSecond))
                 if record.isCollapsed, !warnedOfCollapse {
                     warnedOfCollapse = true
-                    print("warning: the model has collapsed: validation images and texts lie within 5% of their norm of one point "
+                    print("warning: the model has collapsed: validation images and texts lie within 10% of their norm of one point "
                         + "(relative spread \(spread)), so retrieval is at chance. Hardest-negative losses do this early in training; "
                         + "try a loss over all negatives (--loss triplet or vsepp) or a lower --learning-rate"
                         + (configuration.normalize ? "." : ", with L2-normalised outputs."))
