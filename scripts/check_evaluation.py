@@ -84,6 +84,17 @@ def main() -> int:
     ok = abs(report["rsum"] - rsum) <= tolerance
     failures += not ok
     print(f"rsum: crossmodal {report['rsum']!r} numpy {rsum!r}{'' if ok else '  MISMATCH'}")
+    # Spread in the image→text space: mean norm and mean distance to the centroid, in float64.
+    for name, x in (("images", images), ("texts", texts)):
+        if "spread" not in summary:
+            break
+        x = x.astype(np.float64)
+        got = summary["spread"][name]
+        for key, value in (("meanNorm", np.linalg.norm(x, axis=1).mean()),
+                           ("meanDistanceToCentroid", np.linalg.norm(x - x.mean(axis=0), axis=1).mean())):
+            ok = abs(got[key] - value) <= tolerance * max(1.0, abs(value))
+            failures += not ok
+            print(f"spread.{name}.{key}: crossmodal {got[key]!r} numpy {value!r}{'' if ok else '  MISMATCH'}")
     print("agree" if failures == 0 else f"{failures} value(s) differ by more than {tolerance}")
     return 1 if failures else 0
 

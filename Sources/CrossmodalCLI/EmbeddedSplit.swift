@@ -30,6 +30,11 @@ struct EmbeddedSplit {
         return EmbeddedSplit(run: run, split: split, features: features, imageToText: i2t, textToImage: t2i)
     }
 
+    /// How spread out the images and texts are in the image→text model's space (the joint space of a joint run).
+    var spread: [String: EmbeddingSpread] {
+        ["images": EmbeddingSpread(imageToText.0), "texts": EmbeddingSpread(imageToText.1)]
+    }
+
     /// Exact retrieval metrics of both directions.
     func report(k: Int, folds: Int, memoryBudget: Int) throws -> RetrievalReport {
         try RetrievalReport.evaluate(

@@ -8,6 +8,8 @@ struct EvaluationSummary: Codable {
     var split: String
     var retrieval: RetrievalReport
     var neighborhoodPreservation: PreservationReport?
+    /// How spread out the split's images and texts are in the (image→text) joint space; near 0 means collapse.
+    var spread: [String: EmbeddingSpread]?
 }
 
 /// `crossmodal evaluate`: exact retrieval metrics of a trained run on a split.
@@ -55,7 +57,8 @@ struct EvaluateCommand: ParsableCommand {
             strict: datasetOptions.strict)
         let summary = EvaluationSummary(
             run: runFolder, split: split, retrieval: try embedded.report(k: k, folds: folds, memoryBudget: memoryBudget << 20),
-            neighborhoodPreservation: noPreservation ? nil : try embedded.preservation(k: preservationK))
+            neighborhoodPreservation: noPreservation ? nil : try embedded.preservation(k: preservationK),
+            spread: embedded.spread)
         if json {
             print(String(decoding: try prettyJSON(summary), as: UTF8.self))
         } else {
@@ -83,6 +86,11 @@ struct EvaluateCommand: ParsableCommand {
             lines.append(String(format: "neighbourhood preservation@%d (overlap with Doc2Vec neighbours; chance %.4f captions, %.4f images):", p.k, p.textChance, p.imageChance))
             lines.append(String(format: "  captions %.4f (input features %@), images %.4f (input features %.4f)", p.text,
                                 p.textInputFeatures.map { String(format: "%.4f", $0) } ?? "n/a", p.image, p.imageInputFeatures))
+        }
+        if let spread = summary.spread, let images = spread["images"], let texts = spread["texts"] {
+            let collapsed = images.isCollapsed && texts.isCollapsed ? ": collapsed to one point" : ""
+            lines.append(String(format: "spread (mean distance to the centroid / mean norm): images %.2f, texts %.2f%@",
+                                images.relative, texts.relative, collapsed))
         }
         return lines
     }

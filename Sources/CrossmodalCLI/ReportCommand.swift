@@ -44,7 +44,7 @@ struct ReportCommand: ParsableCommand {
         let embedded = try EmbeddedSplit.compute(run: trained, dataset: data, split: split, models: models, cacheDir: cacheDir, strict: strict)
         let summary = EvaluationSummary(
             run: runFolder, split: split, retrieval: try embedded.report(k: 10, folds: 1, memoryBudget: RelevanceRanking.defaultMemoryBudget),
-            neighborhoodPreservation: try embedded.preservation(k: 10))
+            neighborhoodPreservation: try embedded.preservation(k: 10), spread: embedded.spread)
         var generator = SeededGenerator(seed: seed)
         let features = embedded.features
         let textQueries = Array(generator.permutation(features.captions.count).prefix(examples)).sorted()

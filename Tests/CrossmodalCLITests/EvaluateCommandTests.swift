@@ -44,6 +44,7 @@ import Testing
         #expect(html.contains("<svg") && html.contains("<polyline"))
         #expect(html.components(separatedBy: "data:image/jpeg;base64,").count - 1 == 3 * 5 + 3)
         #expect(html.contains("mAP@10") && html.contains("rsum"))
+        #expect(html.contains("Spread (mean distance to the centroid"))
     }
 
     @Test func separateDirectionModelsExportTwoSpaces() throws {
