@@ -31,9 +31,7 @@ struct EmbeddedSplit {
     }
 
     /// How spread out the images and texts are in the image→text model's space (the joint space of a joint run).
-    var spread: [String: EmbeddingSpread] {
-        ["images": EmbeddingSpread(imageToText.0), "texts": EmbeddingSpread(imageToText.1)]
-    }
+    var spread: JointSpaceSpread { JointSpaceSpread(images: imageToText.0, texts: imageToText.1) }
 
     /// Exact retrieval metrics of both directions.
     func report(k: Int, folds: Int, memoryBudget: Int) throws -> RetrievalReport {

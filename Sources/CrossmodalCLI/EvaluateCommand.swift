@@ -9,7 +9,7 @@ struct EvaluationSummary: Codable {
     var retrieval: RetrievalReport
     var neighborhoodPreservation: PreservationReport?
     /// How spread out the split's images and texts are in the (image→text) joint space; near 0 means collapse.
-    var spread: [String: EmbeddingSpread]?
+    var spread: JointSpaceSpread?
 }
 
 /// `crossmodal evaluate`: exact retrieval metrics of a trained run on a split.
@@ -87,10 +87,9 @@ struct EvaluateCommand: ParsableCommand {
             lines.append(String(format: "  captions %.4f (input features %@), images %.4f (input features %.4f)", p.text,
                                 p.textInputFeatures.map { String(format: "%.4f", $0) } ?? "n/a", p.image, p.imageInputFeatures))
         }
-        if let spread = summary.spread, let images = spread["images"], let texts = spread["texts"] {
-            let collapsed = images.isCollapsed && texts.isCollapsed ? ": collapsed to one point" : ""
-            lines.append(String(format: "spread (mean distance to the centroid / mean norm): images %.2f, texts %.2f%@",
-                                images.relative, texts.relative, collapsed))
+        if let spread = summary.spread {
+            lines.append("spread (mean distance to the centroid / mean norm, images/texts): \(spread.relativeText)"
+                + (spread.isCollapsed ? ": collapsed to one point" : ""))
         }
         return lines
     }

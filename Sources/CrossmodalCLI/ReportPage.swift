@@ -71,10 +71,9 @@ struct ReportPage {
             html += "<tr><th>captions</th><td>\(String(format: "%.4f", p.text))</td><td>\(p.textInputFeatures.map { String(format: "%.4f", $0) } ?? "n/a")</td><td>\(String(format: "%.4f", p.textChance))</td></tr>"
             html += "<tr><th>images</th><td>\(String(format: "%.4f", p.image))</td><td>\(String(format: "%.4f", p.imageInputFeatures))</td><td>\(String(format: "%.4f", p.imageChance))</td></tr></table>"
         }
-        if let spread = summary.spread, let images = spread["images"], let texts = spread["texts"] {
-            let collapsed = images.isCollapsed && texts.isCollapsed ? " <strong>The space has collapsed to one point.</strong>" : ""
-            html += "<p>Spread (mean distance to the centroid over mean norm; 0 is a collapse to one point): images "
-                + String(format: "%.2f", images.relative) + ", texts " + String(format: "%.2f", texts.relative) + ".\(collapsed)</p>"
+        if let spread = summary.spread {
+            html += "<p>Spread (mean distance to the centroid over mean norm, images/texts; 0 is a collapse to one point): "
+                + spread.relativeText + "." + (spread.isCollapsed ? " <strong>The space has collapsed to one point.</strong>" : "") + "</p>"
         }
         sections.append(html + "</section>")
     }

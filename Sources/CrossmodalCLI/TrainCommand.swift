@@ -113,14 +113,19 @@ struct TrainCommand: ParsableCommand {
 
     var separateDirections: Bool { separate ?? (preset == .tripletNetworks) }
 
+    /// The numbers of a comma-separated option value, or nil if any part is not a number.
+    static func numbers(_ text: String) -> [Float]? {
+        let parts = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        return parts.contains(nil) ? nil : parts.map { $0! }
+    }
+
     func trainingConfiguration() throws -> TrainingConfiguration {
         var c = preset.configuration
         if let weights {
-            let parts = weights.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-            guard parts.count == 4, parts.allSatisfy({ $0 != nil }) else {
+            guard let parts = Self.numbers(weights), parts.count == 4 else {
                 throw ValidationError("--weights takes four numbers for i2t, sym, img, text, e.g. 1,1,0.3,0.2")
             }
-            c.weights = parts.map { $0! }
+            c.weights = parts
         }
         if let loss {
             switch loss {
@@ -153,12 +158,11 @@ struct TrainCommand: ParsableCommand {
             c.textTower.outputActivation = outputActivation
         }
         if let outputDropout {
-            let rates = outputDropout.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-            guard (1...2).contains(rates.count), rates.allSatisfy({ $0 != nil }) else {
+            guard let rates = Self.numbers(outputDropout), (1...2).contains(rates.count) else {
                 throw ValidationError("--output-dropout takes one rate or two (image,text), e.g. 0.5,0.1; got '\(outputDropout)'")
             }
-            c.imageTower.outputDropout = rates[0]!
-            c.textTower.outputDropout = rates[rates.count - 1]!
+            c.imageTower.outputDropout = rates[0]
+            c.textTower.outputDropout = rates[rates.count - 1]
         }
         switch textTower {
         case .gru?: if c.textRecurrentHidden == nil { c.textRecurrentHidden = 512 }
@@ -265,12 +269,12 @@ struct TrainCommand: ParsableCommand {
                 bar?.finish()
                 bar = nil
                 let v = record.validation
-                let spread = record.spread.map { $0.map { String(format: "%.2f", $0.relative) }.joined(separator: "/") } ?? "-"
+                let spread = record.spread?.relativeText ?? "-"
                 print(String(format: "epoch %3d  loss %.4f  val loss %.4f  i2t R@1/5/10 %.1f/%.1f/%.1f  t2i %.1f/%.1f/%.1f  rsum %.1f%@  spread %@  %.0f pairs/s",
                              record.epoch, record.trainLoss, record.validationLoss, v.imageToText[0], v.imageToText[1], v.imageToText[2],
                              v.textToImage[0], v.textToImage[1], v.textToImage[2], record.rsum, record.best ? " *" : "", spread,
                              record.pairsPerSecond))
-                if record.isCollapsed, !warnedOfCollapse {
+                if record.spread?.isCollapsed == true, !warnedOfCollapse {
                     warnedOfCollapse = true
                     print("warning: the model has collapsed: validation images and texts lie within 10% of their norm of one point "
                         + "(relative spread \(spread)), so retrieval is at chance. Hardest-negative losses do this early in training; "

@@ -1,3 +1,4 @@
+import Foundation
 import Numerics
 
 /// How spread out a set of embeddings is: a model that has collapsed puts every row at one point.
@@ -59,4 +60,26 @@ public struct EmbeddingSpread: Codable, Equatable, Sendable {
         meanNorm = norms / Double(n)
         meanDistanceToCentroid = distances / Double(n)
     }
+}
+
+/// The spread of a joint space's images and of its texts, and whether the space has collapsed.
+public struct JointSpaceSpread: Codable, Equatable, Sendable {
+    /// The images' spread.
+    public var images: EmbeddingSpread
+    /// The texts' spread.
+    public var texts: EmbeddingSpread
+
+    /// Measures the image and text rows of one joint space.
+    ///
+    /// - Complexity: O((images + texts) · d).
+    public init(images: Matrix, texts: Matrix) {
+        self.images = EmbeddingSpread(images)
+        self.texts = EmbeddingSpread(texts)
+    }
+
+    /// Whether both the images and the texts have collapsed to (nearly) one point.
+    public var isCollapsed: Bool { images.isCollapsed && texts.isCollapsed }
+
+    /// The two relative spreads as `images/texts`, two decimals each (`0.99/1.00`).
+    public var relativeText: String { String(format: "%.2f/%.2f", images.relative, texts.relative) }
 }

@@ -55,10 +55,7 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var pairsPerSecond: Double
     /// How spread out the validation images and texts are in the joint space; a relative spread near 0
     /// means the model has collapsed to one point. Absent in logs written before it was recorded.
-    public var spread: [EmbeddingSpread]?
-
-    /// Whether both the validation images and texts have collapsed to (nearly) one point.
-    public var isCollapsed: Bool { spread.map { !$0.isEmpty && $0.allSatisfy(\.isCollapsed) } ?? false }
+    public var spread: JointSpaceSpread?
 }
 
 /// Trains a ``JointModel``: batches, the four-term objective, Adam, validation, checkpoints.
@@ -148,7 +145,7 @@ public final class Trainer {
                 epoch: epoch, trainLoss: loss, terms: terms, learningRate: optimizer.learningRate,
                 validationLoss: validationLoss, validation: metrics, rsum: metrics.rsum, best: improved,
                 pairsPerSecond: Double(pairs) / max(seconds, 1e-9),
-                spread: [EmbeddingSpread(images), EmbeddingSpread(texts)])
+                spread: JointSpaceSpread(images: images, texts: texts))
             if improved {
                 state.bestScore = score
                 state.badEpochs = 0
