@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Search", targets: ["Search"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,7 +46,7 @@ let package = Package(
         .target(name: "CHNSW", cxxSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Neighbors", dependencies: ["Numerics", "TensorFiles", "CHNSW"], swiftSettings: optimised),
         .target(name: "Evaluation", dependencies: ["Numerics", "Neighbors"], swiftSettings: optimised),
-        .target(name: "Search", dependencies: ["Numerics", "Neighbors", "CSQLite", "CPostgres"], swiftSettings: optimised),
+        .target(name: "Search", dependencies: ["Numerics", "Neighbors", "Evaluation", "CSQLite", "CPostgres"], swiftSettings: optimised),
         .target(
             name: "SearchServer",
             dependencies: ["Search", .product(name: "FlyingFox", package: "FlyingFox")]
@@ -53,10 +54,16 @@ let package = Package(
         .target(name: "Training", dependencies: ["Numerics", "TensorFiles", "Evaluation"], swiftSettings: optimised),
         .target(name: "TensorFiles", dependencies: ["Numerics"]),
         .target(name: "Datasets"),
+        // The pipeline library: run folders, features and their cache, presets, training, evaluation, reports
+        // and index building, with progress through callbacks. No argument parsing and no printing.
+        .target(
+            name: "Pipeline",
+            dependencies: ["Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels", "Neighbors", "Training", "Evaluation", "Search"]
+        ),
         .target(
             name: "CrossmodalCLI",
             dependencies: [
-                "Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels", "Neighbors", "Training", "Evaluation", "Search", "SearchServer",
+                "Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels", "Neighbors", "Training", "Evaluation", "Search", "SearchServer", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,7 +76,8 @@ let package = Package(
         .testTarget(name: "NeighborsTests", dependencies: ["Neighbors", "Numerics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Numerics"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Numerics"]),
-        .testTarget(name: "SearchTests", dependencies: ["Search", "Numerics"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Numerics", "Evaluation"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Training", "Evaluation", "Numerics"]),
         .testTarget(name: "CrossmodalCLITests", dependencies: ["crossmodal", "CrossmodalCLI"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
+import Pipeline
 import Numerics
 
 /// `crossmodal bench evaluation`: exact retrieval metrics on synthetic embeddings, beside one plain GEMM.

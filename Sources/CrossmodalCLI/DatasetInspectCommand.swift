@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import Pipeline
 
 /// `crossmodal dataset inspect`: per split, images, captions, caption lengths and problems.
 struct DatasetInspectCommand: ParsableCommand {

@@ -1,14 +1,7 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import TextModels
-
-/// Starting points for Doc2Vec settings.
-enum Doc2VecPreset: String, ExpressibleByArgument, CaseIterable {
-    /// Tuned for short captions (PV-DBOW, min_count 2, 100 epochs, alpha 0.05).
-    case captions
-    /// The first work's settings (window 20, min_count 20, 20 epochs), for article-length texts.
-    case reference
-}
 
 /// `crossmodal doc2vec train`: a Doc2Vec model over one split's captions, one document per caption.
 struct Doc2VecTrainCommand: ParsableCommand {
@@ -50,7 +43,7 @@ struct Doc2VecTrainCommand: ParsableCommand {
     @Option(help: "Drop tokens shorter than this.") var minTokenLength: Int?
 
     func configuration() throws -> Doc2VecConfiguration {
-        var c = preset == .captions ? Doc2VecConfiguration() : .reference
+        var c = preset.configuration
         if let mode { c.mode = mode }
         if let vectorSize { c.vectorSize = vectorSize }
         if let window { c.window = window }
@@ -74,12 +67,12 @@ struct Doc2VecTrainCommand: ParsableCommand {
         let configuration = try configuration()
         let captions = try datasetOptions.load().captions(in: split)
         let started = Date()
-        let bar = ProgressBar(total: 0, unit: "words")
-        let progress = SendableProgress(bar)
-        let model = try Doc2VecModel.train(
-            texts: captions.map(\.text), ids: captions.map(\.id), configuration: configuration,
-            progress: { done, total in progress.update(done: done, total: total) })
-        bar.finish()
+        let observer = PipelineObserver.console
+        let model = try observer.step("words", total: 0) { _ in
+            try Doc2VecModel.train(
+                texts: captions.map(\.text), ids: captions.map(\.id), configuration: configuration,
+                progress: { done, total in observer.progress(done, total) })
+        }
         let folder = URL(fileURLWithPath: out)
         try model.save(to: folder)
         let elapsed = Date().timeIntervalSince(started)
@@ -89,5 +82,3 @@ struct Doc2VecTrainCommand: ParsableCommand {
             + String(format: "(%.0f words/s)", Double(words) / max(elapsed, 1e-9)) + "; model in \(out)")
     }
 }
-
-extension Doc2VecConfiguration.Mode: ExpressibleByArgument {}

@@ -1,11 +1,7 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import TensorFiles
-
-/// The image encoders `embed images` offers.
-enum ImageEncoderName: String, ExpressibleByArgument, CaseIterable {
-    case efficientnetLite0 = "efficientnet-lite0"
-}
 
 /// `crossmodal embed images`: EfficientNet-Lite0 features of a split's photos.
 struct EmbedImagesCommand: ParsableCommand {
@@ -26,7 +22,7 @@ struct EmbedImagesCommand: ParsableCommand {
         let started = Date()
         let result = try FeatureExtraction.images(
             images, encoder: encoder, store: embedOptions.modelStore(), cache: embedOptions.cache,
-            strict: datasetOptions.strict, batchSize: embedOptions.batchSize ?? 16)
+            strict: datasetOptions.strict, batchSize: embedOptions.batchSize ?? 16, observer: .console)
         try EmbeddingFile.write(result.vectors, ids: result.ids, to: embedOptions.outURL)
         let elapsed = Date().timeIntervalSince(started)
         var line = "wrote \(grouped(result.vectors.rows)) × \(result.vectors.columns) \(encoder.rawValue) image features to \(embedOptions.out) "

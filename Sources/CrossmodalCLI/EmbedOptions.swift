@@ -1,6 +1,7 @@
 import ArgumentParser
 import Encoders
 import Foundation
+import Pipeline
 
 /// Options shared by the `embed` subcommands.
 struct EmbedOptions: ParsableArguments {
@@ -13,11 +14,7 @@ struct EmbedOptions: ParsableArguments {
     @Option(help: "Items per forward pass.")
     var batchSize: Int?
 
-    @Option(help: "The folder of pretrained weights (default: the checkout's .cache/models, or $CROSSMODAL_MODELS).")
-    var models: String?
-
-    @Option(help: "The embedding cache folder (default: ~/.cache/crossmodal/embeddings).")
-    var cacheDir: String?
+    @OptionGroup var modelOptions: ModelOptions
 
     @Flag(help: "Recompute even if a cached result for the same inputs and encoder exists.")
     var noCache = false
@@ -25,7 +22,7 @@ struct EmbedOptions: ParsableArguments {
     var outURL: URL { URL(fileURLWithPath: out) }
 
     var cache: EmbeddingCache? {
-        noCache ? nil : EmbeddingCache(folder: cacheDir.map { URL(fileURLWithPath: $0) } ?? EmbeddingCache.defaultFolder)
+        noCache ? nil : modelOptions.cache
     }
 
     func validate() throws {
@@ -33,5 +30,5 @@ struct EmbedOptions: ParsableArguments {
         guard out.hasSuffix(".npy") else { throw ValidationError("--out must name a .npy file, got \(out)") }
     }
 
-    func modelStore() throws -> ModelStore { try ModelStore.locate(explicit: models) }
+    func modelStore() throws -> ModelStore { try modelOptions.store() }
 }

@@ -1,13 +1,7 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import TensorFiles
-
-/// The text encoders `embed texts` offers.
-enum TextEncoderName: String, ExpressibleByArgument, CaseIterable {
-    case minilm
-    case gloveMean = "glove-mean"
-    case gloveSum = "glove-sum"
-}
 
 /// `crossmodal embed texts`: MiniLM sentence embeddings or GloVe bags of words of a split's captions.
 struct EmbedTextsCommand: ParsableCommand {
@@ -37,7 +31,7 @@ struct EmbedTextsCommand: ParsableCommand {
         let started = Date()
         let result = try FeatureExtraction.texts(
             captions, encoder: encoder, store: embedOptions.modelStore(), cache: embedOptions.cache,
-            vectorsFile: vectors, batchSize: embedOptions.batchSize ?? 64)
+            vectorsFile: vectors, batchSize: embedOptions.batchSize ?? 64, observer: .console)
         try EmbeddingFile.write(result.vectors, ids: result.ids, to: embedOptions.outURL)
         let elapsed = Date().timeIntervalSince(started)
         print("wrote \(grouped(result.vectors.rows)) × \(result.vectors.columns) \(encoder.rawValue) caption features to \(embedOptions.out) "

@@ -1,16 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Foundation
-
-/// What `evaluate --json` prints and `report` shows: the run, the split and every metric.
-struct EvaluationSummary: Codable {
-    var run: String
-    var split: String
-    var retrieval: RetrievalReport
-    var neighborhoodPreservation: PreservationReport?
-    /// How spread out the split's images and texts are in the (image→text) joint space; near 0 means collapse.
-    var spread: JointSpaceSpread?
-}
+import Pipeline
 
 /// `crossmodal evaluate`: exact retrieval metrics of a trained run on a split.
 struct EvaluateCommand: ParsableCommand {
@@ -26,12 +17,8 @@ struct EvaluateCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "A run folder written by `crossmodal train`.")
-    var runFolder: String
+    @OptionGroup var source: RunSplitOptions
 
-    @OptionGroup var datasetOptions: DatasetOptions
-
-    @Option(help: "The split to evaluate.") var split = "dev"
     @Option(help: "Cut-off of mAP@k (the reciprocal rank of the first correct item, 0 beyond k).") var k = 10
     @Option(help: "Split the images into this many parts and average (5 on COCO's 5,000 test images is the 1K protocol).")
     var folds = 1
@@ -40,8 +27,6 @@ struct EvaluateCommand: ParsableCommand {
     var noPreservation = false
     @Option(help: "MiB of scores held at once.") var memoryBudget = 64
     @Flag(help: "Print the metrics as JSON.") var json = false
-    @Option(help: "The folder of pretrained weights.") var models: String?
-    @Option(help: "The embedding cache folder (default: ~/.cache/crossmodal/embeddings).") var cacheDir: String?
 
     func validate() throws {
         guard k >= 1 else { throw ValidationError("--k must be at least 1") }
@@ -51,14 +36,9 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let trained = try TrainedRun.open(runFolder)
-        let embedded = try EmbeddedSplit.compute(
-            run: trained, dataset: try datasetOptions.load(), split: split, models: models, cacheDir: cacheDir,
-            strict: datasetOptions.strict)
-        let summary = EvaluationSummary(
-            run: runFolder, split: split, retrieval: try embedded.report(k: k, folds: folds, memoryBudget: memoryBudget << 20),
-            neighborhoodPreservation: noPreservation ? nil : try embedded.preservation(k: preservationK),
-            spread: embedded.spread)
+        let summary = try EvaluationSummary.evaluate(
+            source.embed(), run: source.runFolder, k: k, folds: folds, preservationK: noPreservation ? nil : preservationK,
+            memoryBudget: memoryBudget << 20, observer: .console)
         if json {
             print(String(decoding: try prettyJSON(summary), as: UTF8.self))
         } else {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import TensorFiles
+import Pipeline
 
 /// `crossmodal export`: joint-space embeddings of a split, for analysis in other tools.
 struct ExportCommand: ParsableCommand {
@@ -14,48 +14,13 @@ struct ExportCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "A run folder written by `crossmodal train`.")
-    var runFolder: String
+    @OptionGroup var source: RunSplitOptions
 
-    @OptionGroup var datasetOptions: DatasetOptions
-
-    @Option(help: "The split to export.") var split = "dev"
     @Option(help: "The output folder.") var out: String
-    @Option(help: "The folder of pretrained weights.") var models: String?
-    @Option(help: "The embedding cache folder (default: ~/.cache/crossmodal/embeddings).") var cacheDir: String?
-
-    /// What `manifest.json` records.
-    struct Manifest: Codable {
-        var run: String
-        var split: String
-        var images: Int
-        var captions: Int
-        var dimension: Int
-        /// Subfolders holding one space each ("." for a single joint space).
-        var spaces: [String]
-    }
 
     func run() throws {
-        let trained = try TrainedRun.open(runFolder)
-        let embedded = try EmbeddedSplit.compute(
-            run: trained, dataset: try datasetOptions.load(), split: split, models: models, cacheDir: cacheDir,
-            strict: datasetOptions.strict)
-        let folder = URL(fileURLWithPath: out)
-        let imageIDs = embedded.features.images.map(\.id)
-        let captionIDs = embedded.features.captions.map(\.id)
-        let spaces = trained.separateDirections
-            ? [("image-to-text", embedded.imageToText), ("text-to-image", embedded.textToImage)] : [(".", embedded.imageToText)]
-        for (name, (images, texts)) in spaces {
-            let target = name == "." ? folder : folder.appendingPathComponent(name)
-            try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
-            try EmbeddingFile.write(images, ids: imageIDs, to: target.appendingPathComponent("images.npy"))
-            try EmbeddingFile.write(texts, ids: captionIDs, to: target.appendingPathComponent("texts.npy"))
-        }
-        let manifest = Manifest(
-            run: runFolder, split: split, images: imageIDs.count, captions: captionIDs.count,
-            dimension: embedded.imageToText.0.columns, spaces: spaces.map(\.0))
-        try prettyJSON(manifest).write(to: folder.appendingPathComponent("manifest.json"), options: .atomic)
-        print("exported \(grouped(imageIDs.count)) images and \(grouped(captionIDs.count)) captions (\(manifest.dimension)-d"
-            + (spaces.count > 1 ? ", one space per direction" : "") + ") to \(out)")
+        let manifest = try SplitExport.write(source.embed(), run: source.runFolder, to: URL(fileURLWithPath: out))
+        print("exported \(grouped(manifest.images)) images and \(grouped(manifest.captions)) captions (\(manifest.dimension)-d"
+            + (manifest.spaces.count > 1 ? ", one space per direction" : "") + ") to \(out)")
     }
 }

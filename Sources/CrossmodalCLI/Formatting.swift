@@ -1,24 +1,5 @@
 import Foundation
 
-/// An integer with thousands separators: `30000` → `30,000`.
-func grouped(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var result = ""
-    for (index, character) in digits.enumerated() {
-        if index > 0, (digits.count - index) % 3 == 0 { result.append(",") }
-        result.append(character)
-    }
-    return value < 0 ? "-" + result : result
-}
-
-/// A number with at most two decimals and no trailing zeros: `11.80` → `11.8`.
-func formatDecimal(_ value: Double) -> String {
-    var text = String(format: "%.2f", value)
-    while text.hasSuffix("0") { text.removeLast() }
-    if text.hasSuffix(".") { text.removeLast() }
-    return text
-}
-
 /// Aligned plain-text tables for terminal output.
 enum TextTable {
     /// Pads every column to its widest cell; columns in `rightAligned` are right-aligned.
@@ -41,11 +22,4 @@ extension String {
         while copy.last == " " { copy.removeLast() }
         return copy
     }
-}
-
-/// `value` as indented JSON with sorted keys and unescaped slashes: how every command writes JSON for people.
-func prettyJSON(_ value: some Encodable) throws -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return try encoder.encode(value)
 }

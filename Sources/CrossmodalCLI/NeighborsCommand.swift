@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Neighbors
 import Numerics
+import Pipeline
 import TensorFiles
 
 /// `crossmodal neighbors`: every text's k nearest texts, the semantic neighbourhoods training uses.
@@ -55,12 +56,12 @@ struct NeighborsCommand: ParsableCommand {
         let (matrix, ids) = try EmbeddingFile.read(source)
         let started = Date()
         if approximate { warn("building the HNSW graph over \(grouped(matrix.rows)) vectors, then searching it…") }
-        let bar = ProgressBar(total: matrix.rows, unit: "rows")
-        let progress = SendableProgress(bar)
-        let table = approximate
-            ? try ApproximateNeighbors.search(matrix, k: k, metric: metric, ef: ef) { progress.update(done: $0, total: matrix.rows) }
-            : try ExactNeighbors.search(matrix, k: k, metric: metric, blockSize: blockSize) { progress.update(done: $0, total: matrix.rows) }
-        bar.finish()
+        let observer = PipelineObserver.console
+        let table = try observer.step("rows", total: matrix.rows) { _ in
+            approximate
+                ? try ApproximateNeighbors.search(matrix, k: k, metric: metric, ef: ef) { observer.progress($0, matrix.rows) }
+                : try ExactNeighbors.search(matrix, k: k, metric: metric, blockSize: blockSize) { observer.progress($0, matrix.rows) }
+        }
         try table.write(to: URL(fileURLWithPath: out), ids: ids, metadata: ["source": source.lastPathComponent, "method": approximate ? "hnsw" : "exact"])
         print("wrote \(grouped(table.count)) × \(table.k) \(approximate ? "approximate" : "exact") \(metric.rawValue) neighbours to \(out) in \(formatDuration(Date().timeIntervalSince(started)))")
         if let sameImageRate {
@@ -87,5 +88,3 @@ struct NeighborsCommand: ParsableCommand {
         return total > 0 ? Double(same) / Double(total) : 0
     }
 }
-
-extension NeighborMetric: ExpressibleByArgument {}

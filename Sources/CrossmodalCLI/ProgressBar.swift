@@ -1,21 +1,33 @@
 import Foundation
+import Pipeline
 
 /// A progress line on standard error: done/total, rate and time left.
 ///
-/// On a terminal it redraws one line at most ten times a second; otherwise (a log, CI) it prints a
-/// line at every tenth of the work, so logs stay short.
+/// On a terminal it redraws one line at most ten times a second. Written to a file or a pipe (a log,
+/// CI) it prints plain lines instead: one when a quarter of the work is done, if at least
+/// ``plainInterval`` seconds have passed since the last, and one at the end, so a log gets at most five
+/// lines a step however long it runs.
 final class ProgressBar {
     private(set) var total: Int
     let unit: String
     let start = Date()
     private var done = 0
     private var lastDraw = Date.distantPast
-    private var lastDecile = -1
-    private let interactive = isatty(STDERR_FILENO) == 1
+    private var lastQuarter = 0
+    private var finished = false
+    private let interactive: Bool
+    private let write: (String) -> Void
 
-    init(total: Int, unit: String) {
+    /// Seconds between two plain lines.
+    static let plainInterval = 10.0
+
+    /// A bar on standard error; `interactive` and `write` are for tests.
+    init(total: Int, unit: String, interactive: Bool = isatty(STDERR_FILENO) == 1, write: ((String) -> Void)? = nil) {
         self.total = total
         self.unit = unit
+        self.interactive = interactive
+        self.write = write ?? { FileHandle.standardError.write(Data($0.utf8)) }
+        if !interactive { lastDraw = start }
     }
 
     /// Records `count` more items done.
@@ -31,20 +43,28 @@ final class ProgressBar {
         if interactive {
             if now.timeIntervalSince(lastDraw) >= 0.1 || done >= total {
                 lastDraw = now
-                FileHandle.standardError.write(Data(("\r" + line(now: now) + "\u{1B}[K").utf8))
+                write("\r" + line(now: now) + "\u{1B}[K")
             }
-        } else {
-            let decile = total > 0 ? done * 10 / total : 10
-            if decile > lastDecile {
-                lastDecile = decile
-                FileHandle.standardError.write(Data((line(now: now) + "\n").utf8))
-            }
+            return
+        }
+        guard total > 0, done < total else { return }
+        let quarter = done * 4 / total
+        if quarter > lastQuarter, now.timeIntervalSince(lastDraw) >= Self.plainInterval {
+            lastQuarter = quarter
+            lastDraw = now
+            write(line(now: now) + "\n")
         }
     }
 
-    /// Ends the line on a terminal.
+    /// Ends the line on a terminal; prints the final line in a log.
     func finish() {
-        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        guard !finished else { return }
+        finished = true
+        if interactive {
+            write("\n")
+        } else if total > 0 {
+            write(line(now: Date()) + "\n")
+        }
     }
 
     /// Items per second so far.
@@ -63,36 +83,8 @@ final class ProgressBar {
         // A bar made after its first item (training's, say) would divide that item by microseconds.
         guard elapsed >= 0.5 || done >= total else { return counts }
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        if done >= total { return "\(counts)  \(String(format: "%.1f", rate)) \(unit)/s  in \(formatDuration(elapsed))" }
         let left = rate > 0 ? Double(total - done) / rate : 0
         return "\(counts)  \(String(format: "%.1f", rate)) \(unit)/s  ETA \(formatDuration(left))"
-    }
-}
-
-/// `75` → `1m15s`; `3.2` → `3.2s`.
-func formatDuration(_ seconds: Double) -> String {
-    if seconds < 60 { return String(format: "%.1fs", seconds) }
-    let whole = Int(seconds.rounded())
-    return whole >= 3600 ? "\(whole / 3600)h\(whole % 3600 / 60)m" : "\(whole / 60)m\(whole % 60)s"
-}
-
-/// Lets worker threads drive a progress bar; updates are serialised by a lock.
-final class SendableProgress: @unchecked Sendable {
-    let bar: ProgressBar
-    private let lock = NSLock()
-    private var done = 0
-
-    init(_ bar: ProgressBar) { self.bar = bar }
-
-    /// Records absolute progress.
-    func update(done: Int, total: Int) {
-        lock.withLock { bar.set(done: done, total: total) }
-    }
-
-    /// Records `count` more items done, from any thread.
-    func advance(by count: Int) {
-        lock.withLock {
-            done += count
-            bar.set(done: done, total: bar.total)
-        }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Encoders
 import Foundation
+import Pipeline
 import Search
 
 /// `crossmodal search`: query an index from the command line.
@@ -28,7 +29,7 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let gallery = try GalleryIndex(folder: URL(fileURLWithPath: index))
-        let encoder = try QueryEncoder(modelFolder: gallery.modelFolder, store: ModelStore.locate(explicit: models))
+        let encoder = try QueryEncoder(modelFolder: gallery.modelFolder, store: ModelStore.locate(explicit: models), observer: .console)
         let results: [SearchResult]
         if let text {
             results = try gallery.images(matchingText: encoder.embed(text: text), k: k)

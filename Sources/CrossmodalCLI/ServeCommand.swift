@@ -2,6 +2,7 @@ import ArgumentParser
 import Encoders
 import Foundation
 import Numerics
+import Pipeline
 import Search
 import SearchServer
 
@@ -38,7 +39,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let gallery = try GalleryIndex(folder: URL(fileURLWithPath: index))
-        let encoder = try QueryEncoder(modelFolder: gallery.modelFolder, store: ModelStore.locate(explicit: models))
+        let encoder = try QueryEncoder(modelFolder: gallery.modelFolder, store: ModelStore.locate(explicit: models), observer: .console)
         // Each request runs on one core; BLAS helper threads would only compete with the other requests.
         BLASThreads.set(1)
         var limits = ServiceLimits()

@@ -127,20 +127,12 @@ public struct EfficientNetLite0: Sendable {
     public func features(_ images: [RGBImage], workers: Int = ProcessInfo.processInfo.activeProcessorCount) -> Matrix {
         let streams = max(1, min(workers, images.count))
         if streams == 1 { return forward(images) }
-        let parts = UnsafeMutableBufferPointer<Matrix>.allocate(capacity: streams)
-        defer { parts.deallocate() }
-        nonisolated(unsafe) let slots = parts
-        BLASThreads.with(1) {
-            DispatchQueue.concurrentPerform(iterations: streams) { stream in
-                let start = stream * images.count / streams
-                let end = (stream + 1) * images.count / streams
-                (slots.baseAddress! + stream).initialize(to: forward(Array(images[start..<end])))
-            }
+        let parts = BLASThreads.with(1) {
+            Parallel.mapChunks(of: images.count, chunks: streams) { range in forward(Array(images[range])) }
         }
         var result = Matrix(rows: images.count, columns: Self.featureDimension)
         result.values.removeAll(keepingCapacity: true)
         for part in parts { result.values += part.values }
-        _ = parts.deinitialize()
         return result
     }
 

@@ -56,10 +56,8 @@ enum LayerKernels {
         let chunks = min(8, max(1, count / 4096))
         x.withUnsafeMutableBufferPointer { buffer in
             nonisolated(unsafe) let base = buffer.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let start = chunk * count / chunks
-                let end = (chunk + 1) * count / chunks
-                FastMath.gelu(UnsafeMutableBufferPointer(start: base + start, count: end - start))
+            _ = Parallel.mapChunks(of: count, chunks: chunks) { range in
+                FastMath.gelu(UnsafeMutableBufferPointer(start: base + range.lowerBound, count: range.count))
             }
         }
     }

@@ -58,15 +58,10 @@ public enum RelevanceRanking {
         let g = scores.columns
         let rows = scores.rows
         let base = relevant.startIndex
-        let output = UnsafeMutableBufferPointer<[Int]>.allocate(capacity: rows)
-        output.initialize(repeating: [])
-        defer { output.deallocate() }
-        nonisolated(unsafe) let slots = output
-        scores.values.withUnsafeBufferPointer { all in
+        return scores.values.withUnsafeBufferPointer { all in
             nonisolated(unsafe) let all = all
-            let chunks = min(rows, 4 * max(1, ProcessInfo.processInfo.activeProcessorCount))
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                for row in (chunk * rows / chunks)..<((chunk + 1) * rows / chunks) {
+            return Parallel.mapChunks(of: rows, chunks: 4 * Parallel.cores) { chunk in
+                chunk.map { row in
                     let s = all.baseAddress! + row * g
                     var ranks: [Int] = []
                     for item in relevant[base + row] {
@@ -74,11 +69,10 @@ public enum RelevanceRanking {
                         let target = s[item]
                         ranks.append(count(s, 0..<item, target, orEqual: true) + count(s, (item + 1)..<g, target, orEqual: false))
                     }
-                    slots[row] = ranks.sorted()
+                    return ranks.sorted()
                 }
-            }
+            }.flatMap { $0 }
         }
-        return Array(output)
     }
 
     /// How many of `s[range]` are above `target` (or equal to it too, with `orEqual`), eight lanes at a time.

@@ -70,6 +70,20 @@ public struct RetrievalReport: Codable, Equatable, Sendable {
             metric: metric, memoryBudget: memoryBudget)
     }
 
+    /// Evaluates image→text queries in one joint space and text→image queries in another (the same
+    /// space twice for a joint run), each ranked by its space's metric.
+    public static func evaluate(
+        imageToText: JointSpace, textToImage: JointSpace, captionImage: [Int], k: Int = 10, folds: Int = 1,
+        memoryBudget: Int = RelevanceRanking.defaultMemoryBudget
+    ) throws(EvaluationError) -> RetrievalReport {
+        guard imageToText.metric == textToImage.metric else {
+            throw EvaluationError("the two directions' spaces rank differently (\(imageToText.metric.rawValue), \(textToImage.metric.rawValue))")
+        }
+        return try evaluate(
+            imageToText: (imageToText.images, imageToText.texts), textToImage: (textToImage.images, textToImage.texts),
+            captionImage: captionImage, k: k, folds: folds, metric: imageToText.metric, memoryBudget: memoryBudget)
+    }
+
     /// Evaluates each direction in its own space, for runs that train separate image→text and
     /// text→image models (each pair is `(image embeddings, text embeddings)`).
     public static func evaluate(

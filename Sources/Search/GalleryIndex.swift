@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 
 /// What `index.json` records about an index folder.
@@ -41,6 +42,9 @@ public struct IndexManifest: Codable, Equatable, Sendable {
         self.split = split
         self.run = run
     }
+
+    /// How the stored rows rank: by Euclidean distance when ``euclidean`` is set, else by inner product.
+    public var metric: SimilarityMetric { euclidean == true ? .squaredEuclidean : .innerProduct }
 
     static let fileName = "index.json"
 }
@@ -112,7 +116,7 @@ public final class GalleryIndex: Sendable {
     }
 
     /// A query embedding as the stored rows expect it (with the 1 of a Euclidean index appended).
-    func prepared(_ query: [Float]) -> [Float] { manifest.euclidean == true ? query + [1] : query }
+    func prepared(_ query: [Float]) -> [Float] { manifest.metric.preparedQuery(query) }
 
     /// The images best matching a text query's embedding (in the text→image space).
     public func images(matchingText query: [Float], k: Int) throws(SearchError) -> [SearchResult] {
@@ -137,7 +141,7 @@ public final class GalleryIndex: Sendable {
     /// The stored image→text-space vector of an image, for searching by an image already in the gallery.
     public func storedVector(ofImage id: String) throws(SearchError) -> [Float]? {
         guard let row = catalog.imageRow(id: id), let stored = try backend.vector(.images, row: row) else { return nil }
-        return manifest.euclidean == true ? Array(stored.dropLast()) : stored
+        return manifest.metric.embedding(ofPrepared: stored)
     }
 
     private func imageResult(_ hit: SearchHit) -> SearchResult? {

@@ -82,7 +82,7 @@ public final class Trainer {
         guard training.imageFeatures.columns == validation.imageFeatures.columns,
             training.textFeatures.columns == validation.textFeatures.columns
         else { throw TrainingError("training and validation features have different widths") }
-        if configuration.weights[2] > 0 || configuration.weights[3] > 0, training.neighbors == nil {
+        if configuration.weights.usesNeighbors, training.neighbors == nil {
             throw TrainingError("weights for L_img or L_text need neighbourhoods (--neighbors), or set those weights to 0")
         }
         self.configuration = configuration
@@ -95,9 +95,9 @@ public final class Trainer {
         self.optimizer = AdamOptimizer(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
     }
 
-    var lastCheckpoint: URL { folder.appendingPathComponent("last.safetensors") }
-    var bestCheckpoint: URL { folder.appendingPathComponent("best.safetensors") }
-    var metricsFile: URL { folder.appendingPathComponent("metrics.jsonl") }
+    var files: ModelFolder { ModelFolder(folder) }
+    var lastCheckpoint: URL { files.lastCheckpoint }
+    var bestCheckpoint: URL { files.bestCheckpoint }
 
     /// Runs until early stopping, `maxEpochs`, or `stopAfter` more epochs (to simulate an interruption).
     ///
@@ -182,7 +182,7 @@ public final class Trainer {
         let order = generator.permutation(training.textFeatures.rows)
         let b = configuration.batchSize
         let w = configuration.weights
-        let useNeighbors = (w[2] > 0 || w[3] > 0) && training.neighbors != nil
+        let useNeighbors = w.usesNeighbors && training.neighbors != nil
         var totalLoss = 0.0
         var termTotals = [Double](repeating: 0, count: 4)
         var steps = 0
@@ -201,76 +201,52 @@ public final class Trainer {
                 }
             }
             let neighborImages = neighborCaptions.map { training.captionImage[$0] }
-            let extraCaptions = w[0] > 0
+            let extraCaptions = w.imageToText > 0
                 ? (0..<configuration.trainingSetTextNegatives).map { _ in generator.int(below: training.textFeatures.rows) } : []
-            let imageRows = images + (w[2] > 0 ? neighborImages : [])
-            let textRows = captions + (w[3] > 0 ? neighborCaptions : []) + extraCaptions
-            let extraOffset = count + (w[3] > 0 ? count : 0)
+            // Rows of the towers' inputs: the batch, then neighbours (for L_img / L_text), then extra negatives.
+            let imageRows = images + (w.image > 0 ? neighborImages : [])
+            let textRows = captions + (w.text > 0 ? neighborCaptions : []) + extraCaptions
+            let extraRows = (count + (w.text > 0 ? count : 0))..<textRows.count
             for parameter in parameters { parameter.zeroGradient() }
             // The towers share nothing, so each runs on its own core with its own dropout stream.
             let imageInput = training.imageFeatures.gatherRows(imageRows)
             let textInput = training.textFeatures.gatherRows(textRows)
             var imageGenerator = generator.derived(stream: 2 * UInt64(steps))
             var textGenerator = generator.derived(stream: 2 * UInt64(steps) + 1)
-            let (imageOut, textOut) = try inParallel(
+            let outputs = try Parallel.both(
                 { try self.model.imageTower.forward(imageInput, training: true, generator: &imageGenerator) },
                 { try self.model.textTower.forward(textInput, training: true, generator: &textGenerator) })
-            var imageGradient = Matrix(rows: imageOut.rows, columns: imageOut.columns)
-            var textGradient = Matrix(rows: textOut.rows, columns: textOut.columns)
-            let imageAnchors = imageOut.gatherRows(0..<count)
-            let textAnchors = textOut.gatherRows(0..<count)
+            var gradients = TowerPair(
+                images: Matrix(rows: outputs.0.rows, columns: outputs.0.columns),
+                texts: Matrix(rows: outputs.1.rows, columns: outputs.1.columns))
+            let output = TowerPair(images: outputs.0, texts: outputs.1)
             var batchLoss: Float = 0
-            func accumulate(_ gradient: inout Matrix, _ part: Matrix, offset: Int, weight: Float) {
-                let width = part.columns
-                for i in 0..<part.values.count { gradient.values[offset * width + i] += weight * part.values[i] }
-            }
-            if w[0] > 0 {
+            for term in ObjectiveTerm.all {
+                let weight = term.weight(in: w)
+                guard weight > 0 else { continue }
+                let extras = term.takesExtraNegatives ? Array(extraRows) : []
                 let r = try configuration.loss.evaluate(
-                    anchors: imageAnchors, positives: textAnchors, anchorGroups: images, positiveGroups: images,
-                    extraNegatives: textOut.gatherRows(extraOffset..<(extraOffset + extraCaptions.count)),
-                    extraGroups: extraCaptions.map { training.captionImage[$0] })
-                accumulate(&imageGradient, r.anchors, offset: 0, weight: w[0])
-                accumulate(&textGradient, r.positives, offset: 0, weight: w[0])
-                if !extraCaptions.isEmpty { accumulate(&textGradient, r.extras, offset: extraOffset, weight: w[0]) }
-                batchLoss += w[0] * r.loss
-                termTotals[0] += Double(r.loss)
-            }
-            if w[1] > 0 {
-                let r = try configuration.loss.evaluate(anchors: textAnchors, positives: imageAnchors, anchorGroups: images, positiveGroups: images)
-                accumulate(&textGradient, r.anchors, offset: 0, weight: w[1])
-                accumulate(&imageGradient, r.positives, offset: 0, weight: w[1])
-                batchLoss += w[1] * r.loss
-                termTotals[1] += Double(r.loss)
-            }
-            if w[2] > 0 {
-                let r = try configuration.loss.evaluate(
-                    anchors: imageAnchors, positives: imageOut.gatherRows(count..<(2 * count)),
-                    anchorGroups: images, positiveGroups: neighborImages)
-                accumulate(&imageGradient, r.anchors, offset: 0, weight: w[2])
-                accumulate(&imageGradient, r.positives, offset: count, weight: w[2])
-                batchLoss += w[2] * r.loss
-                termTotals[2] += Double(r.loss)
-            }
-            if w[3] > 0 {
-                let r = try configuration.loss.evaluate(
-                    anchors: textAnchors, positives: textOut.gatherRows(count..<(2 * count)),
-                    anchorGroups: images, positiveGroups: neighborImages)
-                accumulate(&textGradient, r.anchors, offset: 0, weight: w[3])
-                accumulate(&textGradient, r.positives, offset: count, weight: w[3])
-                batchLoss += w[3] * r.loss
-                termTotals[3] += Double(r.loss)
+                    anchors: output[term.anchors].gatherRows(0..<count),
+                    positives: output[term.positives].gatherRows(term.positivesAreNeighbors ? count..<(2 * count) : 0..<count),
+                    anchorGroups: images, positiveGroups: term.positivesAreNeighbors ? neighborImages : images,
+                    extraNegatives: output.texts.gatherRows(extras), extraGroups: extras.map { training.captionImage[textRows[$0]] })
+                gradients.add(r.anchors, to: term.anchors, row: 0, weight: weight)
+                gradients.add(r.positives, to: term.positives, row: term.positivesAreNeighbors ? count : 0, weight: weight)
+                if !extras.isEmpty { gradients.add(r.extras, to: .texts, row: extraRows.lowerBound, weight: weight) }
+                batchLoss += weight * r.loss
+                termTotals[term.rawValue] += Double(r.loss)
             }
             guard batchLoss.isFinite else {
                 throw TrainingError("the loss became \(batchLoss) at epoch \(epoch); lower the learning rate")
             }
             optimizer.beginStep()
-            _ = try inParallel(
+            _ = try Parallel.both(
                 {
-                    try self.model.imageTower.backward(imageGradient)
+                    try self.model.imageTower.backward(gradients.images)
                     self.optimizer.apply(self.model.imageTower.parameters)
                 },
                 {
-                    try self.model.textTower.backward(textGradient)
+                    try self.model.textTower.backward(gradients.texts)
                     self.optimizer.apply(self.model.textTower.parameters)
                 })
             totalLoss += Double(batchLoss)
@@ -280,18 +256,6 @@ public final class Trainer {
         }
         let divisor = Double(max(steps, 1))
         return (totalLoss / divisor, termTotals.map { $0 / divisor }, pairs)
-    }
-
-    /// Runs two independent pieces of work on two threads and returns both results.
-    private func inParallel<A, B>(_ first: () throws -> A, _ second: () throws -> B) throws -> (A, B) {
-        nonisolated(unsafe) var a: Result<A, any Error>?
-        nonisolated(unsafe) var b: Result<B, any Error>?
-        nonisolated(unsafe) let runFirst = first
-        nonisolated(unsafe) let runSecond = second
-        DispatchQueue.concurrentPerform(iterations: 2) { index in
-            if index == 0 { a = Result { try runFirst() } } else { b = Result { try runSecond() } }
-        }
-        return (try a!.get(), try b!.get())
     }
 
     // MARK: - Validation
@@ -317,8 +281,12 @@ public final class Trainer {
             let imageBatch = images.gatherRows(groups)
             let textBatch = texts.gatherRows(captions)
             var loss: Float = 0
-            if w[0] > 0 { loss += w[0] * (try configuration.loss.evaluate(anchors: imageBatch, positives: textBatch, anchorGroups: groups, positiveGroups: groups).loss) }
-            if w[1] > 0 { loss += w[1] * (try configuration.loss.evaluate(anchors: textBatch, positives: imageBatch, anchorGroups: groups, positiveGroups: groups).loss) }
+            if w.imageToText > 0 {
+                loss += w.imageToText * (try configuration.loss.evaluate(anchors: imageBatch, positives: textBatch, anchorGroups: groups, positiveGroups: groups).loss)
+            }
+            if w.textToImage > 0 {
+                loss += w.textToImage * (try configuration.loss.evaluate(anchors: textBatch, positives: imageBatch, anchorGroups: groups, positiveGroups: groups).loss)
+            }
             total += Double(loss)
             batches += 1
         }
@@ -360,15 +328,7 @@ public final class Trainer {
         return state
     }
 
-    func readRecords() throws -> [EpochRecord] {
-        guard let text = try? String(contentsOf: metricsFile, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(EpochRecord.self, from: Data($0.utf8)) }
-    }
+    func readRecords() throws -> [EpochRecord] { files.records() }
 
-    func writeRecords(_ records: [EpochRecord]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let lines = try records.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-        try Data(lines.map { $0 + "\n" }.joined().utf8).write(to: metricsFile, options: .atomic)
-    }
+    func writeRecords(_ records: [EpochRecord]) throws { try files.write(records: records) }
 }

@@ -96,7 +96,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// The loss every term uses.
     public var loss: PairLoss
     /// Weights of image→text, text→image, L_img and L_text.
-    public var weights: [Float]
+    public var weights: ObjectiveWeights
     /// Neighbours are drawn uniformly from each text's first `neighborPool` valid neighbours.
     public var neighborPool: Int
     /// Captions drawn from the whole training set as extra negatives of the image→text term (0: the
@@ -126,7 +126,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         imageTower: TowerSpecification = .init(), textTower: TowerSpecification = .init(), textRecurrentHidden: Int? = nil,
         embeddingDimension: Int = 256,
         normalize: Bool = true, loss: PairLoss = .angularNPair(tanSquared: 1, positiveAmongNegatives: false),
-        weights: [Float] = [1, 1, 0.3, 0.2], neighborPool: Int = 10, batchSize: Int = 32, learningRate: Float = 1e-4,
+        weights: ObjectiveWeights = .neighborhoods, neighborPool: Int = 10, batchSize: Int = 32, learningRate: Float = 1e-4,
         weightDecay: Float = 1e-5, maxEpochs: Int = 50, patience: Int = 10, stopOn: StoppingMetric = .rsum,
         plateauPatience: Int = 0, plateauFactor: Float = 0.1, seed: UInt64 = 1
     ) {
@@ -151,8 +151,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
     /// Checks ranges, naming the first bad setting.
     public func validate() throws(TrainingError) {
-        guard weights.count == 4, weights.allSatisfy({ $0 >= 0 }), weights.contains(where: { $0 > 0 }) else {
-            throw TrainingError("weights must be four non-negative numbers (i2t, sym, img, text), not all zero; got \(weights)")
+        guard weights.ordered.allSatisfy({ $0 >= 0 }), weights.ordered.contains(where: { $0 > 0 }) else {
+            throw TrainingError("weights must be four non-negative numbers (i2t, sym, img, text), not all zero; got \(weights.ordered)")
         }
         if batchSize < 2 { throw TrainingError("batch size must be at least 2, got \(batchSize)") }
         if embeddingDimension < 1 { throw TrainingError("embedding dimension must be at least 1") }

@@ -24,7 +24,7 @@ import Training
         let configuration = TrainingConfiguration(
             imageTower: .init(hidden: [64], activation: .prelu, dropout: 0, outputDropout: 0.5),
             textTower: .init(hidden: [64], activation: .prelu, dropout: 0, outputDropout: 0.1),
-            embeddingDimension: 64, normalize: normalize, loss: loss, weights: [1, 1, 0, 0],
+            embeddingDimension: 64, normalize: normalize, loss: loss, weights: .crossModal,
             batchSize: 600, learningRate: 1e-2, weightDecay: 0, maxEpochs: 30, patience: 100, seed: 3)
         let folder = TrainerTests.folder()
         defer { try? FileManager.default.removeItem(at: folder) }

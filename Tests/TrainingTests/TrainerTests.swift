@@ -32,7 +32,7 @@ import Training
     static var configuration: TrainingConfiguration {
         TrainingConfiguration(
             imageTower: .init(hidden: [32], dropout: 0.1), textTower: .init(hidden: [32], dropout: 0.1), embeddingDimension: 16,
-            weights: [1, 1, 0.3, 0.2], batchSize: 16, learningRate: 3e-3, maxEpochs: 4, patience: 10, seed: 7)
+            weights: .neighborhoods, batchSize: 16, learningRate: 3e-3, maxEpochs: 4, patience: 10, seed: 7)
     }
 
     static func folder() -> URL {
@@ -120,8 +120,11 @@ import Training
             try Trainer(configuration: Self.configuration, training: bare, validation: bare, folder: Self.folder())
         }
         var bad = Self.configuration
-        bad.weights = [1, 1]
+        bad.weights = ObjectiveWeights()
         #expect(throws: TrainingError.self) { try bad.validate() }
+        bad.weights = ObjectiveWeights(imageToText: 1, textToImage: -1)
+        #expect(throws: TrainingError.self) { try bad.validate() }
+        #expect(throws: TrainingError.self) { try ObjectiveWeights(ordered: [1, 1]) }
     }
 }
 

@@ -1,50 +1,58 @@
 import Datasets
-import Dispatch
 import Encoders
 import Evaluation
 import Foundation
 import Numerics
 import TextModels
 
-/// One split embedded with a trained run: the encoder features and the joint-space embeddings of each
-/// direction's model (the same for both unless the run trained separate directions).
-struct EmbeddedSplit {
-    let run: TrainedRun
-    let split: String
-    let features: SplitFeatures
-    /// (images, texts) in the image→text model's space.
-    let imageToText: (Matrix, Matrix)
-    /// (images, texts) in the text→image model's space.
-    let textToImage: (Matrix, Matrix)
+/// One split embedded with a trained run: the encoder features and the joint space of each
+/// direction's model (the same space twice unless the run trained separate directions).
+public struct EmbeddedSplit {
+    /// The run.
+    public let run: TrainedRun
+    /// The split's name.
+    public let split: String
+    /// The encoder features, rows aligned with the spaces'.
+    public let features: SplitFeatures
+    /// Images and texts in the image→text model's space.
+    public let imageToText: JointSpace
+    /// Images and texts in the text→image model's space.
+    public let textToImage: JointSpace
 
     /// Extracts (through the cache) and embeds `split` of `dataset` with `run`.
-    static func compute(
-        run: TrainedRun, dataset: Dataset, split: String, models: String?, cacheDir: String?, strict: Bool
+    public static func compute(
+        run: TrainedRun, dataset: Dataset, split: String, store: ModelStore, cache: EmbeddingCache?, strict: Bool,
+        observer: PipelineObserver = .silent
     ) throws -> EmbeddedSplit {
-        let store = try ModelStore.locate(explicit: models)
-        let cache = EmbeddingCache(folder: cacheDir.map { URL(fileURLWithPath: $0) } ?? EmbeddingCache.defaultFolder)
         let features = try SplitFeatures.extract(
-            dataset: dataset, split: split, imageEncoder: run.imageEncoder, textEncoder: run.textEncoder,
-            tokensFrom: run.usesTokens ? run.doc2vec : nil, store: store, cache: cache, strict: strict)
+            dataset: dataset, split: split, imageEncoder: run.description.imageEncoder, textEncoder: run.description.textEncoder,
+            tokensFrom: run.usesTokens ? run.doc2vec : nil, store: store, cache: cache, strict: strict, observer: observer)
         let (i2t, t2i) = try run.embed(features)
         return EmbeddedSplit(run: run, split: split, features: features, imageToText: i2t, textToImage: t2i)
     }
 
+    /// The spaces to write out, named by the run folder's subfolders ("." for a single joint space).
+    public var spaces: [(name: String, space: JointSpace)] {
+        run.separateDirections
+            ? [(RunFolder.directionFolders.imageToText, imageToText), (RunFolder.directionFolders.textToImage, textToImage)]
+            : [(".", imageToText)]
+    }
+
     /// How spread out the images and texts are in the image→text model's space (the joint space of a joint run).
-    var spread: JointSpaceSpread { JointSpaceSpread(images: imageToText.0, texts: imageToText.1) }
+    public var spread: JointSpaceSpread { JointSpaceSpread(images: imageToText.images, texts: imageToText.texts) }
 
     /// Exact retrieval metrics of both directions.
-    func report(k: Int, folds: Int, memoryBudget: Int) throws -> RetrievalReport {
+    public func report(k: Int, folds: Int, memoryBudget: Int) throws -> RetrievalReport {
         try RetrievalReport.evaluate(
             imageToText: imageToText, textToImage: textToImage, captionImage: features.captionImage, k: k, folds: folds,
-            metric: run.description.training.rankingMetric, memoryBudget: memoryBudget)
+            memoryBudget: memoryBudget)
     }
 
     /// Overlap of learned neighbourhoods with Doc2Vec's, or nil when the run has no Doc2Vec model.
     ///
     /// Caption vectors are the model's own for training captions and inferred (seeded) for others; an
     /// image's Doc2Vec vector is the normalised mean of its captions'.
-    func preservation(k: Int) throws -> PreservationReport? {
+    public func preservation(k: Int, observer: PipelineObserver = .silent) throws -> PreservationReport? {
         guard let doc2vec = run.doc2vec else { return nil }
         let captions = features.captions
         var known: [String: Int] = [:]
@@ -58,29 +66,23 @@ struct EmbeddedSplit {
             }
         }
         if !missing.isEmpty {
-            warn("Doc2Vec vectors for \(grouped(missing.count)) captions outside its training set (neighbourhood preservation)")
-            let progress = ProgressBar(total: missing.count, unit: "captions")
-            let inferred = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: missing.count)
-            inferred.initialize(repeating: [])
-            defer { inferred.deallocate() }
-            nonisolated(unsafe) let slots = inferred
-            let done = SendableProgress(progress)
-            DispatchQueue.concurrentPerform(iterations: missing.count) { index in
-                slots[index] = doc2vec.infer(captions[missing[index]].text)
-                done.advance(by: 1)
+            observer.note("Doc2Vec vectors for \(grouped(missing.count)) captions outside its training set (neighbourhood preservation)")
+            let inferred = observer.step("captions", total: missing.count) { counter in
+                Parallel.map(missing.count) { index in
+                    defer { counter.advance() }
+                    return doc2vec.infer(captions[missing[index]].text)
+                }
             }
-            progress.finish()
             for (index, row) in missing.enumerated() {
                 for c in 0..<size { reference[row, c] = inferred[index][c] }
             }
         }
         let imageReference = NeighborhoodPreservation.groupMeans(
             reference.rowNormalized(), groups: features.captionImage, count: features.images.count)
-        let (images, texts) = imageToText
         return PreservationReport(
             k: k,
-            text: try NeighborhoodPreservation.overlap(learned: texts, reference: reference, k: k),
-            image: try NeighborhoodPreservation.overlap(learned: images, reference: imageReference, k: k),
+            text: try NeighborhoodPreservation.overlap(learned: imageToText.texts, reference: reference, k: k),
+            image: try NeighborhoodPreservation.overlap(learned: imageToText.images, reference: imageReference, k: k),
             textInputFeatures: run.usesTokens
                 ? nil : try NeighborhoodPreservation.overlap(learned: features.textFeatures, reference: reference, k: k),
             imageInputFeatures: try NeighborhoodPreservation.overlap(learned: features.imageFeatures, reference: imageReference, k: k),

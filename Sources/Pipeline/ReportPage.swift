@@ -39,12 +39,12 @@ struct ReportPage {
 
     mutating func addRunSection(_ run: RunDescription, source: String) {
         let t = run.training
-        let textSide = t.textRecurrentHidden.map { "GRU (\($0)) over Doc2Vec word embeddings" } ?? "MLP over \(run.textEncoder) features"
+        let textSide = t.textRecurrentHidden.map { "GRU (\($0)) over Doc2Vec word embeddings" } ?? "MLP over \(run.textEncoder.rawValue) features"
         let rows: [(String, String)] = [
             ("preset", run.preset), ("dataset", source), ("trained on / chosen on", "\(run.trainSplit) / \(run.validationSplit)"),
-            ("image side", "\(run.imageEncoder) features → MLP \(t.imageTower.hidden) → \(t.embeddingDimension)-d"),
+            ("image side", "\(run.imageEncoder.rawValue) features → MLP \(t.imageTower.hidden) → \(t.embeddingDimension)-d"),
             ("text side", "\(textSide) → \(t.embeddingDimension)-d"),
-            ("loss", "\(t.loss)"), ("weights i2t, sym, img, text", t.weights.map { formatDecimal(Double($0)) }.joined(separator: ", ")),
+            ("loss", "\(t.loss)"), ("weights i2t, sym, img, text", t.weights.ordered.map { formatDecimal(Double($0)) }.joined(separator: ", ")),
             ("optimiser", "Adam \(t.learningRate), weight decay \(t.weightDecay), batch \(t.batchSize)"),
             ("separate direction models", (run.separateDirections ?? false) ? "yes" : "no"),
         ]

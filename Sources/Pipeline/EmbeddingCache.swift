@@ -1,15 +1,21 @@
-import Encoders
 import Foundation
 import Numerics
 import TensorFiles
 
 /// Finished embeddings kept under a key over the encoder and every input's content, so that
-/// rerunning `embed` on unchanged inputs copies the result instead of recomputing it.
-struct EmbeddingCache {
-    let folder: URL
+/// rerunning on unchanged inputs copies the result instead of recomputing it.
+public struct EmbeddingCache: Sendable {
+    /// Where entries are kept.
+    public let folder: URL
+
+    /// A cache in `folder`.
+    public init(folder: URL) { self.folder = folder }
+
+    /// The cache in `path`, or in ``defaultFolder`` when nil.
+    public init(path: String?) { self.init(folder: path.map { URL(fileURLWithPath: $0) } ?? Self.defaultFolder) }
 
     /// `$XDG_CACHE_HOME/crossmodal/embeddings`, else `~/.cache/crossmodal/embeddings`.
-    static var defaultFolder: URL {
+    public static var defaultFolder: URL {
         let environment = ProcessInfo.processInfo.environment
         let base = environment["XDG_CACHE_HOME"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache")
@@ -27,14 +33,14 @@ struct EmbeddingCache {
         return (vectors, ids, skipped)
     }
 
-    /// Stores a result; a cache that cannot be written is not an error for the run.
-    func store(_ key: String, vectors: Matrix, ids: [String], skipped: [String]) {
+    /// Stores a result; a cache that cannot be written is a note, not an error for the run.
+    func store(_ key: String, vectors: Matrix, ids: [String], skipped: [String], observer: PipelineObserver) {
         do {
             try EmbeddingFile.write(vectors, ids: ids, to: entry(key))
             try Data(skipped.map { $0 + "\n" }.joined().utf8)
                 .write(to: folder.appendingPathComponent("\(key).skipped.txt"), options: .atomic)
         } catch {
-            FileHandle.standardError.write(Data("warning: could not write the embedding cache: \(error)\n".utf8))
+            observer.note("warning: could not write the embedding cache: \(error)")
         }
     }
 }

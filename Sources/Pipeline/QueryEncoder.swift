@@ -9,7 +9,7 @@ import Training
 ///
 /// Safe to call from several threads: the encoders are pure, and the towers (which keep the last
 /// batch for a backward pass) run under a lock; they are microseconds beside the encoders.
-final class QueryEncoder: @unchecked Sendable {
+public final class QueryEncoder: @unchecked Sendable {
     private let run: TrainedRun
     private let imageModel: JointModel
     private let textModel: JointModel
@@ -21,14 +21,14 @@ final class QueryEncoder: @unchecked Sendable {
     private var imageEncoder: EfficientNetLite0?
 
     /// The joint space's width.
-    var dimension: Int { run.description.training.embeddingDimension }
+    public var dimension: Int { run.description.training.embeddingDimension }
 
     /// Loads the run in `modelFolder` and the encoders it needs (the image encoder on first use).
-    init(modelFolder: URL, store: ModelStore) throws {
-        run = try TrainedRun.open(modelFolder.path)
+    public init(modelFolder: URL, store: ModelStore, observer: PipelineObserver = .silent) throws {
+        run = try TrainedRun.open(modelFolder.path, observer: observer)
         self.store = store
         var textInput = SplitFeatures.tokenLength
-        switch (run.usesTokens, run.textEncoder) {
+        switch (run.usesTokens, run.description.textEncoder) {
         case (true, _):
             miniLM = nil
             words = nil
@@ -38,9 +38,7 @@ final class QueryEncoder: @unchecked Sendable {
             miniLM = encoder
             words = nil
         case (false, .gloveMean), (false, .gloveSum):
-            let vectors = try WordVectors.load(
-                wordsFile: store.require(store.gloveWords, model: "GloVe words"),
-                vectorsFile: store.require(store.gloveVectors, model: "GloVe vectors"))
+            let vectors = try FeatureExtraction.wordVectors(store: store)
             textInput = vectors.dimension
             miniLM = nil
             words = vectors
@@ -48,23 +46,23 @@ final class QueryEncoder: @unchecked Sendable {
         (imageModel, textModel) = try run.models(imageInput: EfficientNetLite0.featureDimension, textInput: textInput)
     }
 
-    /// The text's unit-length embedding.
-    func embed(text: String) throws -> [Float] {
+    /// The text's embedding in the text→image space.
+    public func embed(text: String) throws -> [Float] {
         let features: Matrix
         if let miniLM {
             features = miniLM.embed([text])
         } else if let words {
-            features = words.embed([text], aggregation: run.textEncoder == .gloveSum ? .sum : .mean).features
+            features = words.embed([text], aggregation: run.description.textEncoder == .gloveSum ? .sum : .mean).features
         } else if let doc2vec = run.doc2vec {
             features = SplitFeatures.tokenMatrix([text], model: doc2vec)
         } else {
-            throw TrainingError("the run has no text encoder")
+            throw PipelineError("the run in \(run.folder.url.path) has no text encoder")
         }
         return try towerLock.withLock { try textModel.embedTexts(features).values }
     }
 
-    /// The image's unit-length embedding.
-    func embed(image: RGBImage) throws -> [Float] {
+    /// The image's embedding in the image→text space.
+    public func embed(image: RGBImage) throws -> [Float] {
         let encoder = try imageEncoderLock.withLock { () throws -> EfficientNetLite0 in
             if let imageEncoder { return imageEncoder }
             let loaded = try EfficientNetLite0(weightsFile: store.require(store.efficientNetLite0, model: "EfficientNet-Lite0"))

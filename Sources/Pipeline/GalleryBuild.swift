@@ -1,0 +1,28 @@
+import Foundation
+import Numerics
+import Search
+
+/// An index folder made from a trained run and an embedded split: the run's model copied into
+/// `model/`, then the catalogue, the vectors and the manifest through ``GalleryIndexWriter``.
+public enum GalleryBuild {
+    /// Writes the index of `embedded` into `folder` and returns what was written for each set.
+    public static func write(
+        _ embedded: EmbeddedSplit, dataset: URL, run: String, to folder: URL, backend: GalleryIndexWriter.Backend
+    ) throws -> (catalog: GalleryCatalog, sets: [GalleryIndexWriter.WrittenSet]) {
+        let features = embedded.features
+        let captionsOf = features.captionsOfImages
+        let catalog = try GalleryCatalog(
+            images: features.images.enumerated().map { row, image in
+                GalleryImage(id: image.id, path: image.file.standardizedFileURL.path, captionIDs: captionsOf[row].map { features.captions[$0].id })
+            },
+            captions: features.captions.map { GalleryCaption(id: $0.id, imageID: $0.imageID, text: $0.text) })
+        var sets: [(VectorSet, Matrix)] = [(.images, embedded.imageToText.images), (.captions, embedded.imageToText.texts)]
+        if embedded.run.separateDirections { sets.append((.imagesForTextQueries, embedded.textToImage.images)) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try embedded.run.copyModel(to: folder.appendingPathComponent("model"))
+        let written = try GalleryIndexWriter(folder: folder, backend: backend).write(
+            catalog: catalog, sets: sets, metric: embedded.imageToText.metric,
+            source: (dataset.standardizedFileURL.path, embedded.split, URL(fileURLWithPath: run).standardizedFileURL.path))
+        return (catalog, written)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Training
+
+/// What a run folder's `config.json` records besides the training configuration, so that the run can
+/// be reproduced and new data embedded with it.
+public struct RunDescription: Codable, Sendable {
+    /// The preset the run started from.
+    public var preset: String
+    /// The dataset it was trained on.
+    public var dataset: String
+    /// The training split.
+    public var trainSplit: String
+    /// The split that chose the best epoch.
+    public var validationSplit: String
+    /// The image encoder whose features the image tower reads.
+    public var imageEncoder: ImageEncoderName
+    /// The sentence encoder an MLP text tower reads (recorded for GRU runs too, unused there).
+    public var textEncoder: TextEncoderName
+    /// The neighbour file of the training captions, if the run used one.
+    public var neighbors: String?
+    /// The Doc2Vec model folder (GRU word embeddings, neighbourhoods), relative to the run folder when inside it.
+    public var doc2vec: String?
+    /// True when the run trained separate image→text and text→image models (in subfolders).
+    public var separateDirections: Bool?
+    /// The training configuration.
+    public var training: TrainingConfiguration
+
+    /// Creates a description.
+    public init(
+        preset: String, dataset: String, trainSplit: String, validationSplit: String, imageEncoder: ImageEncoderName,
+        textEncoder: TextEncoderName, neighbors: String?, doc2vec: String?, separateDirections: Bool?,
+        training: TrainingConfiguration
+    ) {
+        self.preset = preset
+        self.dataset = dataset
+        self.trainSplit = trainSplit
+        self.validationSplit = validationSplit
+        self.imageEncoder = imageEncoder
+        self.textEncoder = textEncoder
+        self.neighbors = neighbors
+        self.doc2vec = doc2vec
+        self.separateDirections = separateDirections
+        self.training = training
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case preset, dataset, trainSplit, validationSplit, imageEncoder, textEncoder, neighbors, doc2vec, separateDirections, training
+    }
+
+    /// Decodes a description; an encoder name that is not known is an error that names it (a typo
+    /// must not silently run another encoder).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        preset = try c.decode(String.self, forKey: .preset)
+        dataset = try c.decode(String.self, forKey: .dataset)
+        trainSplit = try c.decode(String.self, forKey: .trainSplit)
+        validationSplit = try c.decode(String.self, forKey: .validationSplit)
+        do {
+            imageEncoder = try ImageEncoderName(named: try c.decode(String.self, forKey: .imageEncoder))
+            textEncoder = try TextEncoderName(named: try c.decode(String.self, forKey: .textEncoder))
+        } catch let error as PipelineError {
+            throw DecodingError.dataCorrupted(.init(codingPath: c.codingPath, debugDescription: error.message))
+        }
+        neighbors = try c.decodeIfPresent(String.self, forKey: .neighbors)
+        doc2vec = try c.decodeIfPresent(String.self, forKey: .doc2vec)
+        separateDirections = try c.decodeIfPresent(Bool.self, forKey: .separateDirections)
+        training = try c.decode(TrainingConfiguration.self, forKey: .training)
+    }
+
+    /// Writes `config.json` into the run folder.
+    public func write(to run: RunFolder) throws {
+        try prettyJSON(self).write(to: run.configurationFile, options: .atomic)
+    }
+
+    /// Reads the run folder's `config.json`.
+    public static func read(from run: RunFolder) throws(PipelineError) -> RunDescription {
+        let file = run.configurationFile
+        guard let data = try? Data(contentsOf: file) else {
+            throw PipelineError("\(run.url.path) is not a run folder: no \(file.lastPathComponent) (train one with `crossmodal train`)")
+        }
+        do {
+            return try JSONDecoder().decode(RunDescription.self, from: data)
+        } catch DecodingError.dataCorrupted(let context) {
+            throw PipelineError("\(file.path): \(context.debugDescription)")
+        } catch {
+            throw PipelineError("\(file.path) is not a crossmodal run configuration: \(error)")
+        }
+    }
+}
+
+/// `value` as indented JSON with sorted keys and unescaped slashes: how every file and command writes
+/// JSON for people.
+public func prettyJSON(_ value: some Encodable) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return try encoder.encode(value)
+}

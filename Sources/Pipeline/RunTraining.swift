@@ -1,0 +1,101 @@
+import Datasets
+import Foundation
+import Neighbors
+import TextModels
+import Training
+
+/// A training run from a dataset to a finished run folder: Doc2Vec and neighbourhoods when the
+/// objective or the GRU needs them, features of both splits, `config.json`, then one joint model or
+/// the two direction models.
+public enum RunTraining {
+    /// The best epochs: one for a joint run, one per direction otherwise (nil for a model that ran no epoch).
+    public enum Outcome {
+        case joint(EpochRecord?)
+        case separate(imageToText: EpochRecord?, textToImage: EpochRecord?)
+    }
+
+    /// Runs `request`, reporting through `events`.
+    public static func run(_ request: TrainingRequest, events: TrainingEvents = .silent) throws -> Outcome {
+        let configuration = request.configuration
+        let folder = request.run
+        try folder.create()
+        let needsNeighbors = configuration.weights.usesNeighbors
+        let doc2vecModel = request.usesGRU || (needsNeighbors && request.neighbors == nil)
+            ? try loadOrTrainDoc2Vec(request, events: events) : nil
+
+        func features(_ split: String) throws -> SplitFeatures {
+            try SplitFeatures.extract(
+                dataset: request.dataset, split: split, imageEncoder: request.imageEncoder, textEncoder: request.textEncoder,
+                tokensFrom: request.usesGRU ? doc2vecModel : nil, store: request.store, cache: request.cache,
+                strict: request.strict, observer: events.observer)
+        }
+        events.stage("features: \(request.imageEncoder.rawValue) images, "
+            + (request.usesGRU ? "Doc2Vec-vocabulary token ids for the GRU" : "\(request.textEncoder.rawValue) captions")
+            + " (cached after the first run)")
+        let trainingSplit = try features(request.trainSplit)
+        var training = try trainingSplit.featureSet()
+        let validation = try features(request.validationSplit).featureSet()
+
+        var neighborFile = request.neighbors.map { URL(fileURLWithPath: $0) }
+        if needsNeighbors {
+            if neighborFile == nil, let model = doc2vecModel {
+                let table = try ExactNeighbors.search(model.documentVectors, k: max(configuration.neighborPool, 10), metric: .cosine)
+                try table.write(to: folder.neighborsFile, ids: model.documentIDs, metadata: ["source": "doc2vec"])
+                neighborFile = folder.neighborsFile
+            }
+            guard let neighborFile else { throw PipelineError("L_img and L_text need neighbourhoods: give --neighbors or let train compute them") }
+            training = try trainingSplit.featureSet(
+                neighbors: try NeighborLists.read(
+                    file: neighborFile, captionIDs: trainingSplit.captions.map(\.id), pool: configuration.neighborPool))
+        }
+
+        let description = RunDescription(
+            preset: request.preset.rawValue, dataset: request.dataset.source.path, trainSplit: request.trainSplit,
+            validationSplit: request.validationSplit, imageEncoder: request.imageEncoder, textEncoder: request.textEncoder,
+            neighbors: neighborFile?.path,
+            doc2vec: doc2vecModel == nil
+                ? nil : (request.doc2vec.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? folder.doc2vecFolder.lastPathComponent),
+            separateDirections: request.separateDirections, training: configuration)
+        try description.write(to: folder)
+
+        events.stage("training \(request.preset.rawValue) on \(grouped(training.textFeatures.rows)) pairs, validating on "
+            + "\(grouped(validation.textFeatures.rows)) captions / \(grouped(validation.imageFeatures.rows)) images")
+        let embeddings = request.usesGRU ? doc2vecModel?.wordVectors : nil
+        func trainOne(_ configuration: TrainingConfiguration, into model: ModelFolder) throws -> EpochRecord? {
+            let trainer = try Trainer(
+                configuration: configuration, training: training, validation: validation, folder: model.url, wordEmbeddings: embeddings)
+            let records = try trainer.run(
+                resume: request.resume, stopAfter: request.stopAfter, onStep: { done, total, _ in events.step(done, total) },
+                onEpoch: events.epoch)
+            return records.last(where: \.best)
+        }
+        guard request.separateDirections else { return .joint(try trainOne(configuration, into: folder.jointModel)) }
+        // The second work's setup: one model trained for image→text only, another for text→image only,
+        // each direction scored with its own model.
+        var i2t = configuration, t2i = configuration
+        i2t.weights = ObjectiveWeights(imageToText: 1, image: configuration.weights.image)
+        t2i.weights = ObjectiveWeights(textToImage: 1, text: configuration.weights.text)
+        events.stage("image→text model (run/\(RunFolder.directionFolders.imageToText)):")
+        let a = try trainOne(i2t, into: folder.imageToTextModel)
+        events.stage("text→image model (run/\(RunFolder.directionFolders.textToImage)):")
+        let b = try trainOne(t2i, into: folder.textToImageModel)
+        return .separate(imageToText: a, textToImage: b)
+    }
+
+    /// The Doc2Vec model of `--doc2vec`, else the run folder's (when resuming), else one trained now on
+    /// the training captions (captions preset, the run's seed) and saved into the run folder.
+    static func loadOrTrainDoc2Vec(_ request: TrainingRequest, events: TrainingEvents) throws -> Doc2VecModel {
+        if let doc2vec = request.doc2vec { return try Doc2VecModel.load(from: URL(fileURLWithPath: doc2vec)) }
+        let own = request.run.doc2vecFolder
+        if request.resume, FileManager.default.fileExists(atPath: own.appendingPathComponent("model.safetensors").path) {
+            return try Doc2VecModel.load(from: own)
+        }
+        let captions = try request.dataset.captions(in: request.trainSplit)
+        events.stage("Doc2Vec (captions preset) on \(grouped(captions.count)) \(request.trainSplit) captions, for neighbourhoods and word embeddings")
+        var configuration = Doc2VecConfiguration()
+        configuration.seed = request.configuration.seed
+        let model = try Doc2VecModel.train(texts: captions.map(\.text), ids: captions.map(\.id), configuration: configuration)
+        try model.save(to: own)
+        return model
+    }
+}

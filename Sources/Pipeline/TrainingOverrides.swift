@@ -1,0 +1,76 @@
+import Training
+
+/// Settings that replace a preset's: each nil field keeps the preset's value.
+public struct TrainingOverrides: Sendable {
+    public var weights: ObjectiveWeights?
+    public var loss: LossName?
+    public var margin: Float?
+    public var temperature: Float?
+    public var batchSize: Int?
+    public var learningRate: Float?
+    public var weightDecay: Float?
+    public var embeddingDimension: Int?
+    /// Hidden widths of both towers (empty: linear towers).
+    public var hidden: [Int]?
+    public var dropout: Float?
+    /// false turns off L2 normalisation of the towers' outputs.
+    public var normalize: Bool?
+    public var outputActivation: TowerSpecification.Activation?
+    /// One rate for both towers' outputs, or (image, text).
+    public var outputDropout: (image: Float, text: Float)?
+    public var textTower: TextTowerKind?
+    public var epochs: Int?
+    public var patience: Int?
+    public var stopOn: TrainingConfiguration.StoppingMetric?
+    public var neighborPool: Int?
+    public var plateauPatience: Int?
+    public var textNegatives: Int?
+    public var seed: UInt64 = 1
+
+    /// No overrides.
+    public init() {}
+
+    /// `preset`'s configuration with these settings in place, validated.
+    public func configuration(from preset: TrainingPreset) throws -> TrainingConfiguration {
+        var c = preset.configuration
+        if let weights { c.weights = weights }
+        if let loss { c.loss = loss.loss(margin: margin, temperature: temperature) }
+        if let batchSize { c.batchSize = batchSize }
+        if let learningRate { c.learningRate = learningRate }
+        if let weightDecay { c.weightDecay = weightDecay }
+        if let embeddingDimension { c.embeddingDimension = embeddingDimension }
+        if let hidden {
+            c.imageTower.hidden = hidden
+            c.textTower.hidden = hidden
+        }
+        if let dropout {
+            c.imageTower.dropout = dropout
+            c.textTower.dropout = dropout
+        }
+        if let normalize { c.normalize = normalize }
+        if let outputActivation {
+            c.imageTower.outputActivation = outputActivation
+            c.textTower.outputActivation = outputActivation
+        }
+        if let outputDropout {
+            c.imageTower.outputDropout = outputDropout.image
+            c.textTower.outputDropout = outputDropout.text
+        }
+        switch textTower {
+        case .gru?: if c.textRecurrentHidden == nil { c.textRecurrentHidden = 512 }
+        case .mlp?:
+            c.textRecurrentHidden = nil
+            if c.textTower.hidden.isEmpty { c.textTower = c.imageTower.hidden.isEmpty ? TowerSpecification() : c.imageTower }
+        case nil: break
+        }
+        if let epochs { c.maxEpochs = epochs }
+        if let patience { c.patience = patience }
+        if let stopOn { c.stopOn = stopOn }
+        if let neighborPool { c.neighborPool = neighborPool }
+        if let plateauPatience { c.plateauPatience = plateauPatience }
+        if let textNegatives { c.trainingSetTextNegatives = textNegatives }
+        c.seed = seed
+        try c.validate()
+        return c
+    }
+}
