@@ -2,7 +2,10 @@
 DATASET ?= ../shared/flickr8k
 BIN := .build/release/crossmodal
 
-.PHONY: setup build release test demo clean
+# The tests' oracles (NumPy, the scripts) run on the Python of .cache/venv, which `make setup` creates.
+TEST_PATH := PATH="$(CURDIR)/.cache/venv/bin:$$PATH"
+
+.PHONY: setup build release test test-fast demo clean
 
 setup:
 	@bash scripts/setup.sh
@@ -15,7 +18,11 @@ release: setup
 
 test: setup
 	@bash scripts/setup_test_tools.sh
-	swift test
+	$(TEST_PATH) swift test
+
+# The unit tests alone: no end-to-end command runs, no PostgreSQL, no browser (about a minute once built).
+test-fast: setup
+	$(TEST_PATH) swift test --skip CrossmodalCLITests --skip PostgresVectorSearchTests
 
 demo: release
 	@bash scripts/demo.sh "$(DATASET)"

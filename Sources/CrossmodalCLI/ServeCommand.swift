@@ -26,14 +26,14 @@ struct ServeCommand: ParsableCommand {
     var index: String
 
     @Option(help: "Address to listen on (IPv4).") var host = "127.0.0.1"
-    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Port to listen on (0: any free port; the first line printed names it).") var port = 8080
     @Option(help: "Largest uploaded image in MiB.") var maxBody = 10
     @Option(help: "Largest k a request may ask for.") var maxK = 100
     @Option(help: "Seconds a request may take.") var timeout = 15.0
     @Option(help: "The folder of pretrained weights.") var models: String?
 
     func validate() throws {
-        guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxBody >= 1, maxK >= 1, timeout > 0 else { throw ValidationError("--max-body, --max-k and --timeout must be positive") }
     }
 

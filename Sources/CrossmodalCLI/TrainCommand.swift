@@ -64,11 +64,11 @@ struct TrainCommand: ParsableCommand {
     func overrides() throws -> TrainingOverrides {
         var o = TrainingOverrides()
         if let weights {
-            do {
-                o.weights = try ObjectiveWeights(ordered: ListParsing.numbers(weights, option: "--weights"))
-            } catch let error as TrainingError {
-                throw ValidationError("--weights: \(error.message)")
+            let values = try ListParsing.numbers(weights, option: "--weights")
+            guard let parsed = try? ObjectiveWeights(ordered: values) else {
+                throw ValidationError("--weights takes four numbers for i2t, sym, img, text, e.g. 1,1,0.3,0.2; got '\(weights)'")
             }
+            o.weights = parsed
         }
         if let outputDropout {
             let rates = try ListParsing.numbers(outputDropout, option: "--output-dropout")

@@ -9,7 +9,8 @@ import Glibc
 
 /// Runs the search API on a host and port until the process is stopped.
 public enum SearchHTTPServer {
-    /// Serves `api` on `host:port` (IPv4). `onListening` is called with the URL once connections are accepted.
+    /// Serves `api` on `host:port` (IPv4; port 0 takes a free one). `onListening` is called with the URL,
+    /// with the port actually bound, once connections are accepted.
     public static func run(
         api: SearchAPI, host: String, port: UInt16, requestSeconds: Double, onListening: @escaping @Sendable (String) -> Void
     ) async throws {
@@ -17,8 +18,10 @@ public enum SearchHTTPServer {
         let server = HTTPServer(address: address, timeout: requestSeconds, logger: .disabled, handler: api)
         let task = Task { try await server.run() }
         try await server.waitUntilListening()
-        disableNagle(onListeningPort: port)
-        onListening("http://\(host):\(port)/")
+        var bound = port
+        if case .ip4(_, let actual)? = await server.listeningAddress { bound = actual }
+        disableNagle(onListeningPort: bound)
+        onListening("http://\(host):\(bound)/")
         try await task.value
     }
 

@@ -6,8 +6,9 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
-    @Test func sharedFlickr8kAsJSON() throws {
-        guard let shared = CommandRunner.sharedFlickr8k else { return }
+    @Test(.enabled(if: CommandRunner.sharedFlickr8k != nil, "needs ../shared/flickr8k"))
+    func sharedFlickr8kAsJSON() throws {
+        let shared = try #require(CommandRunner.sharedFlickr8k)
         let result = try CommandRunner.run(["dataset", "inspect", shared.path, "--json"])
         #expect(result.status == 0, "\(result.standardError)")
         let summary = try decode(result.standardOutput)

@@ -55,18 +55,6 @@ import Testing
         let ids = try String(contentsOfFile: data.path("nn.ids.txt"), encoding: .utf8).split(separator: "\n")
         #expect(ids.count == 300 && ids[0].contains("#0"))
     }
-
-    @Test func neighboursArgumentErrors() throws {
-        let both = try CommandRunner.run(["neighbors", "--vectors", "a.npy", "--doc2vec", "d", "--out", "x.safetensors"])
-        #expect(both.status != 0)
-        #expect(both.standardError.contains("exactly one of --vectors and --doc2vec"))
-        let missing = try CommandRunner.run(["neighbors", "--vectors", "/nonexistent/v.npy", "--out", "/tmp/x.safetensors"])
-        #expect(missing.status != 0)
-        #expect(missing.standardError.contains("/nonexistent/v.npy"))
-        let notAModel = try CommandRunner.run(["doc2vec", "infer", "/nonexistent", "--text", "x"])
-        #expect(notAModel.status != 0)
-        #expect(notAModel.standardError.contains("not a Doc2Vec model folder"))
-    }
 }
 
 /// Reads a tensor's shape from a safetensors header with Python's json module.

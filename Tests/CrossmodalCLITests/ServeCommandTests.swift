@@ -5,27 +5,31 @@ import Testing
 import Glibc
 #endif
 
-/// A `crossmodal serve` process on a free port, stopped by `stop()`.
+/// A `crossmodal serve` process on a port the system chose (`--port 0`), stopped by `stop()`.
 final class ServerProcess {
     let process = Process()
     let port: UInt16
 
     init(index: String) throws {
-        port = UInt16(18000 + Int.random(in: 0..<20000))
         process.executableURL = CommandRunner.executable
-        process.arguments = ["serve", index, "--port", "\(port)", "--max-body", "1"]
+        process.arguments = ["serve", index, "--port", "0", "--max-body", "1"]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // The first line says the server is listening.
+        // The first line says the server is listening, and where.
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
             let chunk = output.fileHandleForReading.availableData
             if chunk.isEmpty { throw CocoaError(.fileReadUnknown) }
             line.append(chunk)
         }
-        #expect(String(decoding: line, as: UTF8.self).contains("serving"))
+        let text = String(decoding: line, as: UTF8.self)
+        #expect(text.contains("serving"))
+        // "… at http://127.0.0.1:PORT/ (Ctrl-C to stop)"
+        let afterColon = text.components(separatedBy: "127.0.0.1:").last ?? ""
+        port = try #require(UInt16(afterColon.prefix { $0.isNumber }), "no port in \(text)")
+        #expect(port != 0)
     }
 
     func stop() {

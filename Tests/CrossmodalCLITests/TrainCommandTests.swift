@@ -74,10 +74,4 @@ import Testing
         #expect(one.status != 0)
         #expect(one.standardError.contains("dropout rates must be at least 0 and below 1"))
     }
-
-    @Test func badWeightsAreAClearError() throws {
-        let result = try CommandRunner.run(["train", "/nonexistent", "--out", "/tmp/x", "--weights", "1,1"])
-        #expect(result.status != 0)
-        #expect(result.standardError.contains("--weights takes four numbers"))
-    }
 }

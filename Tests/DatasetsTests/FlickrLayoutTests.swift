@@ -104,8 +104,9 @@ import Testing
         #expect(throws: DatasetError.self) { try Dataset.load(from: fixture.url.appendingPathComponent("nope")) }
     }
 
-    @Test func sharedFlickr8k() throws {
-        guard let shared = DatasetFixture.sharedFlickr8k else { return }
+    @Test(.enabled(if: DatasetFixture.sharedFlickr8k != nil, "needs ../shared/flickr8k"))
+    func sharedFlickr8k() throws {
+        let shared = try #require(DatasetFixture.sharedFlickr8k)
         let dataset = try Dataset.load(from: shared)
         #expect(dataset.issues.isEmpty)
         #expect(try dataset.images(in: "train").count == 6000)
