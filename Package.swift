@@ -68,17 +68,19 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "crossmodal", dependencies: ["CrossmodalCLI", "Numerics"]),
+        // What several test targets share: running other programs (oracles, scripts, the executable).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
-        .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles", "Numerics"]),
+        .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles", "Numerics", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "EncodersTests", dependencies: ["Encoders", "Numerics", "TensorFiles"]),
         .testTarget(name: "TextModelsTests", dependencies: ["TextModels", "Numerics"]),
         .testTarget(name: "NeighborsTests", dependencies: ["Neighbors", "Numerics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Numerics"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Numerics"]),
-        .testTarget(name: "SearchTests", dependencies: ["Search", "Numerics", "Evaluation"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Numerics", "Evaluation", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Training", "Evaluation", "Numerics"]),
-        .testTarget(name: "CrossmodalCLITests", dependencies: ["crossmodal", "CrossmodalCLI"]),
+        .testTarget(name: "CrossmodalCLITests", dependencies: ["crossmodal", "CrossmodalCLI", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

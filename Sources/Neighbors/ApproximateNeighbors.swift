@@ -23,8 +23,7 @@ public enum ApproximateNeighbors {
     ) throws(NeighborError) -> NeighborTable {
         let n = vectors.rows
         let d = vectors.columns
-        let k = try NeighborError.effectiveK(k, items: n)
-        let items = metric == .cosine ? vectors.rowNormalized() : vectors
+        let (items, k) = try NeighborError.searchInput(vectors, k: k, metric: metric)
         let candidates = min(n, k + 1 + 16)
         let graph = try HNSWGraph.build(
             items, innerProduct: metric == .cosine, m: m, efConstruction: efConstruction, ef: max(ef, candidates), seed: seed,

@@ -25,8 +25,7 @@ public enum ExactNeighbors {
     ) throws(NeighborError) -> NeighborTable {
         let n = vectors.rows
         let d = vectors.columns
-        let k = try NeighborError.effectiveK(k, items: n)
-        let items = metric == .cosine ? vectors.rowNormalized() : vectors
+        let (items, k) = try NeighborError.searchInput(vectors, k: k, metric: metric)
         // Squared norms for L2: ‖q − x‖² = ‖q‖² + ‖x‖² − 2⟨q, x⟩.
         let squaredNorms: [Float] = (0..<n).map { i in
             items.values.withUnsafeBufferPointer { VectorOps.dot($0.baseAddress! + i * d, $0.baseAddress! + i * d, count: d) }

@@ -106,4 +106,10 @@ extension NeighborError {
         guard items >= 2 else { throw NeighborError("need at least 2 vectors to find neighbours, got \(items)") }
         return min(k, items - 1)
     }
+
+    /// The rows a search compares (unit rows for cosine, the rows themselves for L2) and the effective k.
+    static func searchInput(_ vectors: Matrix, k: Int, metric: NeighborMetric) throws(NeighborError) -> (items: Matrix, k: Int) {
+        let k = try effectiveK(k, items: vectors.rows)
+        return (metric == .cosine ? vectors.rowNormalized() : vectors, k)
+    }
 }

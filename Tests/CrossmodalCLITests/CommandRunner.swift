@@ -1,12 +1,9 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `crossmodal` executable, as a user would from a shell.
 enum CommandRunner {
-    struct Result {
-        let status: Int32
-        let standardOutput: String
-        let standardError: String
-    }
+    typealias Result = ProgramRun
 
     /// The executable beside the test bundle, where the package manager builds it.
     static var executable: URL {
@@ -24,39 +21,16 @@ enum CommandRunner {
     }
 
     static func run(_ arguments: [String]) throws -> Result {
-        try run(executable, arguments)
+        try ProgramRun.run(executable, arguments)
     }
 
     /// Runs any program found on PATH (python3, bash …) from the repository root.
     static func runProgram(_ arguments: [String]) throws -> Result {
-        try run(URL(fileURLWithPath: "/usr/bin/env"), arguments, in: repository)
+        try ProgramRun.onPath(arguments, in: repository)
     }
 
     /// The checkout this test file belongs to.
-    static var repository: URL {
-        var folder = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { folder.deleteLastPathComponent() }
-        return folder
-    }
-
-    private static func run(_ program: URL, _ arguments: [String], in directory: URL? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = program
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            standardOutput: String(decoding: outData, as: UTF8.self),
-            standardError: String(decoding: errData, as: UTF8.self))
-    }
+    static var repository: URL { ProgramRun.repository }
 
     /// The shared Flickr8k folder beside the checkout, if present.
     static var sharedFlickr8k: URL? {

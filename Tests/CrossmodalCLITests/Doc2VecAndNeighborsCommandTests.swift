@@ -60,18 +60,11 @@ import Testing
 /// Reads a tensor's shape from a safetensors header with Python's json module.
 enum NumPyOracleShape {
     static func safetensors(_ path: String, tensor: String) throws -> [Int] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+        let output = try CommandRunner.runProgram([
             "python3", "-c",
             "import sys, json, struct; f = open(sys.argv[1], 'rb'); n = struct.unpack('<Q', f.read(8))[0]; print(' '.join(map(str, json.loads(f.read(n))[sys.argv[2]]['shape'])))",
             path, tensor,
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self).split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        ]).standardOutput
+        return output.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 }

@@ -87,14 +87,9 @@ import Testing
 /// Reads `.npy` shapes with NumPy, an oracle independent of our reader.
 enum NumPyCheck {
     static func shape(_ path: String) throws -> [Int] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys, numpy as np; print(' '.join(map(str, np.load(sys.argv[1]).shape)))", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self).split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        let output = try CommandRunner.runProgram(
+            ["python3", "-c", "import sys, numpy as np; print(' '.join(map(str, np.load(sys.argv[1]).shape)))", path]
+        ).standardOutput
+        return output.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -161,7 +162,7 @@ struct PostgresScript {
 
     static func start() throws -> PostgresScript {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("crossmodal-pg-\(UUID().uuidString)")
-        let output = try run(["start", folder.path, "\(40000 + Int.random(in: 0..<10000))"])
+        let output = try run(["start", folder.path, "\(try freeLoopbackPort())"])
         return PostgresScript(folder: folder, url: output.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 

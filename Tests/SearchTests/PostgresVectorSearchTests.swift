@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Numerics
 import Search
 import Testing
@@ -7,15 +8,11 @@ import Testing
 final class PostgresServer {
     let folder: URL
     let url: String
-    static var repository: URL {
-        var folder = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { folder.deleteLastPathComponent() }
-        return folder
-    }
+    static var repository: URL { ProgramRun.repository }
 
     init() throws {
         folder = try temporaryFolder()
-        let port = 56000 + Int.random(in: 0..<2000)
+        let port = try freeLoopbackPort()
         url = try Self.script(["start", folder.path, "\(port)"]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -26,20 +23,11 @@ final class PostgresServer {
 
     @discardableResult
     static func script(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["bash", repository.appendingPathComponent("scripts/postgres.sh").path] + arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw SearchError("scripts/postgres.sh \(arguments.joined(separator: " ")) failed: \(String(decoding: errorData, as: UTF8.self))")
+        let result = try ProgramRun.onPath(["bash", repository.appendingPathComponent("scripts/postgres.sh").path] + arguments)
+        guard result.status == 0 else {
+            throw SearchError("scripts/postgres.sh \(arguments.joined(separator: " ")) failed: \(result.standardError)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return result.standardOutput
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs short Python scripts with NumPy as an independent oracle for file formats.
 enum NumPyOracle {
@@ -9,21 +10,11 @@ enum NumPyOracle {
     /// Runs `python3 -c script arguments…` and returns standard output; throws on a non-zero exit.
     @discardableResult
     static func run(_ script: String, _ arguments: [String] = []) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "python3 failed: \(String(decoding: errData, as: UTF8.self))")
+        let result = try ProgramRun.onPath(["python3", "-c", script] + arguments)
+        guard result.status == 0 else {
+            throw Failure(description: "python3 failed: \(result.standardError)")
         }
-        return String(decoding: outData, as: UTF8.self)
+        return result.standardOutput
     }
 }
 
