@@ -95,9 +95,14 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    func validate() throws {
+        _ = try trainingConfiguration()
+    }
+
     func run() throws {
+        let configuration = try trainingConfiguration()
         var request = TrainingRequest(
-            dataset: try datasetOptions.load(), preset: preset, configuration: try trainingConfiguration(),
+            dataset: try datasetOptions.load(), preset: preset, configuration: configuration,
             run: RunFolder(path: out), separateDirections: separate ?? preset.separateDirections,
             store: try modelOptions.store(), cache: modelOptions.cache)
         (request.trainSplit, request.validationSplit) = (trainSplit, validationSplit)
