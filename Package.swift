@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Search", targets: ["Search"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "SafeFiles", targets: ["SafeFiles"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,27 +39,29 @@ let package = Package(
         // SQLite (the index catalogue) and libpq (the PostgreSQL backend) from Debian, as plain C modules.
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(name: "CPostgres", linkerSettings: [.linkedLibrary("pq")]),
+        // Reading user-named files safely: regular files only, sizes checked before allocating.
+        .target(name: "SafeFiles"),
         // Hot numeric loops are compiled optimised even in debug builds, so tests run at speed.
         .target(name: "Numerics", dependencies: ["COpenBLAS"], swiftSettings: optimised),
-        .target(name: "Encoders", dependencies: ["Numerics", "TensorFiles", "CImageCodecs"], swiftSettings: optimised),
-        .target(name: "TextModels", dependencies: ["Numerics", "TensorFiles"], swiftSettings: optimised),
+        .target(name: "Encoders", dependencies: ["Numerics", "TensorFiles", "CImageCodecs", "SafeFiles"], swiftSettings: optimised),
+        .target(name: "TextModels", dependencies: ["Numerics", "TensorFiles", "SafeFiles"], swiftSettings: optimised),
         // hnswlib (header-only C++) behind a C header of our own; Swift sees only C.
         .target(name: "CHNSW", cxxSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Neighbors", dependencies: ["Numerics", "TensorFiles", "CHNSW"], swiftSettings: optimised),
         .target(name: "Evaluation", dependencies: ["Numerics", "Neighbors"], swiftSettings: optimised),
-        .target(name: "Search", dependencies: ["Numerics", "Neighbors", "Evaluation", "CSQLite", "CPostgres"], swiftSettings: optimised),
+        .target(name: "Search", dependencies: ["Numerics", "Neighbors", "Evaluation", "SafeFiles", "CSQLite", "CPostgres"], swiftSettings: optimised),
         .target(
             name: "SearchServer",
             dependencies: ["Search", .product(name: "FlyingFox", package: "FlyingFox")]
         ),
         .target(name: "Training", dependencies: ["Numerics", "TensorFiles", "Evaluation"], swiftSettings: optimised),
-        .target(name: "TensorFiles", dependencies: ["Numerics"]),
-        .target(name: "Datasets"),
+        .target(name: "TensorFiles", dependencies: ["Numerics", "SafeFiles"]),
+        .target(name: "Datasets", dependencies: ["SafeFiles"]),
         // The pipeline library: run folders, features and their cache, presets, training, evaluation, reports
         // and index building, with progress through callbacks. No argument parsing and no printing.
         .target(
             name: "Pipeline",
-            dependencies: ["Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels", "Neighbors", "Training", "Evaluation", "Search"]
+            dependencies: ["Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels", "Neighbors", "Training", "Evaluation", "Search", "SafeFiles"]
         ),
         .target(
             name: "CrossmodalCLI",

@@ -13,41 +13,91 @@ static int fail(char *error, size_t error_size, const char *message) {
     return 1;
 }
 
-static int decode_jpeg(const unsigned char *data, size_t size, int *width, int *height,
+/// Counts the scans (SOS markers) of a JPEG by walking its marker segments, without decoding.
+/// Returns -1 when the marker structure is broken before the first scan.
+static int count_jpeg_scans(const unsigned char *data, size_t size, int stop_after) {
+    size_t i = 2;  // after SOI
+    int scans = 0;
+    while (i + 4 <= size) {
+        if (data[i] != 0xFF) return scans > 0 ? scans : -1;
+        unsigned char marker = data[i + 1];
+        if (marker == 0xFF) { i += 1; continue; }  // fill byte
+        if (marker == 0xD9) break;                 // EOI
+        if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) { i += 2; continue; }  // no length
+        size_t length = ((size_t)data[i + 2] << 8) | data[i + 3];
+        if (length < 2) return -1;
+        i += 2 + length;
+        if (marker == 0xDA) {
+            if (++scans > stop_after) return scans;
+            // Entropy-coded data: 0xFF is followed by 0x00 (a stuffed byte) or a restart marker.
+            while (i + 1 < size && !(data[i] == 0xFF && data[i + 1] != 0x00 && !(data[i + 1] >= 0xD0 && data[i + 1] <= 0xD7))) i++;
+        }
+    }
+    return scans;
+}
+
+static int decode_jpeg(const unsigned char *data, size_t size, const cm_decode_limits *limits, int *width, int *height,
                        unsigned char **pixels, char *error, size_t error_size) {
+    if (limits->max_scans > 0 && count_jpeg_scans(data, size, limits->max_scans) > limits->max_scans) {
+        char message[128];
+        snprintf(message, sizeof message, "the JPEG has more than %d scans (a decompression-time bomb)", limits->max_scans);
+        return fail(error, error_size, message);
+    }
     tjhandle handle = tjInitDecompress();
     if (!handle) return fail(error, error_size, "cannot initialise the JPEG decoder");
-    int subsampling = 0, colorspace = 0;
-    if (tjDecompressHeader3(handle, data, (unsigned long)size, width, height, &subsampling, &colorspace) != 0) {
+    int subsampling = 0, colorspace = 0, full_width = 0, full_height = 0;
+    if (tjDecompressHeader3(handle, data, (unsigned long)size, &full_width, &full_height, &subsampling, &colorspace) != 0) {
         fail(error, error_size, tjGetErrorStr2(handle));
         tjDestroy(handle);
         return 1;
     }
-    if (*width <= 0 || *height <= 0 || (size_t)*width * (size_t)*height > (size_t)100000000) {
+    if (full_width <= 0 || full_height <= 0) {
         tjDestroy(handle);
-        return fail(error, error_size, "implausible JPEG dimensions");
+        return fail(error, error_size, "the JPEG has no pixels");
     }
-    unsigned char *buffer = malloc((size_t)*width * (size_t)*height * 3);
+    if (limits->max_pixels > 0 && (size_t)full_width * (size_t)full_height > limits->max_pixels) {
+        char message[160];
+        snprintf(message, sizeof message, "the JPEG is %d x %d pixels, more than the limit of %zu (--max-pixels)", full_width,
+                 full_height, limits->max_pixels);
+        tjDestroy(handle);
+        return fail(error, error_size, message);
+    }
+    // The smallest scale not below the wanted size: the factors come largest first, so keep the last that fits.
+    int factors = 0;
+    tjscalingfactor *scales = tjGetScalingFactors(&factors);
+    int out_width = full_width, out_height = full_height;
+    if (scales && (limits->min_width > 0 || limits->min_height > 0)) {
+        for (int f = 0; f < factors; f++) {
+            if (scales[f].num > scales[f].denom) continue;
+            int w = TJSCALED(full_width, scales[f]), h = TJSCALED(full_height, scales[f]);
+            if (w >= limits->min_width && h >= limits->min_height && (size_t)w * h < (size_t)out_width * out_height) {
+                out_width = w;
+                out_height = h;
+            }
+        }
+    }
+    unsigned char *buffer = calloc((size_t)out_width * (size_t)out_height, 3);
     if (!buffer) {
         tjDestroy(handle);
         return fail(error, error_size, "out of memory");
     }
-    // Default flags: accurate integer DCT and fancy upsampling, as PIL and the reference use.
-    if (tjDecompress2(handle, data, (unsigned long)size, buffer, *width, 0, *height, TJPF_RGB, 0) != 0) {
-        // A warning (for example extraneous bytes) still yields an image; an error does not.
-        if (tjGetErrorCode(handle) == TJERR_FATAL) {
-            fail(error, error_size, tjGetErrorStr2(handle));
-            free(buffer);
-            tjDestroy(handle);
-            return 1;
-        }
+    // Accurate integer DCT and fancy upsampling (the defaults), as PIL and the reference use; a warning
+    // (a truncated file, corrupt data) stops the decode instead of yielding grey pixels; at most 500 scans.
+    int flags = TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS;
+    if (tjDecompress2(handle, data, (unsigned long)size, buffer, out_width, 0, out_height, TJPF_RGB, flags) != 0) {
+        fail(error, error_size, tjGetErrorStr2(handle));
+        free(buffer);
+        tjDestroy(handle);
+        return 1;
     }
     tjDestroy(handle);
+    *width = out_width;
+    *height = out_height;
     *pixels = buffer;
     return 0;
 }
 
-static int decode_png(const unsigned char *data, size_t size, int *width, int *height,
+static int decode_png(const unsigned char *data, size_t size, const cm_decode_limits *limits, int *width, int *height,
                       unsigned char **pixels, char *error, size_t error_size) {
     png_image image;
     memset(&image, 0, sizeof image);
@@ -55,18 +105,27 @@ static int decode_png(const unsigned char *data, size_t size, int *width, int *h
     if (!png_image_begin_read_from_memory(&image, data, size)) {
         return fail(error, error_size, image.message);
     }
-    if (image.width == 0 || image.height == 0 || (size_t)image.width * (size_t)image.height > (size_t)100000000) {
+    if (image.width == 0 || image.height == 0) {
         png_image_free(&image);
-        return fail(error, error_size, "implausible PNG dimensions");
+        return fail(error, error_size, "the PNG has no pixels");
+    }
+    if (limits->max_pixels > 0 && (size_t)image.width * (size_t)image.height > limits->max_pixels) {
+        char message[160];
+        snprintf(message, sizeof message, "the PNG is %u x %u pixels, more than the limit of %zu (--max-pixels)", image.width,
+                 image.height, limits->max_pixels);
+        png_image_free(&image);
+        return fail(error, error_size, message);
     }
     image.format = PNG_FORMAT_RGB;
     size_t bytes = PNG_IMAGE_SIZE(image);
-    unsigned char *buffer = malloc(bytes);
+    unsigned char *buffer = calloc(bytes, 1);
     if (!buffer) {
         png_image_free(&image);
         return fail(error, error_size, "out of memory");
     }
-    if (!png_image_finish_read(&image, NULL, buffer, 0, NULL)) {
+    // Transparent pixels are composited onto white: never onto whatever the buffer held.
+    png_color white = {255, 255, 255};
+    if (!png_image_finish_read(&image, &white, buffer, 0, NULL)) {
         fail(error, error_size, image.message);
         free(buffer);
         return 1;
@@ -77,13 +136,15 @@ static int decode_png(const unsigned char *data, size_t size, int *width, int *h
     return 0;
 }
 
-int cm_image_decode_rgb(const unsigned char *data, size_t size, int *width, int *height,
-                        unsigned char **pixels, char *error, size_t error_size) {
+int cm_image_decode_rgb(const unsigned char *data, size_t size, const cm_decode_limits *limits, int *width,
+                        int *height, unsigned char **pixels, char *error, size_t error_size) {
     *pixels = NULL;
+    cm_decode_limits none = {0, 0, 0, 0};
+    if (!limits) limits = &none;
     if (size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF)
-        return decode_jpeg(data, size, width, height, pixels, error, error_size);
+        return decode_jpeg(data, size, limits, width, height, pixels, error, error_size);
     if (size >= 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0)
-        return decode_png(data, size, width, height, pixels, error, error_size);
+        return decode_png(data, size, limits, width, height, pixels, error, error_size);
     return fail(error, error_size, "not a JPEG or PNG file");
 }
 

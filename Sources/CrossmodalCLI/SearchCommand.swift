@@ -19,6 +19,7 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .short, help: "How many results (1–1000).") var k = 10
     @Flag(help: "Print the results as JSON.") var json = false
     @Option(help: "The folder of pretrained weights.") var models: String?
+    @Option(help: "Largest query image in pixels (width × height as stored).") var maxPixels = DecodeLimits.defaultMaxPixels
 
     func validate() throws {
         guard (text == nil) != (image == nil) else { throw ValidationError("give exactly one of --text or --image") }
@@ -30,11 +31,13 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         let gallery = try GalleryIndex(folder: URL(fileURLWithPath: index))
         let encoder = try QueryEncoder(modelFolder: gallery.modelFolder, store: ModelStore.locate(explicit: models), observer: .console)
+        var limits = DecodeLimits.forImageEncoder
+        limits.maxPixels = maxPixels
         let results: [SearchResult]
         if let text {
             results = try gallery.images(matchingText: encoder.embed(text: text), k: k)
         } else {
-            let query = try encoder.embed(image: RGBImage.load(URL(fileURLWithPath: image!)))
+            let query = try encoder.embed(image: RGBImage.load(URL(fileURLWithPath: image!), limits: limits))
             results = images ? try gallery.images(similarToImage: query, k: k) : try gallery.captions(matchingImage: query, k: k)
         }
         if json {

@@ -30,11 +30,14 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Largest uploaded image in MiB.") var maxBody = 10
     @Option(help: "Largest k a request may ask for.") var maxK = 100
     @Option(help: "Seconds a request may take.") var timeout = 15.0
+    @Option(help: "Largest uploaded image in pixels (width × height as stored); larger ones get 400.") var maxPixels = DecodeLimits.defaultMaxPixels
     @Option(help: "The folder of pretrained weights.") var models: String?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard maxBody >= 1, maxK >= 1, timeout > 0 else { throw ValidationError("--max-body, --max-k and --timeout must be positive") }
+        guard maxBody >= 1, maxK >= 1, timeout > 0, maxPixels >= 1 else {
+            throw ValidationError("--max-body, --max-k, --timeout and --max-pixels must be positive")
+        }
     }
 
     func run() throws {
@@ -46,7 +49,9 @@ struct ServeCommand: ParsableCommand {
         limits.maxBodyBytes = maxBody << 20
         limits.maxK = maxK
         limits.requestSeconds = timeout
-        let api = SearchAPI(index: gallery, embedder: RunQueryEmbedding(encoder: encoder), limits: limits)
+        var decoding = DecodeLimits.forImageEncoder
+        decoding.maxPixels = maxPixels
+        let api = SearchAPI(index: gallery, embedder: RunQueryEmbedding(encoder: encoder, limits: decoding), limits: limits)
         let done = DispatchSemaphore(value: 0)
         let failure = ErrorBox()
         let (host, port, timeout) = (host, UInt16(port), timeout)
@@ -74,13 +79,14 @@ private final class ErrorBox: @unchecked Sendable {
 /// The run's query encoder as the server sees it; undecodable uploads are the client's fault.
 struct RunQueryEmbedding: QueryEmbedding {
     let encoder: QueryEncoder
+    let limits: DecodeLimits
 
     func embed(text: String) throws -> [Float] { try encoder.embed(text: text) }
 
     func embed(imageData: Data) throws -> [Float] {
         let image: RGBImage
         do {
-            image = try RGBImage.decode(imageData)
+            image = try RGBImage.decode(imageData, limits: limits)
         } catch {
             throw BadQuery("the body is not a readable JPEG or PNG image (\(error.message))")
         }

@@ -1,5 +1,6 @@
 import CImageCodecs
 import Foundation
+import SafeFiles
 
 /// An 8-bit RGB image, pixels interleaved row by row (`(y · width + x) · 3 + channel`).
 public struct RGBImage: Sendable, Equatable {
@@ -20,17 +21,21 @@ public struct RGBImage: Sendable, Equatable {
         self.pixels = pixels
     }
 
-    /// Decodes a JPEG (TurboJPEG, accurate DCT) or PNG file held in memory.
+    /// Decodes a JPEG (TurboJPEG, accurate DCT) or PNG file held in memory, within `limits`.
     ///
-    /// - Throws: `EncoderError` with the decoder's reason when the data is not a readable image.
-    public static func decode(_ data: Data) throws(EncoderError) -> RGBImage {
+    /// A JPEG warning (a truncated file, corrupt data) is an error, not a grey picture; PNG transparency
+    /// is composited onto white.
+    /// - Throws: `EncoderError` with the decoder's reason when the data is not a readable image or is
+    ///   over a limit.
+    public static func decode(_ data: Data, limits: DecodeLimits = .standard) throws(EncoderError) -> RGBImage {
         var width: Int32 = 0
         var height: Int32 = 0
         var pixels: UnsafeMutablePointer<UInt8>?
         var message = [CChar](repeating: 0, count: 256)
+        var bounds = limits.c
         let status = data.withUnsafeBytes { raw in
             cm_image_decode_rgb(
-                raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &width, &height, &pixels,
+                raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &bounds, &width, &height, &pixels,
                 &message, message.count)
         }
         guard status == 0, let pixels else {
@@ -43,16 +48,20 @@ public struct RGBImage: Sendable, Equatable {
             checkedWidth: Int(width), height: Int(height), pixels: Array(UnsafeBufferPointer(start: pixels, count: count)))
     }
 
-    /// Reads and decodes an image file; errors name the file.
-    public static func load(_ url: URL) throws(EncoderError) -> RGBImage {
+    /// The largest image file read, in bytes: far beyond any photo within the pixel cap.
+    public static let maxFileBytes = 256 << 20
+
+    /// Reads and decodes an image file within `limits`; errors name the file. Only regular files of at
+    /// most ``maxFileBytes`` are read (not a FIFO or a device).
+    public static func load(_ url: URL, limits: DecodeLimits = .standard) throws(EncoderError) -> RGBImage {
         let data: Data
         do {
-            data = try Data(contentsOf: url)
+            data = try RegularFile.read(url, maxBytes: maxFileBytes)
         } catch {
-            throw EncoderError("\(url.path): cannot be read (\(error.localizedDescription))")
+            throw EncoderError(error.message)
         }
         do {
-            return try decode(data)
+            return try decode(data, limits: limits)
         } catch {
             throw EncoderError("\(url.path): \(error.message)")
         }

@@ -6,14 +6,17 @@ import Numerics
 /// The one place that turns dataset items into encoder features, with the content-keyed cache;
 /// `embed` writes the result to files, `train` and the later stages use it directly.
 public enum FeatureExtraction {
-    /// Image features of `images`; unreadable images are skipped (or stop the run under `strict`).
+    /// Image features of `images`; unreadable images, and images over `limits`, are skipped (or stop the
+    /// run under `strict`). Large JPEGs are decoded at the smallest DCT scale that covers the encoder's input.
     public static func images(
         _ images: [DatasetImage], encoder: ImageEncoderName, store: ModelStore, cache: EmbeddingCache?,
-        strict: Bool, batchSize: Int = 16, observer: PipelineObserver = .silent
+        strict: Bool, batchSize: Int = 16, limits: DecodeLimits = .forImageEncoder, observer: PipelineObserver = .silent
     ) throws -> ExtractedFeatures {
         let weights = try store.require(store.efficientNetLite0, model: "EfficientNet-Lite0")
         var hasher = ContentHasher()
-        hasher.combine("images/\(encoder.rawValue)/v1")
+        // v2: large JPEGs are decoded at a reduced DCT scale, so their features differ from v1's.
+        hasher.combine("images/\(encoder.rawValue)/v2")
+        hasher.combine(UInt64(limits.maxPixels))
         hasher.combine(UInt64((try? FileManager.default.attributesOfItem(atPath: weights.path)[.size] as? Int) ?? 0))
         for image in images {
             hasher.combine(image.id)
@@ -38,7 +41,7 @@ public enum FeatureExtraction {
                 let batch = Array(images[start..<min(start + batchSize, images.count)])
                 var good: [RGBImage] = []
                 let decoded = Parallel.map(batch.count) { index in
-                    Result { () throws(EncoderError) in try RGBImage.load(batch[index].file) }
+                    Result { () throws(EncoderError) in try RGBImage.load(batch[index].file, limits: limits) }
                 }
                 for (image, result) in zip(batch, decoded) {
                     switch result {

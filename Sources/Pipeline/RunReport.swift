@@ -109,7 +109,7 @@ struct ThumbnailCache {
         if let done = made[file] { return done }
         var uri = ""
         do {
-            let jpeg = try RGBImage.load(file).thumbnail(maxSide: maxSide).jpegData(quality: 80)
+            let jpeg = try RGBImage.load(file, limits: DecodeLimits(minimumSize: (maxSide, maxSide))).thumbnail(maxSide: maxSide).jpegData(quality: 80)
             uri = "data:image/jpeg;base64," + jpeg.base64EncodedString()
         } catch {
             observer.note("report: no thumbnail for \(file.path): \(error)")

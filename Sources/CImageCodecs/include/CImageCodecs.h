@@ -7,11 +7,24 @@
 extern "C" {
 #endif
 
-/// Decodes a JPEG (TurboJPEG) or PNG (libpng) held in memory to 8-bit interleaved RGB.
+/// What a decode may cost, checked before any pixel buffer is allocated.
+typedef struct {
+    /// Refuse images whose stored width × height exceeds this (0: no limit).
+    size_t max_pixels;
+    /// Refuse JPEGs with more scans than this (a progressive JPEG has about 10; 0: no limit).
+    int max_scans;
+    /// JPEG only: decode at the smallest DCT scale (1/8 … 1) whose output is still at least this wide and
+    /// high (0: full size). Smaller images are decoded at full size.
+    int min_width;
+    int min_height;
+} cm_decode_limits;
+
+/// Decodes a JPEG (TurboJPEG) or PNG (libpng) held in memory to 8-bit interleaved RGB, within limits.
+/// Warnings (a truncated file, corrupt data) are errors. PNG transparency is composited onto white.
 /// On success returns 0, sets *width, *height and *pixels (free with cm_image_free).
 /// On failure returns non-zero and writes a message into error.
-int cm_image_decode_rgb(const unsigned char *data, size_t size, int *width, int *height,
-                        unsigned char **pixels, char *error, size_t error_size);
+int cm_image_decode_rgb(const unsigned char *data, size_t size, const cm_decode_limits *limits, int *width,
+                        int *height, unsigned char **pixels, char *error, size_t error_size);
 
 /// Encodes 8-bit interleaved RGB as a baseline JPEG (TurboJPEG, 4:2:0) of the given quality (1-100).
 /// On success returns 0 and sets *jpeg and *jpeg_size (free with cm_image_free).

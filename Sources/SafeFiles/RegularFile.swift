@@ -1,0 +1,85 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reading whole files that a user or a client named, safely: only regular files (never a FIFO that
+/// blocks forever, a device that never ends, or a folder), and never more bytes than the caller allows,
+/// checked on the opened file before anything is allocated.
+public enum RegularFile {
+    /// The bytes of `url` when it is a regular file of at most `maxBytes` bytes (symbolic links are followed).
+    ///
+    /// - Complexity: O(file size).
+    public static func read(_ url: URL, maxBytes: Int) throws(FileReadError) -> Data {
+        let path = url.path
+        #if canImport(Glibc)
+        // O_NONBLOCK: opening a FIFO with no writer must not wait; the type is checked right after.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileReadError(path: path, problem: "cannot be read (\(String(cString: strerror(errno))))") }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            throw FileReadError(path: path, problem: "cannot be read (\(String(cString: strerror(errno))))")
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw FileReadError(path: path, problem: "is not a regular file (\(kind(status.st_mode))); give a file")
+        }
+        let size = Int(status.st_size)
+        guard size <= maxBytes else {
+            throw FileReadError(path: path, problem: "has \(size) bytes, more than the \(maxBytes) allowed for this kind of file")
+        }
+        var data = Data(count: size)
+        var done = 0
+        let failed: Int32? = data.withUnsafeMutableBytes { buffer -> Int32? in
+            while done < size {
+                let count = Glibc.read(descriptor, buffer.baseAddress! + done, size - done)
+                if count < 0, errno == EINTR || errno == EAGAIN { continue }
+                if count < 0 { return errno }
+                if count == 0 { break }
+                done += count
+            }
+            return nil
+        }
+        if let failed { throw FileReadError(path: path, problem: "cannot be read (\(String(cString: strerror(failed))))") }
+        // A file that shrank while being read is read as it now is.
+        if done < size { data.removeSubrange(done..<size) }
+        return data
+        #else
+        do {
+            let values = try url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
+            guard values.isRegularFile == true else { throw FileReadError(path: path, problem: "is not a regular file; give a file") }
+            guard (values.fileSize ?? 0) <= maxBytes else {
+                throw FileReadError(path: path, problem: "has \(values.fileSize ?? 0) bytes, more than the \(maxBytes) allowed for this kind of file")
+            }
+            return try Data(contentsOf: url)
+        } catch let error as FileReadError {
+            throw error
+        } catch {
+            throw FileReadError(path: path, problem: "cannot be read (\(error.localizedDescription))")
+        }
+        #endif
+    }
+
+    /// The file as UTF-8 text, with the same checks.
+    public static func text(_ url: URL, maxBytes: Int) throws(FileReadError) -> String {
+        let data = try read(url, maxBytes: maxBytes)
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw FileReadError(path: url.path, problem: "is not UTF-8 text")
+        }
+        return text
+    }
+
+    #if canImport(Glibc)
+    private static func kind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: "a folder"
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        default: "not a plain file"
+        }
+    }
+    #endif
+}
