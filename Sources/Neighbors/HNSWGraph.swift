@@ -54,8 +54,10 @@ public final class HNSWGraph: @unchecked Sendable {
         return graph
     }
 
-    /// Reads an inner-product graph saved by ``save(to:)``.
-    public static func load(_ url: URL, dimension: Int, ef: Int = 128) throws(NeighborError) -> HNSWGraph {
+    /// Reads an inner-product graph saved by ``save(to:)`` for `rows` vectors of `dimension` floats,
+    /// after checking every byte of it (``HNSWGraphFile``): hnswlib itself trusts its file.
+    public static func load(_ url: URL, dimension: Int, rows: Int, ef: Int = 128) throws(NeighborError) -> HNSWGraph {
+        try HNSWGraphFile.read(url, dimension: dimension, rows: rows)
         var message = [CChar](repeating: 0, count: 256)
         guard let raw = cm_hnsw_load(url.path, Int32(dimension), 1, &message, message.count) else {
             throw NeighborError("\(url.path): cannot read the HNSW graph (\(cString(message)))")

@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import SafeFiles
 
 /// What `index.json` records about an index folder.
 public struct IndexManifest: Codable, Equatable, Sendable {
@@ -77,14 +78,23 @@ public final class GalleryIndex: Sendable {
     /// Where the vectors are searched.
     public let backend: any VectorSearchBackend
 
+    /// The widest joint space an index may declare (the widest preset is 4,096-d).
+    public static let maximumDimension = 65_536
+
     /// The folder holding the run that embeds queries.
     public var modelFolder: URL { folder.appendingPathComponent("model") }
 
     /// Opens an index folder written by `crossmodal index build`.
     public init(folder: URL) throws(SearchError) {
         let manifestFile = folder.appendingPathComponent(IndexManifest.fileName)
-        guard let data = try? Data(contentsOf: manifestFile) else {
+        guard FileManager.default.fileExists(atPath: manifestFile.path) else {
             throw SearchError("\(folder.path) is not an index: no \(IndexManifest.fileName) (build one with `crossmodal index build`)")
+        }
+        let data: Data
+        do {
+            data = try RegularFile.read(manifestFile, maxBytes: 1 << 20)
+        } catch {
+            throw SearchError(error.message)
         }
         let manifest: IndexManifest
         do {
@@ -92,12 +102,24 @@ public final class GalleryIndex: Sendable {
         } catch {
             throw SearchError("\(manifestFile.path) is not a crossmodal index manifest: \(error)")
         }
+        guard (1...Self.maximumDimension).contains(manifest.dimension), manifest.images >= 0, manifest.captions >= 0 else {
+            throw SearchError("\(manifestFile.path): dimension \(manifest.dimension) or its counts are out of range; build the index again")
+        }
         self.folder = folder
         self.manifest = manifest
         catalog = try GalleryCatalog.read(from: folder.appendingPathComponent("catalog.sqlite"))
+        guard catalog.images.count == manifest.images, catalog.captions.count == manifest.captions else {
+            throw SearchError("\(folder.path): the catalogue holds \(catalog.images.count) images and \(catalog.captions.count) captions, "
+                + "the manifest \(manifest.images) and \(manifest.captions); build the index again")
+        }
         switch manifest.backend {
         case "local":
-            backend = try LocalVectorSearch(folder: folder, dimension: manifest.dimension)
+            let local = try LocalVectorSearch(folder: folder, dimension: manifest.dimension)
+            for set in local.sets where local.count(set) != (set.holdsImages ? manifest.images : manifest.captions) {
+                throw SearchError("\(LocalVectorSearch.vectorFile(set, in: folder).path) holds \(local.count(set)) vectors, "
+                    + "the catalogue \(set.holdsImages ? manifest.images : manifest.captions); build the index again")
+            }
+            backend = local
         case "postgres":
             guard let url = manifest.postgresURL, let prefix = manifest.tablePrefix else {
                 throw SearchError("\(manifestFile.path): a postgres index needs postgresURL and tablePrefix")

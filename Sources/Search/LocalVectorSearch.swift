@@ -1,4 +1,5 @@
 import Foundation
+import SafeFiles
 import Neighbors
 import Numerics
 
@@ -27,7 +28,7 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
             let graphFile = Self.graphFile(set, in: folder)
             if FileManager.default.fileExists(atPath: graphFile.path) {
                 do {
-                    graphs[set] = try HNSWGraph.load(graphFile, dimension: dimension)
+                    graphs[set] = try HNSWGraph.load(graphFile, dimension: dimension, rows: vectors[set]?.rows ?? 0)
                 } catch {
                     throw SearchError(error.message)
                 }
@@ -63,9 +64,17 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
     }
 
     static func readVectors(_ url: URL, dimension: Int) throws(SearchError) -> Matrix {
-        guard let data = try? Data(contentsOf: url, options: .mappedIfSafe) else { throw SearchError("\(url.path) cannot be read") }
+        guard (1...GalleryIndex.maximumDimension).contains(dimension) else {
+            throw SearchError("\(url.path): a dimension of \(dimension) is out of range")
+        }
+        let data: Data
+        do {
+            data = try RegularFile.read(url, maxBytes: 16 << 30)
+        } catch {
+            throw SearchError(error.message)
+        }
         let stride = dimension * MemoryLayout<Float>.size
-        guard dimension > 0, data.count % stride == 0 else {
+        guard data.count % stride == 0 else {
             throw SearchError("\(url.path): \(data.count) bytes is not a whole number of \(dimension)-d float32 rows")
         }
         let values = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }

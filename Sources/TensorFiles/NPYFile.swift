@@ -8,6 +8,8 @@ import Foundation
 /// ``TensorFileError`` naming the file.
 public enum NPYFile {
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // "\x93NUMPY"
+    /// The longest header read: NumPy writes under 200 bytes for any array.
+    static let maximumHeaderBytes = 1 << 20
 
     /// Reads the array stored at `url`.
     public static func read(_ url: URL) throws(TensorFileError) -> Tensor {
@@ -44,6 +46,9 @@ public enum NPYFile {
         default:
             throw fail("unsupported .npy format version \(major).\(bytes[7]); versions 1 to 3 are supported")
         }
+        guard headerLength <= maximumHeaderBytes else {
+            throw fail("the header claims \(headerLength) bytes; headers over \(maximumHeaderBytes) bytes are refused")
+        }
         guard data.count >= headerStart + headerLength else {
             throw fail("truncated: the header claims \(headerLength) bytes but the file has \(data.count - headerStart) after the preamble")
         }
@@ -64,7 +69,9 @@ public enum NPYFile {
         let (dtype, bigEndian) = try parseDescriptor(header.descriptor, fail: fail)
         let payloadStart = data.startIndex + headerStart + headerLength
         let available = data.endIndex - payloadStart
-        let expected = header.shape.reduce(1, *) * dtype.byteWidth
+        guard let expected = Tensor.byteCount(shape: header.shape, width: dtype.byteWidth) else {
+            throw fail("shape \(header.shape) has more elements than fit in memory")
+        }
         if available < expected {
             throw fail("truncated: shape \(header.shape) of \(header.descriptor) needs \(expected) data bytes, found \(available)")
         }

@@ -71,8 +71,10 @@ public enum SafetensorsFile {
         guard let entries = json as? [String: Any] else { throw fail("the header is not a JSON object") }
 
         var archive = SafetensorsArchive()
-        var ranges: [(begin: Int, end: Int, name: String)] = []
+        var ranges: [(begin: Int, end: Int, name: String, dtype: TensorDType, shape: [Int])] = []
         let dataLength = data.endIndex - dataStart
+        // Every entry is checked, and the ranges must tile the data section, before any tensor's bytes
+        // are copied: many entries over one range cannot make the reader allocate more than the file holds.
         for (name, value) in entries {
             if name == "__metadata__" {
                 guard let metadata = value as? [String: String] else {
@@ -91,26 +93,22 @@ public enum SafetensorsFile {
             guard let dtype = dtypeFromName[dtypeName] else {
                 throw fail("tensor '\(name)' has unsupported dtype \(dtypeName); supported: F32, F16, BF16, F64, I32, I64")
             }
-            let shape = shapeNumbers.map(\.intValue)
-            let begin = offsetNumbers[0].intValue
-            let end = offsetNumbers[1].intValue
-            guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, end >= begin else {
-                throw fail("tensor '\(name)' has a negative dimension or reversed offsets")
+            let shape = shapeNumbers.map { Self.exactInteger($0) ?? -1 }
+            guard let begin = Self.exactInteger(offsetNumbers[0]), let end = Self.exactInteger(offsetNumbers[1]),
+                shape.allSatisfy({ $0 >= 0 }), begin >= 0, end >= begin
+            else {
+                throw fail("tensor '\(name)' has a negative or non-integer dimension or offset, or reversed offsets")
             }
             guard end <= dataLength else {
                 throw fail("truncated: tensor '\(name)' ends at byte \(end) of a \(dataLength)-byte data section")
             }
-            let expected = shape.reduce(1, *) * dtype.byteWidth
+            guard let expected = Tensor.byteCount(shape: shape, width: dtype.byteWidth) else {
+                throw fail("tensor '\(name)' of shape \(shape) has more elements than fit in memory")
+            }
             guard end - begin == expected else {
                 throw fail("tensor '\(name)' of shape \(shape) and dtype \(dtypeName) needs \(expected) bytes, its offsets span \(end - begin)")
             }
-            ranges.append((begin, end, name))
-            do {
-                archive.tensors[name] = try Tensor(
-                    dtype: dtype, shape: shape, bytes: data.subdata(in: dataStart + begin..<dataStart + end))
-            } catch {
-                throw fail(error.problem)
-            }
+            ranges.append((begin, end, name, dtype, shape))
         }
         ranges.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
         var cursor = 0
@@ -125,7 +123,22 @@ public enum SafetensorsFile {
         guard cursor == dataLength else {
             throw fail("\(dataLength - cursor) bytes after the last tensor belong to no tensor")
         }
+        for range in ranges {
+            do {
+                archive.tensors[range.name] = try Tensor(
+                    dtype: range.dtype, shape: range.shape, bytes: data.subdata(in: dataStart + range.begin..<dataStart + range.end))
+            } catch {
+                throw fail(error.problem)
+            }
+        }
         return archive
+    }
+
+    /// The value of a JSON number when it is a whole number that fits an `Int`.
+    static func exactInteger(_ number: NSNumber) -> Int? {
+        let value = number.doubleValue
+        guard value.isFinite, value == value.rounded(), abs(value) < 9.0e15 else { return nil }
+        return Int(value)
     }
 
     /// Encodes `archive` as the bytes of a safetensors file, tensors in name order.

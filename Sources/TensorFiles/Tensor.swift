@@ -18,10 +18,9 @@ public struct Tensor: Equatable, Sendable {
 
     /// Creates a tensor from raw little-endian bytes, checking that their count matches the shape.
     public init(dtype: TensorDType, shape: [Int], bytes: Data) throws(TensorFileError) {
-        guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw TensorFileError(file: "<memory>", problem: "negative dimension in shape \(shape)")
+        guard let expected = Self.byteCount(shape: shape, width: dtype.byteWidth) else {
+            throw TensorFileError(file: "<memory>", problem: "shape \(shape) has a negative dimension or more elements than fit in memory")
         }
-        let expected = shape.reduce(1, *) * dtype.byteWidth
         guard bytes.count == expected else {
             throw TensorFileError(
                 file: "<memory>",

@@ -1,4 +1,5 @@
 import Foundation
+import SafeFiles
 
 /// A tensor file that cannot be read or written, naming the file and the problem.
 public struct TensorFileError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -20,12 +21,15 @@ public struct TensorFileError: Error, CustomStringConvertible, Equatable, Sendab
 }
 
 extension TensorFileError {
-    /// The bytes of `url` (memory-mapped when safe), or an error naming the file.
+    /// The largest tensor file read.
+    static let maximumFileBytes = 8 << 30
+
+    /// The bytes of `url`, a regular file of at most ``maximumFileBytes``, or an error naming the file.
     static func contents(of url: URL) throws(TensorFileError) -> Data {
         do {
-            return try Data(contentsOf: url, options: .mappedIfSafe)
+            return try RegularFile.read(url, maxBytes: maximumFileBytes)
         } catch {
-            throw TensorFileError(file: url.path, problem: "cannot be read (\(error.localizedDescription))")
+            throw TensorFileError(file: error.path, problem: error.problem)
         }
     }
 }
