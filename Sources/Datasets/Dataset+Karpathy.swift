@@ -19,8 +19,9 @@ extension Dataset {
     static func loadKarpathy(_ file: URL, options: DatasetLoadOptions) throws(DatasetError) -> Dataset {
         let folder = file.deletingLastPathComponent()
         let parsed: KarpathyFile
+        let data = try readFile(file)
         do {
-            parsed = try JSONDecoder().decode(KarpathyFile.self, from: Data(contentsOf: file))
+            parsed = try JSONDecoder().decode(KarpathyFile.self, from: data)
         } catch let error as DecodingError {
             throw DatasetError("\(file.path) is not a Karpathy dataset file (expected {\"images\": [{\"filename\", \"split\", \"sentences\": [{\"raw\"}]}]}): \(error)")
         } catch {

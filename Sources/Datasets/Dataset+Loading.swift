@@ -1,4 +1,5 @@
 import Foundation
+import SafeFiles
 
 extension Dataset {
     /// Loads a dataset from a folder or file, detecting its layout.
@@ -50,14 +51,21 @@ extension Dataset {
 
     static let flickrTokenFileNames = ["Flickr8k.token.txt", "results_20130124.token", "results.token"]
 
+    /// The largest dataset file read (a caption or split file, a Karpathy JSON, a JSON Lines file).
+    static let maximumFileBytes = 2 << 30
+
+    /// The bytes of a dataset file: a regular file of at most ``maximumFileBytes``.
+    static func readFile(_ url: URL) throws(DatasetError) -> Data {
+        do {
+            return try RegularFile.read(url, maxBytes: maximumFileBytes)
+        } catch {
+            throw DatasetError(error.message)
+        }
+    }
+
     /// The lines of a text file, UTF-8 or else Latin-1, without line terminators.
     static func readLines(_ url: URL) throws(DatasetError) -> [Substring] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw DatasetError("cannot read \(url.path): \(error.localizedDescription)")
-        }
+        let data = try readFile(url)
         guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
             throw DatasetError("\(url.path) is not text")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Numerics
+import SafeFiles
 import TensorFiles
 
 /// How neighbours are measured.
@@ -68,16 +69,30 @@ public struct NeighborTable: Equatable, Sendable {
     public static func read(_ url: URL) throws -> (table: NeighborTable, ids: [String]) {
         let archive = try SafetensorsFile.read(url)
         let indices = try archive.tensor("indices", file: url.path)
-        guard indices.shape.count == 2, let metric = archive.metadata["metric"].flatMap(NeighborMetric.init(rawValue:)) else {
-            throw NeighborError("\(url.path): not a crossmodal neighbour file (indices [n, k] and a metric)")
+        guard indices.shape.count == 2, indices.shape[1] > 0,
+            let metric = archive.metadata["metric"].flatMap(NeighborMetric.init(rawValue:))
+        else {
+            throw NeighborError("\(url.path): not a crossmodal neighbour file (indices [n, k] with k ≥ 1, and a metric)")
+        }
+        let rows = indices.shape[0]
+        let values = try indices.integerValues()
+        // Every index must name a row of the file (or be the −1 of padding): nothing later trusts them.
+        guard values.allSatisfy({ $0 >= -1 && $0 < Int64(rows) }) else {
+            throw NeighborError("\(url.path): a neighbour index lies outside the file's \(rows) rows")
         }
         let table = try NeighborTable(
-            k: indices.shape[1], metric: metric, indices: try indices.integerValues().map { Int32($0) },
+            k: indices.shape[1], metric: metric, indices: values.map { Int32(truncatingIfNeeded: $0) },
             distances: try archive.tensor("distances", file: url.path).floatValues())
-        let text = try String(contentsOf: idsURL(for: url), encoding: .utf8)
+        let idsFile = idsURL(for: url)
+        let text: String
+        do {
+            text = try RegularFile.text(idsFile, maxBytes: 1 << 30)
+        } catch {
+            throw NeighborError(error.message)
+        }
         let ids = text.split(separator: "\n").map(String.init)
         guard ids.count == table.count else {
-            throw NeighborError("\(idsURL(for: url).path): \(ids.count) ids for \(table.count) items")
+            throw NeighborError("\(idsFile.path): \(ids.count) ids for \(table.count) items")
         }
         return (table, ids)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SafeFiles
 import Numerics
 import TensorFiles
 
@@ -34,7 +35,12 @@ extension Doc2VecModel {
         else {
             throw TextModelError("\(file.path): missing or unreadable configuration metadata")
         }
-        let vocabularyText = try String(contentsOf: folder.appendingPathComponent("vocab.txt"), encoding: .utf8)
+        do {
+            try configuration.validate()
+        } catch {
+            throw TextModelError("\(file.path): its configuration is not usable (\(error.message))")
+        }
+        let vocabularyText = try RegularFile.text(folder.appendingPathComponent("vocab.txt"), maxBytes: 1 << 30)
         var vocabulary = vocabularyText.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if vocabulary.last == "" { vocabulary.removeLast() }
         let words = try archive.tensor("word_vectors", file: file.path).matrix()
@@ -45,6 +51,9 @@ extension Doc2VecModel {
             words.columns == configuration.vectorSize, documents.columns == configuration.vectorSize
         else {
             throw TextModelError("\(folder.path): the vocabulary, weights and configuration disagree in size")
+        }
+        guard output.columns == configuration.vectorSize, counts.allSatisfy({ $0 >= 0 }), !vocabulary.isEmpty else {
+            throw TextModelError("\(folder.path): the output weights or word counts do not fit the model")
         }
         return Doc2VecModel(
             configuration: configuration, vocabulary: vocabulary, wordCounts: counts, wordVectors: words,

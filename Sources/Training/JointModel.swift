@@ -178,6 +178,11 @@ public final class AdamOptimizer {
                 let state = Moments(count: 0)
                 state.first = try m.floatValues()
                 state.second = try v.floatValues()
+                // The moments are updated element by element beside the parameter: their sizes must match it.
+                guard state.first.count == parameter.value.values.count, state.second.count == parameter.value.values.count else {
+                    throw TrainingError("the checkpoint's Adam state of \(parameter.name) has \(state.first.count) values, the parameter "
+                        + "\(parameter.value.values.count); was it written by a run with the same configuration?")
+                }
                 moments[parameter.name] = state
             }
         }

@@ -316,15 +316,24 @@ public final class Trainer {
     func loadCheckpoint(_ url: URL, weightsOnly: Bool = false) throws -> RunState {
         let archive = try SafetensorsFile.read(url)
         try model.load(archive.tensors, prefix: "param.", file: url.path)
+        do {
+            try optimizer.load(archive.tensors, parameters: weightsOnly ? [] : model.parameters)
+        } catch let error as TrainingError {
+            throw TrainingError("\(url.path): \(error.message)")
+        }
         var state = RunState()
         if weightsOnly { return state }
-        try optimizer.load(archive.tensors, parameters: model.parameters)
         state.epoch = Int(archive.metadata["epoch"] ?? "") ?? 0
         state.badEpochs = Int(archive.metadata["badEpochs"] ?? "") ?? 0
         state.plateauEpochs = Int(archive.metadata["plateauEpochs"] ?? "") ?? 0
         state.bestScore = archive.metadata["bestScore"].flatMap(Double.init)
         optimizer.step = Int(archive.metadata["step"] ?? "") ?? 0
         optimizer.learningRate = Float(archive.metadata["learningRate"] ?? "") ?? configuration.learningRate
+        guard state.epoch >= 0, state.badEpochs >= 0, state.plateauEpochs >= 0, optimizer.step >= 0,
+            optimizer.learningRate.isFinite, optimizer.learningRate > 0
+        else {
+            throw TrainingError("\(url.path): its training state (epoch, step, learning rate) is out of range; delete it to start afresh")
+        }
         return state
     }
 
