@@ -49,6 +49,25 @@ public enum RunTraining {
                     file: neighborFile, captionIDs: trainingSplit.captions.map(\.id), pool: configuration.neighborPool))
         }
 
+        // The models to train: one joint model, or (the second work's setup) one for image→text only and
+        // one for text→image only, each direction scored with its own model.
+        var jobs: [(label: String?, configuration: TrainingConfiguration, folder: ModelFolder)] = [(nil, configuration, folder.jointModel)]
+        if request.separateDirections {
+            var i2t = configuration, t2i = configuration
+            i2t.weights = ObjectiveWeights(imageToText: 1, image: configuration.weights.image)
+            t2i.weights = ObjectiveWeights(textToImage: 1, text: configuration.weights.text)
+            jobs = [
+                ("image→text model (run/\(RunFolder.directionFolders.imageToText)):", i2t, folder.imageToTextModel),
+                ("text→image model (run/\(RunFolder.directionFolders.textToImage)):", t2i, folder.textToImageModel),
+            ]
+        }
+        let embeddings = request.usesGRU ? doc2vecModel?.wordVectors : nil
+        let trainers = try jobs.map { job in
+            try Trainer(configuration: job.configuration, training: training, validation: validation, folder: job.folder.url, wordEmbeddings: embeddings)
+        }
+        // A checkpoint that cannot be resumed stops the run before anything in the folder changes.
+        if request.resume { for trainer in trainers { try trainer.checkResumable() } }
+
         let description = RunDescription(
             preset: request.preset.rawValue, dataset: request.dataset.source.path, trainSplit: request.trainSplit,
             validationSplit: request.validationSplit, imageEncoder: request.imageEncoder, textEncoder: request.textEncoder,
@@ -60,26 +79,15 @@ public enum RunTraining {
 
         events.stage("training \(request.preset.rawValue) on \(grouped(training.textFeatures.rows)) pairs, validating on "
             + "\(grouped(validation.textFeatures.rows)) captions / \(grouped(validation.imageFeatures.rows)) images")
-        let embeddings = request.usesGRU ? doc2vecModel?.wordVectors : nil
-        func trainOne(_ configuration: TrainingConfiguration, into model: ModelFolder) throws -> EpochRecord? {
-            let trainer = try Trainer(
-                configuration: configuration, training: training, validation: validation, folder: model.url, wordEmbeddings: embeddings)
+        var best: [EpochRecord?] = []
+        for (job, trainer) in zip(jobs, trainers) {
+            if let label = job.label { events.stage(label) }
             let records = try trainer.run(
                 resume: request.resume, stopAfter: request.stopAfter, onStep: { done, total, _ in events.step(done, total) },
                 onEpoch: events.epoch)
-            return records.last(where: \.best)
+            best.append(records.last(where: \.best))
         }
-        guard request.separateDirections else { return .joint(try trainOne(configuration, into: folder.jointModel)) }
-        // The second work's setup: one model trained for image→text only, another for text→image only,
-        // each direction scored with its own model.
-        var i2t = configuration, t2i = configuration
-        i2t.weights = ObjectiveWeights(imageToText: 1, image: configuration.weights.image)
-        t2i.weights = ObjectiveWeights(textToImage: 1, text: configuration.weights.text)
-        events.stage("image→text model (run/\(RunFolder.directionFolders.imageToText)):")
-        let a = try trainOne(i2t, into: folder.imageToTextModel)
-        events.stage("text→image model (run/\(RunFolder.directionFolders.textToImage)):")
-        let b = try trainOne(t2i, into: folder.textToImageModel)
-        return .separate(imageToText: a, textToImage: b)
+        return request.separateDirections ? .separate(imageToText: best[0], textToImage: best[1]) : .joint(best[0])
     }
 
     /// The Doc2Vec model of `--doc2vec`, else the run folder's (when resuming), else one trained now on

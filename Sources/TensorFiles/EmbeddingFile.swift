@@ -1,4 +1,5 @@
 import Foundation
+import SafeFiles
 import Numerics
 
 /// A pipeline file of vectors with ids: `NAME.npy` (float32, one row per item) and `NAME.ids.txt`
@@ -36,8 +37,11 @@ public enum EmbeddingFile {
     public static func read(_ url: URL) throws(TensorFileError) -> (vectors: Matrix, ids: [String]) {
         let vectors = try NPYFile.read(url).matrix()
         let idsURL = idsURL(for: url)
-        guard let text = try? String(contentsOf: idsURL, encoding: .utf8) else {
-            throw TensorFileError(file: idsURL.path, problem: "missing or unreadable ids file for \(url.lastPathComponent)")
+        let text: String
+        do {
+            text = try RegularFile.text(idsURL, maxBytes: 4 << 30)
+        } catch {
+            throw TensorFileError(file: idsURL.path, problem: "missing or unreadable ids file for \(url.lastPathComponent) (\(error.problem))")
         }
         let ids = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast(text.hasSuffix("\n") ? 1 : 0).map(String.init)
         guard ids.count == vectors.rows else {

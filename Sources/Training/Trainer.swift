@@ -170,6 +170,13 @@ public final class Trainer {
         return records
     }
 
+    /// Checks that `run(resume: true)` can continue: the last checkpoint, if there is one, fits this
+    /// configuration. Callers check before writing anything, so a bad checkpoint leaves the folder as it was.
+    public func checkResumable() throws {
+        guard FileManager.default.fileExists(atPath: lastCheckpoint.path) else { return }
+        _ = try loadCheckpoint(lastCheckpoint)
+    }
+
     /// Loads the best checkpoint's weights into the model.
     public func loadBest() throws {
         _ = try loadCheckpoint(bestCheckpoint, weightsOnly: true)

@@ -1,0 +1,381 @@
+#!/usr/bin/env python3
+"""Hostile inputs for crossmodal's loaders: the cases of the fuzz suite (Tests/CrossmodalCLITests/FuzzTests.swift).
+
+    make_hostile_files.py dataset OUT        a small synthetic JSONL dataset (PNG photos of coloured shapes)
+    make_hostile_files.py cases BASE OUT     mutated copies of the valid artefacts in BASE, and OUT/cases.json
+
+BASE holds what the test made with crossmodal from the synthetic dataset: run/ (a trained run), index/ (an
+index with HNSW graphs), d2v/ (a Doc2Vec model), nn.safetensors (+ .ids.txt, its neighbour file),
+vec.npy (+ .ids.txt) and photo.jpg (a real JPEG). Every case is one file (or folder) made wrong in one
+way; cases.json lists, for each, the command to run (paths relative to OUT; {base} is BASE, {out} a
+fresh scratch folder) and the name the error message must give. Standard library only (NumPy is not needed).
+"""
+import json
+import os
+import random
+import shutil
+import struct
+import sys
+import zlib
+
+
+def png(width, height, pixels, color_type=2):
+    """A PNG of 8-bit RGB (color_type 2) or RGBA (6) rows given as bytes."""
+    def chunk(kind, body):
+        data = kind + body
+        return struct.pack(">I", len(body)) + data + struct.pack(">I", zlib.crc32(data) & 0xFFFFFFFF)
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b"")
+
+
+def make_dataset(out):
+    """24 images of a coloured square on a plain ground, two captions each, train and dev."""
+    rng = random.Random(7)
+    os.makedirs(os.path.join(out, "images"), exist_ok=True)
+    colours = {"red": (220, 30, 30), "green": (30, 200, 40), "blue": (30, 60, 220), "yellow": (230, 220, 40)}
+    grounds = {"white": (250, 250, 250), "black": (10, 10, 10), "grey": (128, 128, 128)}
+    lines = []
+    for i in range(24):
+        colour = list(colours)[i % 4]
+        ground = list(grounds)[(i // 4) % 3]
+        size = 64
+        rows = bytearray()
+        x0, y0 = rng.randrange(8, 32), rng.randrange(8, 32)
+        for y in range(size):
+            rows.append(0)
+            for x in range(size):
+                inside = x0 <= x < x0 + 24 and y0 <= y < y0 + 24
+                rows += bytes(colours[colour] if inside else grounds[ground])
+        name = f"images/{i:02d}.png"
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(png(size, size, bytes(rows)))
+        split = "dev" if i % 4 == 3 and i >= 12 else "train"
+        for text in (f"a {colour} square on a {ground} ground", f"{ground} background with a {colour} block"):
+            lines.append(json.dumps({"image": name, "text": text, "split": split}))
+    with open(os.path.join(out, "pairs.jsonl"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+# ---------------------------------------------------------------------------------------------- safetensors
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    return json.loads(data[8:8 + n]), data[8 + n:]
+
+
+def write_safetensors(path, header, payload):
+    text = json.dumps(header).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + payload)
+
+
+def npy(shape, descr="<f4", payload=b"", fortran=False, version=1, header_length=None):
+    header = "{'descr': '%s', 'fortran_order': %s, 'shape': (%s), }" % (
+        descr, "True" if fortran else "False", ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else ""))
+    header = header.encode() + b"\n"
+    length = len(header) if header_length is None else header_length
+    if version == 1:
+        return b"\x93NUMPY\x01\x00" + struct.pack("<H", length) + header + payload
+    return b"\x93NUMPY\x02\x00" + struct.pack("<I", length) + header + payload
+
+
+# ---------------------------------------------------------------------------------------------- the cases
+
+class Cases:
+    def __init__(self, base, out):
+        self.base, self.out, self.cases = base, out, []
+
+    def add(self, name, argv, names):
+        self.cases.append({"name": name, "argv": argv, "names": names})
+
+    def folder(self, name, source=None):
+        """A fresh case folder, a copy of BASE/source when given."""
+        path = os.path.join(self.out, name)
+        if source:
+            shutil.copytree(os.path.join(self.base, source), path, symlinks=True)
+        else:
+            os.makedirs(path)
+        return path
+
+    def write(self, path, data):
+        with open(path, "wb") as f:
+            f.write(data)
+
+
+def image_cases(c):
+    with open(os.path.join(c.base, "photo.jpg"), "rb") as f:
+        jpeg = f.read()
+    sof = next(i for i in range(2, len(jpeg) - 1) if jpeg[i] == 0xFF and jpeg[i + 1] in (0xC0, 0xC2))
+    sos = jpeg.index(b"\xff\xda")
+    sos_length = struct.unpack(">H", jpeg[sos + 2:sos + 4])[0]
+    variants = {
+        # A valid header for 10,000 x 10,000 pixels over a few hundred bytes of data.
+        "jpeg_bomb.jpg": jpeg[:sof + 5] + struct.pack(">HH", 10000, 10000) + jpeg[sof + 9:],
+        # 10,000 empty scans.
+        "jpeg_scan_flood.jpg": jpeg[:-2] + (jpeg[sos:sos + 2 + sos_length] + b"\x00") * 10000 + b"\xff\xd9",
+        "jpeg_truncated.jpg": jpeg[:sos + 2 + sos_length + 16],
+        "jpeg_garbage.jpg": b"\xff\xd8\xff" + bytes(random.Random(1).randrange(256) for _ in range(4000)),
+        "png_bomb.png": png(100000, 100000, b""),
+        "png_truncated.png": png(64, 64, b"\x00" + b"\x80" * 192 * 64)[:120],
+        "png_garbage_idat.png": png(64, 64, b"")[:33] + struct.pack(">I", 50) + b"IDAT" + b"\x07" * 54,
+        "not_an_image.jpg": b"just some text, not a picture\n" * 10,
+    }
+    for name, data in variants.items():
+        folder = c.folder("image_" + name.replace(".", "_"))
+        c.write(os.path.join(folder, name), data)
+        c.add("image_" + name, ["search", "{base}/index", "--image", os.path.join(folder, name)], [name])
+    folder = c.folder("image_fifo")
+    os.mkfifo(os.path.join(folder, "fifo.jpg"))
+    c.add("image_fifo", ["search", "{base}/index", "--image", os.path.join(folder, "fifo.jpg")], ["fifo.jpg"])
+    folder = c.folder("image_directory")
+    os.makedirs(os.path.join(folder, "folder.jpg"))
+    c.add("image_directory", ["search", "{base}/index", "--image", os.path.join(folder, "folder.jpg")], ["folder.jpg"])
+
+
+def npy_cases(c):
+    with open(os.path.join(c.base, "vec.ids.txt")) as f:
+        ids = f.read()
+    rows = ids.count("\n")
+    variants = {
+        "npy_not_numpy": b"PK\x03\x04 a zip file, say" * 20,
+        "npy_truncated_header": b"\x93NUMPY\x01\x00" + struct.pack("<H", 400) + b"{'descr': '<f4', ",
+        "npy_shape_overflow": npy((4611686018427387904, 4), payload=b"\x00" * 64),
+        "npy_negative_shape": npy((-3, 4), payload=b"\x00" * 48),
+        "npy_huge_header": npy((rows, 4), version=2, header_length=0xFFFFFFF0),
+        "npy_fortran": npy((rows, 4), fortran=True, payload=b"\x00" * (16 * rows)),
+        "npy_bad_dtype": npy((rows, 4), descr="<c16", payload=b"\x00" * (64 * rows)),
+        "npy_short_payload": npy((rows, 4), payload=b"\x00" * 10),
+    }
+    for name, data in variants.items():
+        folder = c.folder(name)
+        c.write(os.path.join(folder, "vec.npy"), data)
+        c.write(os.path.join(folder, "vec.ids.txt"), ids.encode())
+        c.add(name, ["neighbors", "--vectors", os.path.join(folder, "vec.npy"), "--k", "3", "--out", "{out}/nn.safetensors"], ["vec.npy"])
+    folder = c.folder("npy_ids_mismatch")
+    shutil.copy(os.path.join(c.base, "vec.npy"), os.path.join(folder, "vec.npy"))
+    c.write(os.path.join(folder, "vec.ids.txt"), b"only\none\n")
+    c.add("npy_ids_mismatch", ["neighbors", "--vectors", os.path.join(folder, "vec.npy"), "--out", "{out}/nn.safetensors"], ["vec.ids.txt"])
+    folder = c.folder("npy_fifo")
+    os.mkfifo(os.path.join(folder, "vec.npy"))
+    c.write(os.path.join(folder, "vec.ids.txt"), ids.encode())
+    c.add("npy_fifo", ["neighbors", "--vectors", os.path.join(folder, "vec.npy"), "--out", "{out}/nn.safetensors"], ["vec.npy"])
+
+
+def doc2vec_cases(c):
+    """Damaged Doc2Vec models, and damaged safetensors files in general (the model's own file)."""
+    header, payload = read_safetensors(os.path.join(c.base, "d2v", "model.safetensors"))
+    tensors = {k: v for k, v in header.items() if k != "__metadata__"}
+    first = sorted(tensors, key=lambda k: tensors[k]["data_offsets"][0])[0]
+
+    def variant(name, mutate=None, raw=None):
+        folder = c.folder(name, "d2v")
+        target = os.path.join(folder, "model.safetensors")
+        if raw is not None:
+            c.write(target, raw)
+        elif mutate:
+            h = json.loads(json.dumps(header))
+            p = mutate(h)
+            write_safetensors(target, h, p if isinstance(p, bytes) else payload)
+        c.add(name, ["doc2vec", "infer", folder, "--text", "a red square"], ["model.safetensors"])
+
+    variant("st_header_length_huge", raw=struct.pack("<Q", 1 << 40) + b"{}")
+    variant("st_not_json", raw=struct.pack("<Q", 16) + b"{not json at all" + payload[:64])
+    variant("st_offsets_past_end", lambda h: h[first].update(data_offsets=[0, len(payload) + 4096]))
+    variant("st_negative_offset", lambda h: h[first].update(data_offsets=[-8, h[first]["data_offsets"][1]]))
+    variant("st_shape_overflow", lambda h: h[first].update(shape=[4611686018427387904, 8]))
+
+    def overlap(h):
+        # Ten thousand tensors over the same few bytes: a reader that copied each would hold far more than the file.
+        for i in range(10000):
+            h[f"copy{i}"] = {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}
+    variant("st_many_overlapping", overlap)
+    variant("d2v_missing_tensor", lambda h: h.pop("word_counts"))
+
+    def bad_configuration(h):
+        configuration = json.loads(h["__metadata__"]["configuration"])
+        configuration["vectorSize"] = 0
+        h["__metadata__"]["configuration"] = json.dumps(configuration)
+    variant("d2v_bad_configuration", bad_configuration)
+
+    folder = c.folder("d2v_vocabulary_mismatch", "d2v")
+    with open(os.path.join(folder, "vocab.txt"), "a") as f:
+        f.write("extra\nwords\n")
+    c.add("d2v_vocabulary_mismatch", ["doc2vec", "infer", folder, "--text", "a red square"], ["d2v_vocabulary_mismatch"])
+    folder = c.folder("d2v_document_width", "d2v")
+    c.write(os.path.join(folder, "document_vectors.npy"), npy((1, 3), payload=b"\x00" * 12))
+    c.write(os.path.join(folder, "document_vectors.ids.txt"), b"x\n")
+    c.add("d2v_document_width", ["doc2vec", "infer", folder, "--text", "a red square"], ["d2v_document_width"])
+
+
+def neighbor_cases(c, train):
+    header, payload = read_safetensors(os.path.join(c.base, "nn.safetensors"))
+    with open(os.path.join(c.base, "nn.ids.txt")) as f:
+        ids = f.read()
+    n, k = header["indices"]["shape"]
+    begin, end = header["indices"]["data_offsets"]
+
+    def variant(name, header_change=None, indices=None, ids_text=ids):
+        folder = c.folder(name)
+        h = json.loads(json.dumps(header))
+        p = payload
+        if indices is not None:
+            p = payload[:begin] + indices + payload[end:]
+        if header_change:
+            header_change(h)
+        write_safetensors(os.path.join(folder, "nn.safetensors"), h, p)
+        c.write(os.path.join(folder, "nn.ids.txt"), ids_text.encode())
+        c.add(name, train + ["--neighbors", os.path.join(folder, "nn.safetensors")], ["nn."])
+
+    variant("nn_index_out_of_range", indices=struct.pack("<%di" % (n * k), *([n + 1000] * (n * k))))
+    variant("nn_negative_index", indices=struct.pack("<%di" % (n * k), *([-7] * (n * k))))
+    variant("nn_ids_mismatch", ids_text="a\nb\n")
+    variant("nn_no_metric", lambda h: h["__metadata__"].pop("metric"))
+
+
+def checkpoint_cases(c, train):
+    header, payload = read_safetensors(os.path.join(c.base, "run", "last.safetensors"))
+    def largest(prefix):
+        names = [k for k in header if k.startswith(prefix)]
+        return sorted(names, key=lambda k: -(header[k]["data_offsets"][1] - header[k]["data_offsets"][0]))
+    params = largest("param.")
+    adam = largest("adam.m.")
+
+    def variant(name, mutate, target="last.safetensors", command=None):
+        folder = c.folder(name, "run")
+        h = json.loads(json.dumps(header))
+        p = mutate(h)
+        write_safetensors(os.path.join(folder, target), h, p if isinstance(p, bytes) else payload)
+        argv = command(folder) if command else train[:train.index("--out") + 1] + [folder, "--resume", "--epochs", "3"] + train[train.index("--out") + 2:]
+        c.add(name, argv, [target])
+
+    def shrink(name):
+        def mutate(h):
+            # Keep the byte ranges tiling the data: the tensor claims a smaller shape over a shorter range, the rest pads.
+            tensor = h[name]
+            b0, e0 = tensor["data_offsets"]
+            tensor["shape"] = [1, 1]
+            tensor["data_offsets"] = [b0, b0 + 4]
+            h["zz_padding"] = {"dtype": "F32", "shape": [(e0 - b0 - 4) // 4], "data_offsets": [b0 + 4, e0]}
+        return mutate
+
+    variant("ckpt_parameter_shape", shrink(params[0]))
+    variant("ckpt_adam_size", shrink(adam[0]))
+    variant("ckpt_negative_epoch", lambda h: h["__metadata__"].update(epoch="-5", step="-1"))
+    variant("ckpt_parameter_shape_evaluate", shrink(params[1]), target="best.safetensors",
+            command=lambda folder: ["evaluate", folder, "{base}/data/pairs.jsonl", "--no-preservation"])
+
+
+def index_cases(c):
+    with open(os.path.join(c.base, "index", "index.json")) as f:
+        manifest = json.load(f)
+
+    def variant(name, change, names):
+        folder = c.folder(name, "index")
+        change(folder)
+        c.add(name, ["search", folder, "--text", "a red square"], names)
+
+    def manifest_with(**fields):
+        def change(folder):
+            m = dict(manifest, **fields)
+            with open(os.path.join(folder, "index.json"), "w") as f:
+                json.dump(m, f)
+        return change
+
+    variant("idx_dimension_huge", manifest_with(dimension=10 ** 12), ["index.json"])
+    variant("idx_dimension_zero", manifest_with(dimension=0), ["index.json"])
+    variant("idx_counts_mismatch", manifest_with(images=manifest["images"] + 5), ["index"])
+    variant("idx_not_json", lambda folder: c.write(os.path.join(folder, "index.json"), b"{\"format\": 1, "), ["index.json"])
+
+    def truncate(name, by):
+        def change(folder):
+            path = os.path.join(folder, name)
+            with open(path, "rb") as f:
+                data = f.read()
+            c.write(path, data[:-by])
+        return change
+    variant("idx_vectors_truncated", truncate("images.f32", 3), ["images.f32"])
+    variant("idx_catalog_garbage", lambda folder: c.write(os.path.join(folder, "catalog.sqlite"), b"SQLite format 3\x00" + b"\xff" * 4000), ["catalog.sqlite"])
+
+    def manifest_fifo(folder):
+        os.remove(os.path.join(folder, "index.json"))
+        os.mkfifo(os.path.join(folder, "index.json"))
+    variant("idx_manifest_fifo", manifest_fifo, ["index.json"])
+
+    # HNSW graphs (hnswlib's format; see Sources/Neighbors/HNSWGraphFile.swift).
+    with open(os.path.join(c.base, "index", "captions.hnsw"), "rb") as f:
+        graph = f.read()
+    fields = list(struct.unpack("<QQQQQQiIQQQdQ", graph[:96]))
+    count, size_per, label_offset = fields[2], fields[3], fields[4]
+
+    def graph_variant(name, data):
+        variant(name, lambda folder: c.write(os.path.join(folder, "captions.hnsw"), data), ["captions.hnsw"])
+
+    def with_fields(**changes):
+        f = list(fields)
+        names = ["offset0", "max_elements", "count", "size_per", "label_offset", "offset_data", "max_level", "entry", "max_m", "max_m0", "m", "mult", "ef"]
+        for key, value in changes.items():
+            f[names.index(key)] = value
+        return struct.pack("<QQQQQQiIQQQdQ", *f) + graph[96:]
+
+    graph_variant("hnsw_capacity_huge", with_fields(max_elements=1 << 40))
+    graph_variant("hnsw_max_m0_huge", with_fields(max_m0=1 << 30))
+    graph_variant("hnsw_entry_point_missing", with_fields(entry=count + 10))
+    graph_variant("hnsw_truncated", graph[:len(graph) // 2])
+    graph_variant("hnsw_header_only", graph[:60])
+    body = bytearray(graph)
+    struct.pack_into("<I", body, 96 + 4, count + 1000)      # element 0's first link
+    if struct.unpack_from("<I", graph, 96)[0] & 0xFFFF == 0:
+        struct.pack_into("<I", body, 96, 1)
+    graph_variant("hnsw_link_out_of_range", bytes(body))
+    body = bytearray(graph)
+    struct.pack_into("<Q", body, 96 + label_offset, 10 ** 9)  # element 0's label
+    graph_variant("hnsw_label_out_of_range", bytes(body))
+
+
+def dataset_cases(c):
+    def variant(name, files, target):
+        folder = c.folder(name)
+        for relative, data in files.items():
+            path = os.path.join(folder, relative)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            if data is None:
+                os.mkfifo(path)
+            else:
+                c.write(path, data)
+        c.add(name, ["dataset", "inspect", os.path.join(folder, target), "--strict"], [target.split("/")[-1] or name])
+
+    variant("ds_jsonl_binary", {"pairs.jsonl": bytes(range(256)) * 40}, "pairs.jsonl")
+    variant("ds_jsonl_missing_image", {"pairs.jsonl": b'{"image": "nowhere.jpg", "text": "a dog", "split": "train"}\n'}, "pairs.jsonl")
+    variant("ds_karpathy_wrong_shape", {"dataset_flickr8k.json": b'{"images": {"filename": 3}}'}, "dataset_flickr8k.json")
+    variant("ds_token_fifo", {"Flickr8k.token.txt": None, "Flickr_8k.trainImages.txt": b"x.jpg\n"}, "Flickr8k.token.txt")
+
+
+def make_cases(base, out):
+    os.makedirs(out, exist_ok=True)
+    c = Cases(base, out)
+    train = ["train", "{base}/data/pairs.jsonl", "--preset", "thomas2020", "--text-tower", "mlp", "--text-encoder", "glove-mean",
+             "--weights", "1,1,0.3,0.2", "--epochs", "1", "--batch-size", "8", "--cache-dir", "{base}/cache", "--out", "{out}/run"]
+    image_cases(c)
+    npy_cases(c)
+    doc2vec_cases(c)
+    neighbor_cases(c, train)
+    run_train = ["train", "{base}/data/pairs.jsonl", "--preset", "thomas2020", "--text-tower", "mlp", "--text-encoder", "glove-mean",
+                 "--weights", "1,1,0,0", "--batch-size", "8", "--cache-dir", "{base}/cache", "--out", "{out}/run"]
+    checkpoint_cases(c, run_train)
+    index_cases(c)
+    dataset_cases(c)
+    with open(os.path.join(out, "cases.json"), "w") as f:
+        json.dump(c.cases, f, indent=1)
+    print(f"{len(c.cases)} cases in {out}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "dataset":
+        make_dataset(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "cases":
+        make_cases(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(__doc__)
