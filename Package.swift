@@ -22,8 +22,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        // The HTTP server of `crossmodal serve`: small, on BSD sockets and Swift concurrency (builds in about 2.5 minutes).
-        .package(url: "https://github.com/swhitty/FlyingFox.git", from: "0.27.1"),
     ],
     targets: [
         // Our own declarations of the few CBLAS entry points we use, linked against OpenBLAS.
@@ -50,10 +48,8 @@ let package = Package(
         .target(name: "Neighbors", dependencies: ["Numerics", "TensorFiles", "CHNSW", "SafeFiles"], swiftSettings: optimised),
         .target(name: "Evaluation", dependencies: ["Numerics", "Neighbors"], swiftSettings: optimised),
         .target(name: "Search", dependencies: ["Numerics", "Neighbors", "Evaluation", "SafeFiles", "CSQLite", "CPostgres"], swiftSettings: optimised),
-        .target(
-            name: "SearchServer",
-            dependencies: ["Search", .product(name: "FlyingFox", package: "FlyingFox")]
-        ),
+        // The search service: our own HTTP/1.1 server on one poll loop, with the limits a public server needs.
+        .target(name: "SearchServer", dependencies: ["Search", "Numerics", "SafeFiles"]),
         .target(name: "Training", dependencies: ["Numerics", "TensorFiles", "Evaluation"], swiftSettings: optimised),
         .target(name: "TensorFiles", dependencies: ["Numerics", "SafeFiles"]),
         .target(name: "Datasets", dependencies: ["SafeFiles"]),
@@ -82,6 +78,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Numerics"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Numerics"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Numerics", "Evaluation", "TestSupport"]),
+        .testTarget(name: "SearchServerTests", dependencies: ["SearchServer"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Training", "Evaluation", "Numerics"]),
         .testTarget(name: "CrossmodalCLITests", dependencies: ["crossmodal", "CrossmodalCLI", "TestSupport", "Encoders"]),
     ],

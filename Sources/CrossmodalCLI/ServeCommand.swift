@@ -29,7 +29,8 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Port to listen on (0: any free port; the first line printed names it).") var port = 8080
     @Option(help: "Largest uploaded image in MiB.") var maxBody = 10
     @Option(help: "Largest k a request may ask for.") var maxK = 100
-    @Option(help: "Seconds a request may take.") var timeout = 15.0
+    @Option(help: "Seconds a request may take (checked between network layers).") var timeout = 15.0
+    @Option(help: "Most connections open at once (default: 4096, or what the open-file limit allows).") var maxConnections: Int?
     @Option(help: "Largest uploaded image in pixels (width × height as stored); larger ones get 400.") var maxPixels = DecodeLimits.defaultMaxPixels
     @Option(help: "The folder of pretrained weights.") var models: String?
 
@@ -52,28 +53,19 @@ struct ServeCommand: ParsableCommand {
         var decoding = DecodeLimits.forImageEncoder
         decoding.maxPixels = maxPixels
         let api = SearchAPI(index: gallery, embedder: RunQueryEmbedding(encoder: encoder, limits: decoding), limits: limits)
-        let done = DispatchSemaphore(value: 0)
-        let failure = ErrorBox()
-        let (host, port, timeout) = (host, UInt16(port), timeout)
+        var server = ServerLimits()
+        server.maxBodyBytes = limits.maxBodyBytes
+        server.requestSeconds = timeout
+        if let maxConnections { server.maxConnections = maxConnections }
         let images = gallery.catalog.images.count, captions = gallery.catalog.captions.count
-        Task {
-            do {
-                try await SearchHTTPServer.run(api: api, host: host, port: port, requestSeconds: timeout) { url in
-                    print("serving \(grouped(images)) images and \(grouped(captions)) captions at \(url) (Ctrl-C to stop)")
-                }
-            } catch {
-                failure.error = error
+        do {
+            try HTTPServer(host: host, port: UInt16(port), limits: server, handler: api.handle).run { url in
+                print("serving \(grouped(images)) images and \(grouped(captions)) captions at \(url) (Ctrl-C to stop)")
             }
-            done.signal()
+        } catch {
+            throw ValidationError("cannot serve on \(host):\(port): \(error)")
         }
-        done.wait()
-        if let error = failure.error { throw ValidationError("cannot serve on \(host):\(port): \(error)") }
     }
-}
-
-/// Holds an error across the server task and the waiting thread.
-private final class ErrorBox: @unchecked Sendable {
-    var error: Error?
 }
 
 /// The run's query encoder as the server sees it; undecodable uploads are the client's fault.
@@ -81,15 +73,16 @@ struct RunQueryEmbedding: QueryEmbedding {
     let encoder: QueryEncoder
     let limits: DecodeLimits
 
-    func embed(text: String) throws -> [Float] { try encoder.embed(text: text) }
+    func embed(text: String, deadline: Deadline) throws -> [Float] { try encoder.embed(text: text, deadline: deadline) }
 
-    func embed(imageData: Data) throws -> [Float] {
+    func embed(imageData: Data, deadline: Deadline) throws -> [Float] {
         let image: RGBImage
         do {
             image = try RGBImage.decode(imageData, limits: limits)
         } catch {
             throw BadQuery("the body is not a readable JPEG or PNG image (\(error.message))")
         }
-        return try encoder.embed(image: image)
+        try deadline.check()
+        return try encoder.embed(image: image, deadline: deadline)
     }
 }

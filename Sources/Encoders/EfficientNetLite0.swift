@@ -126,9 +126,11 @@ public struct EfficientNetLite0: Sendable {
     /// - Complexity: about 0.4 GFLOP per image, mostly in GEMM.
     public func features(_ images: [RGBImage], workers: Int = ProcessInfo.processInfo.activeProcessorCount) -> Matrix {
         let streams = max(1, min(workers, images.count))
-        if streams == 1 { return forward(images) }
+        if streams == 1 { return forward(images, deadline: .never) ?? Matrix(rows: 0, columns: Self.featureDimension) }
         let parts = BLASThreads.with(1) {
-            Parallel.mapChunks(of: images.count, chunks: streams) { range in forward(Array(images[range])) }
+            Parallel.mapChunks(of: images.count, chunks: streams) { range in
+                forward(Array(images[range]), deadline: .never) ?? Matrix(rows: 0, columns: Self.featureDimension)
+            }
         }
         var result = Matrix(rows: images.count, columns: Self.featureDimension)
         result.values.removeAll(keepingCapacity: true)
@@ -136,8 +138,14 @@ public struct EfficientNetLite0: Sendable {
         return result
     }
 
-    /// The features of a batch on the calling thread.
-    func forward(_ images: [RGBImage]) -> Matrix {
+    /// The features of `images` on the calling thread, stopping between blocks once `deadline` passes.
+    public func features(_ images: [RGBImage], deadline: Deadline) throws(DeadlineExceeded) -> Matrix {
+        guard let features = forward(images, deadline: deadline) else { throw DeadlineExceeded() }
+        return features
+    }
+
+    /// The features of a batch on the calling thread, or nil when `deadline` passed between two blocks.
+    func forward(_ images: [RGBImage], deadline: Deadline) -> Matrix? {
         let batch = images.count
         guard batch > 0 else { return Matrix(rows: 0, columns: Self.featureDimension) }
         var x = images.flatMap(Self.inputTensor)
@@ -151,6 +159,7 @@ public struct EfficientNetLite0: Sendable {
         channels = 32
 
         for block in blocks {
+            if deadline.hasPassed { return nil }
             let input = x
             var h = x
             if let expand = block.expand {

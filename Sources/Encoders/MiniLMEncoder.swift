@@ -90,8 +90,19 @@ public struct MiniLMEncoder: Sendable {
         encode(texts.map(tokenizer.encode))
     }
 
+    /// The embeddings of `texts`, stopping between layers once `deadline` passes.
+    public func embed(_ texts: [String], deadline: Deadline) throws(DeadlineExceeded) -> Matrix {
+        guard let output = encode(texts.map(tokenizer.encode), deadline: deadline) else { throw DeadlineExceeded() }
+        return output
+    }
+
     /// L2-normalised mean-pooled embeddings of already tokenised sequences.
     public func encode(_ sequences: [[Int32]]) -> Matrix {
+        encode(sequences, deadline: .never) ?? Matrix(rows: sequences.count, columns: hidden)
+    }
+
+    /// The embeddings, or nil when `deadline` passed between two layers.
+    func encode(_ sequences: [[Int32]], deadline: Deadline) -> Matrix? {
         let lengths = sequences.map(\.count)
         let offsets = lengths.reduce(into: [0]) { $0.append($0.last! + $1) }
         let tokens = offsets.last!
@@ -112,6 +123,7 @@ public struct MiniLMEncoder: Sendable {
         LayerKernels.addAndNormalize(&x, residual: nil, gamma: embeddingNormGamma, beta: embeddingNormBeta, epsilon: epsilon)
 
         for layer in layers {
+            if deadline.hasPassed { return nil }
             let qkv = LayerKernels.linear(x, rows: tokens, input: hidden, weight: layer.qkvWeight, bias: layer.qkvBias)
             let context = attention(qkv, offsets: offsets)
             var attended = LayerKernels.linear(

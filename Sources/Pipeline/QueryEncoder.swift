@@ -46,11 +46,11 @@ public final class QueryEncoder: @unchecked Sendable {
         (imageModel, textModel) = try run.models(imageInput: EfficientNetLite0.featureDimension, textInput: textInput)
     }
 
-    /// The text's embedding in the text→image space.
-    public func embed(text: String) throws -> [Float] {
+    /// The text's embedding in the text→image space; throws `DeadlineExceeded` once `deadline` passes.
+    public func embed(text: String, deadline: Deadline = .never) throws -> [Float] {
         let features: Matrix
         if let miniLM {
-            features = miniLM.embed([text])
+            features = try miniLM.embed([text], deadline: deadline)
         } else if let words {
             features = words.embed([text], aggregation: run.description.textEncoder == .gloveSum ? .sum : .mean).features
         } else if let doc2vec = run.doc2vec {
@@ -61,15 +61,16 @@ public final class QueryEncoder: @unchecked Sendable {
         return try towerLock.withLock { try textModel.embedTexts(features).values }
     }
 
-    /// The image's embedding in the image→text space.
-    public func embed(image: RGBImage) throws -> [Float] {
+    /// The image's embedding in the image→text space; throws `DeadlineExceeded` once `deadline` passes.
+    public func embed(image: RGBImage, deadline: Deadline = .never) throws -> [Float] {
         let encoder = try imageEncoderLock.withLock { () throws -> EfficientNetLite0 in
             if let imageEncoder { return imageEncoder }
             let loaded = try EfficientNetLite0(weightsFile: store.require(store.efficientNetLite0, model: "EfficientNet-Lite0"))
             imageEncoder = loaded
             return loaded
         }
-        let features = encoder.features([image], workers: 1)
+        let features = try encoder.features([image], deadline: deadline)
+        try deadline.check()
         return try towerLock.withLock { try imageModel.embedImages(features).values }
     }
 }

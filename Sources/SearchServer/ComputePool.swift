@@ -1,10 +1,13 @@
 import Dispatch
 import Foundation
+import Numerics
 
-/// Runs CPU-heavy work (encoders, searches) on dedicated threads, at most one job per core, so the
-/// socket tasks of the HTTP server never wait behind a computation.
+/// At most `width` CPU-heavy jobs (encoders, searches) at once, each started only while its request
+/// still has time; a job that waits longer than `maxWait` for a slot is turned away (503).
+///
+/// The server keeps two: one for text queries and one, a core narrower, for uploaded images, so that
+/// expensive uploads can never hold every core while text queries wait.
 final class ComputePool: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "crossmodal.compute", attributes: .concurrent)
     private let slots: DispatchSemaphore
     private let maxWait: Double
 
@@ -16,17 +19,16 @@ final class ComputePool: @unchecked Sendable {
         self.maxWait = maxWait
     }
 
-    /// Runs `work` when a core is free; throws ``Busy`` after waiting `maxWait` seconds for one.
-    func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { [slots, maxWait] in
-                guard slots.wait(timeout: .now() + maxWait) == .success else {
-                    continuation.resume(throwing: Busy())
-                    return
-                }
-                defer { slots.signal() }
-                continuation.resume(with: Result { try work() })
-            }
+    /// Runs `work` on the calling thread once a slot is free.
+    /// - Throws: ``Busy`` after waiting `maxWait` seconds; `DeadlineExceeded` when the request's time ran out first.
+    func run<T>(deadline: Deadline, _ work: () throws -> T) throws -> T {
+        let wait = min(maxWait, deadline.secondsLeft)
+        guard slots.wait(timeout: .now() + wait) == .success else {
+            if deadline.hasPassed { throw DeadlineExceeded() }
+            throw Busy()
         }
+        defer { slots.signal() }
+        try deadline.check()
+        return try work()
     }
 }

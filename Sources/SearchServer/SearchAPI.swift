@@ -1,16 +1,18 @@
-import FlyingFox
 import Foundation
+import Numerics
+import SafeFiles
 import Search
 
 /// The HTTP routes of `crossmodal serve`: the JSON API, the search page and the gallery's images.
 ///
 /// Every error is JSON, `{"error": {"status": …, "message": …}}`, with the matching status. Image files
 /// are found only through the catalogue, so no request path can name a file outside the gallery.
-public struct SearchAPI: HTTPHandler {
+public struct SearchAPI: Sendable {
     let index: GalleryIndex
     let embedder: any QueryEmbedding
     let limits: ServiceLimits
     let pool: ComputePool
+    let imagePool: ComputePool
     let textCache = TextEmbeddingCache(capacity: 4096)
 
     /// Serves `index`, embedding queries with `embedder`, within `limits`.
@@ -19,64 +21,68 @@ public struct SearchAPI: HTTPHandler {
         self.embedder = embedder
         self.limits = limits
         pool = ComputePool(width: ProcessInfo.processInfo.activeProcessorCount, maxWait: limits.maxQueueSeconds)
+        imagePool = ComputePool(width: limits.imageWidth, maxWait: limits.maxQueueSeconds)
     }
 
     /// An error answer.
     struct Failure: Error {
-        let status: HTTPStatusCode
+        let status: Int
         let message: String
-        var headers: HTTPHeaders = [:]
+        var headers: [(String, String)] = []
     }
 
-    public func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
+    /// Answers one request (on a worker thread); every error becomes a JSON error answer.
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
         do {
-            return try await route(request)
+            return try route(request)
         } catch let failure as Failure {
-            return Self.error(failure.status, failure.message, headers: failure.headers)
+            return .error(failure.status, failure.message, headers: failure.headers)
         } catch let bad as BadQuery {
-            return Self.error(.badRequest, bad.message)
+            return .error(400, bad.message)
         } catch is ComputePool.Busy {
-            return Self.error(.serviceUnavailable, "the server is busy; try again shortly", headers: [HTTPHeader("Retry-After"): "1"])
+            return .error(503, "the server is busy; try again shortly", headers: [("Retry-After", "1")])
+        } catch is DeadlineExceeded {
+            return .error(503, "the request took longer than \(limits.requestSeconds) s and was stopped; try again shortly", headers: [("Retry-After", "1")])
         } catch let error as SearchError {
-            return Self.error(.internalServerError, error.message)
+            return .error(500, error.message)
         } catch {
-            return Self.error(.internalServerError, "\(error)")
+            return .error(500, "\(error)")
         }
     }
 
-    private func route(_ request: HTTPRequest) async throws -> HTTPResponse {
+    private func route(_ request: HTTPRequest) throws -> HTTPResponse {
         let path = request.path
-        func allow(_ methods: HTTPMethod...) throws {
+        func allow(_ methods: String...) throws {
             guard methods.contains(request.method) else {
                 throw Failure(
-                    status: .methodNotAllowed, message: "\(request.method.rawValue) is not allowed on \(path); use \(methods.map(\.rawValue).joined(separator: " or "))",
-                    headers: [HTTPHeader("Allow"): methods.map(\.rawValue).joined(separator: ", ")])
+                    status: 405, message: "\(request.method.prefix(20)) is not allowed on \(path.prefix(200)); use \(methods.joined(separator: " or "))",
+                    headers: [("Allow", methods.joined(separator: ", "))])
             }
         }
         switch path {
         case "/", "/index.html":
-            try allow(.GET, .HEAD)
-            return HTTPResponse(statusCode: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: Data(SearchPage.html.utf8))
+            try allow("GET", "HEAD")
+            return HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")], body: Data(SearchPage.html.utf8))
         case "/healthz":
-            try allow(.GET, .HEAD)
+            try allow("GET", "HEAD")
             return try Self.json(Health(
                 status: "ok", images: index.catalog.images.count, captions: index.catalog.captions.count, backend: index.manifest.backend))
         case "/api/search":
-            try allow(.GET)
-            return try await searchByQueryString(request)
+            try allow("GET")
+            return try searchByQueryString(request)
         case "/api/search/image":
-            try allow(.POST)
-            return try await searchByUpload(request)
+            try allow("POST")
+            return try searchByUpload(request)
         default:
             if let id = path.dropPrefix("/api/items/") {
-                try allow(.GET)
+                try allow("GET")
                 return try item(id)
             }
             if let id = path.dropPrefix("/api/images/") {
-                try allow(.GET, .HEAD)
+                try allow("GET", "HEAD")
                 return try imageFile(id)
             }
-            throw Failure(status: .notFound, message: "no route \(path); see GET / for the page and /api/search?text=… for the API")
+            throw Failure(status: 404, message: "no route \(path.prefix(200)); see GET / for the page and /api/search?text=… for the API")
         }
     }
 
@@ -85,20 +91,20 @@ public struct SearchAPI: HTTPHandler {
     private func k(_ request: HTTPRequest) throws -> Int {
         guard let text = request.query["k"] else { return 10 }
         guard let value = Int(text), (1...limits.maxK).contains(value) else {
-            throw Failure(status: .badRequest, message: "k must be an integer from 1 to \(limits.maxK), not \(text.prefix(40))")
+            throw Failure(status: 400, message: "k must be an integer from 1 to \(limits.maxK), not \(text.prefix(40))")
         }
         return value
     }
 
-    private func searchByQueryString(_ request: HTTPRequest) async throws -> HTTPResponse {
+    private func searchByQueryString(_ request: HTTPRequest) throws -> HTTPResponse {
         let k = try k(request)
         if let imageID = request.query["image_id"] {
             let target = try target(request)
             guard index.catalog.image(id: imageID) != nil else {
-                throw Failure(status: .notFound, message: "no image \(imageID.prefix(200)) in this gallery")
+                throw Failure(status: 404, message: "no image \(imageID.prefix(200)) in this gallery")
             }
-            // The stored vector may come from PostgreSQL: fetch it on a compute thread too.
-            let results = try await pool.run { [index] in
+            // The stored vector may come from PostgreSQL: fetch it within a compute slot too.
+            let results = try pool.run(deadline: request.deadline) {
                 guard let vector = try index.storedVector(ofImage: imageID) else { throw SearchError("image \(imageID) has no stored vector") }
                 return target == "images" ? try index.images(similarToImage: vector, k: k + 1).filter { $0.id != imageID }.prefix(k).map { $0 }
                     : try index.captions(matchingImage: vector, k: k)
@@ -106,19 +112,23 @@ public struct SearchAPI: HTTPHandler {
             return try Self.json(SearchAnswer(query: ["image_id": imageID, "target": target], results: results))
         }
         guard let text = request.query["text"] else {
-            throw Failure(status: .badRequest, message: "give text=… (text→image) or image_id=… (search by a gallery image)")
+            throw Failure(status: 400, message: "give text=… (text→image) or image_id=… (search by a gallery image)")
+        }
+        // Limits in bytes and in Unicode scalars, before any other work on the text.
+        guard text.utf8.count <= limits.maxQueryBytes else {
+            throw Failure(status: 400, message: "the text query has \(text.utf8.count) bytes; at most \(limits.maxQueryBytes) are allowed")
+        }
+        guard text.unicodeScalars.count <= limits.maxQueryCharacters else {
+            throw Failure(status: 400, message: "the text query has \(text.unicodeScalars.count) characters; at most \(limits.maxQueryCharacters) are allowed")
         }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw Failure(status: .badRequest, message: "the text query is empty") }
-        guard trimmed.count <= limits.maxQueryCharacters else {
-            throw Failure(status: .badRequest, message: "the text query has \(trimmed.count) characters; at most \(limits.maxQueryCharacters) are allowed")
-        }
-        let results = try await pool.run { [index, embedder, textCache] in
+        guard !trimmed.isEmpty else { throw Failure(status: 400, message: "the text query is empty") }
+        let results = try pool.run(deadline: request.deadline) {
             let vector: [Float]
             if let cached = textCache.get(trimmed) {
                 vector = cached
             } else {
-                vector = try embedder.embed(text: trimmed)
+                vector = try embedder.embed(text: trimmed, deadline: request.deadline)
                 textCache.set(trimmed, vector)
             }
             return try index.images(matchingText: vector, k: k)
@@ -129,36 +139,21 @@ public struct SearchAPI: HTTPHandler {
     private func target(_ request: HTTPRequest) throws -> String {
         let target = request.query["target"] ?? "captions"
         guard target == "captions" || target == "images" else {
-            throw Failure(status: .badRequest, message: "target is captions or images, not \(target.prefix(40))")
+            throw Failure(status: 400, message: "target is captions or images, not \(target.prefix(40))")
         }
         return target
     }
 
-    private func searchByUpload(_ request: HTTPRequest) async throws -> HTTPResponse {
+    private func searchByUpload(_ request: HTTPRequest) throws -> HTTPResponse {
         let k = try k(request)
         let target = try target(request)
-        let body = try await readBody(request)
-        guard !body.isEmpty else { throw Failure(status: .badRequest, message: "send the image (JPEG or PNG) as the request body") }
-        let results = try await pool.run { [index, embedder] in
-            let vector = try embedder.embed(imageData: body)
+        let body = request.body
+        guard !body.isEmpty else { throw Failure(status: 400, message: "send the image (JPEG or PNG) as the request body") }
+        let results = try imagePool.run(deadline: request.deadline) {
+            let vector = try embedder.embed(imageData: body, deadline: request.deadline)
             return target == "images" ? try index.images(similarToImage: vector, k: k) : try index.captions(matchingImage: vector, k: k)
         }
         return try Self.json(SearchAnswer(query: ["image_bytes": "\(body.count)", "target": target], results: results))
-    }
-
-    /// The body, refused with 413 as soon as it is known to exceed the limit.
-    private func readBody(_ request: HTTPRequest) async throws -> Data {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maxBodyBytes {
-            throw Failure(status: .payloadTooLarge, message: "the body has \(length) bytes; at most \(limits.maxBodyBytes) are allowed", headers: [.connection: "close"])
-        }
-        var data = Data()
-        for try await chunk in request.bodySequence {
-            data.append(chunk)
-            if data.count > limits.maxBodyBytes {
-                throw Failure(status: .payloadTooLarge, message: "the body exceeds \(limits.maxBodyBytes) bytes", headers: [.connection: "close"])
-            }
-        }
-        return data
     }
 
     // MARK: - Items and images
@@ -171,19 +166,19 @@ public struct SearchAPI: HTTPHandler {
         if let caption = index.catalog.caption(id: id) {
             return try Self.json(ItemAnswer(kind: "caption", id: caption.id, imageID: caption.imageID, text: caption.text, captions: nil, captionIDs: nil))
         }
-        throw Failure(status: .notFound, message: "no image or caption \(id.prefix(200)) in this gallery")
+        throw Failure(status: 404, message: "no image or caption \(id.prefix(200)) in this gallery")
     }
 
     private func imageFile(_ id: String) throws -> HTTPResponse {
         // Only ids in the catalogue map to files: a path in the id is just an unknown id.
         guard let image = index.catalog.image(id: id) else {
-            throw Failure(status: .notFound, message: "no image \(id.prefix(200)) in this gallery")
+            throw Failure(status: 404, message: "no image \(id.prefix(200)) in this gallery")
         }
-        guard let data = FileManager.default.contents(atPath: image.path) else {
-            throw Failure(status: .notFound, message: "the file of image \(id) is no longer readable")
+        guard let data = try? RegularFile.read(URL(fileURLWithPath: image.path), maxBytes: 64 << 20) else {
+            throw Failure(status: 404, message: "the file of image \(id.prefix(200)) is no longer readable")
         }
         let type = image.path.lowercased().hasSuffix(".png") ? "image/png" : "image/jpeg"
-        return HTTPResponse(statusCode: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=86400"], body: data)
+        return HTTPResponse(status: 200, headers: [("Content-Type", type), ("Cache-Control", "public, max-age=86400")], body: data)
     }
 
     // MARK: - Answers
@@ -209,24 +204,10 @@ public struct SearchAPI: HTTPHandler {
         var captionIDs: [String]?
     }
 
-    static func json(_ value: some Encodable, status: HTTPStatusCode = .ok) throws -> HTTPResponse {
+    static func json(_ value: some Encodable) throws -> HTTPResponse {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return HTTPResponse(statusCode: status, headers: [.contentType: "application/json"], body: try encoder.encode(value))
-    }
-
-    static func error(_ status: HTTPStatusCode, _ message: String, headers: HTTPHeaders = [:]) -> HTTPResponse {
-        struct Body: Encodable {
-            struct Detail: Encodable {
-                var status: Int
-                var message: String
-            }
-            var error: Detail
-        }
-        var response = (try? json(Body(error: .init(status: status.code, message: message)), status: status))
-            ?? HTTPResponse(statusCode: status)
-        for (name, value) in headers { response.headers[name] = value }
-        return response
+        return HTTPResponse(status: 200, headers: [("Content-Type", "application/json")], body: try encoder.encode(value))
     }
 }
 
