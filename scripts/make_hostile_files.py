@@ -105,17 +105,27 @@ class Cases:
             f.write(data)
 
 
+def jpeg_bomb(jpeg):
+    """The JPEG with its frame header claiming 10,000 x 10,000 pixels (750 MB decoded) over the same data."""
+    sof = next(i for i in range(2, len(jpeg) - 1) if jpeg[i] == 0xFF and jpeg[i + 1] in (0xC0, 0xC1, 0xC2))
+    return jpeg[:sof + 5] + struct.pack(">HH", 10000, 10000) + jpeg[sof + 9:]
+
+
+def jpeg_scan_flood(jpeg, scans=10000):
+    """The JPEG with `scans` empty scans before its end: minutes of decoding for an unguarded decoder."""
+    sos = jpeg.index(b"\xff\xda")
+    sos_length = struct.unpack(">H", jpeg[sos + 2:sos + 4])[0]
+    return jpeg[:-2] + (jpeg[sos:sos + 2 + sos_length] + b"\x00") * scans + b"\xff\xd9"
+
+
 def image_cases(c):
     with open(os.path.join(c.base, "photo.jpg"), "rb") as f:
         jpeg = f.read()
-    sof = next(i for i in range(2, len(jpeg) - 1) if jpeg[i] == 0xFF and jpeg[i + 1] in (0xC0, 0xC2))
     sos = jpeg.index(b"\xff\xda")
     sos_length = struct.unpack(">H", jpeg[sos + 2:sos + 4])[0]
     variants = {
-        # A valid header for 10,000 x 10,000 pixels over a few hundred bytes of data.
-        "jpeg_bomb.jpg": jpeg[:sof + 5] + struct.pack(">HH", 10000, 10000) + jpeg[sof + 9:],
-        # 10,000 empty scans.
-        "jpeg_scan_flood.jpg": jpeg[:-2] + (jpeg[sos:sos + 2 + sos_length] + b"\x00") * 10000 + b"\xff\xd9",
+        "jpeg_bomb.jpg": jpeg_bomb(jpeg),
+        "jpeg_scan_flood.jpg": jpeg_scan_flood(jpeg),
         "jpeg_truncated.jpg": jpeg[:sos + 2 + sos_length + 16],
         "jpeg_garbage.jpg": b"\xff\xd8\xff" + bytes(random.Random(1).randrange(256) for _ in range(4000)),
         "png_bomb.png": png(100000, 100000, b""),

@@ -1,4 +1,5 @@
 import Foundation
+import SafeFiles
 import Numerics
 import TensorFiles
 
@@ -54,9 +55,9 @@ public struct WordVectors: Sendable {
     public static func loadText(_ url: URL) throws -> WordVectors {
         let data: Data
         do {
-            data = try Data(contentsOf: url, options: .mappedIfSafe)
+            data = try RegularFile.read(url, maxBytes: 16 << 30)
         } catch {
-            throw EncoderError("\(url.path): cannot be read (\(error.localizedDescription))")
+            throw EncoderError(error.message)
         }
         var words: [String] = []
         var values: [Float] = []

@@ -215,10 +215,15 @@ public final class HTTPServer: @unchecked Sendable {
         return listener
     }
 
-    /// Accepts every waiting connection. Out of descriptors, it drops the connection that has waited
-    /// longest without sending a whole request and pauses accepting briefly; no error stops it.
+    /// Connections accepted per turn of the loop: a flood of new connections must not keep the loop
+    /// from reading the ones it has (which it would then drop, unread, to make room).
+    static let acceptsPerTurn = 32
+
+    /// Accepts waiting connections, at most ``acceptsPerTurn``. Out of descriptors, it drops the
+    /// connection that has waited longest without sending a whole request and pauses accepting briefly;
+    /// no error stops it.
     private func acceptAll(_ listener: Int32) {
-        while true {
+        for _ in 0..<Self.acceptsPerTurn {
             let descriptor = accept(listener, nil, nil)
             if descriptor < 0 {
                 switch errno {
@@ -247,13 +252,14 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-    /// Closes the connection that has waited longest for its client (an idle keep-alive, then a slow
-    /// head, then a slow body); false when every connection is being answered.
+    /// Closes the connection that has waited longest for its client to send a request head (idle
+    /// keep-alives and slow heads alike), else the oldest slow body; false when every connection is
+    /// being answered. The newest connections, not yet read, are the last to go.
     private func evictOne() -> Bool {
         func rank(_ c: Connection) -> Int? {
             switch c.phase {
-            case .readingHead: c.input.isEmpty ? 0 : 1
-            case .readingBody: 2
+            case .readingHead: 0
+            case .readingBody: 1
             case .processing, .writing: nil
             }
         }
