@@ -29,6 +29,10 @@ public struct ServerLimits: Sendable {
     public var workers = 32
     /// Requests that may wait for a worker; beyond it, 503 at once.
     public var queueCapacity = 256
+    /// Request bytes held at once over all connections (heads and bodies being read, bodies being
+    /// answered); a read that would pass it gets 503 and the connection is closed. Without it, every
+    /// connection sending a maximal body could hold `maxConnections × maxBodyBytes`.
+    public var maxBufferedBytes = 256 << 20
 
     /// The defaults.
     public init() {}
@@ -51,6 +55,8 @@ public final class HTTPServer: @unchecked Sendable {
     private var stopRequested = false
     private var wakeDescriptor: Int32 = -1
     private var workers: RequestWorkers?
+    /// Bytes held in connections' inputs and in requests being answered.
+    private var bufferedBytes = 0
 
     /// A server for `handler` on `host:port` (IPv4; port 0 takes a free one).
     public init(host: String, port: UInt16, limits: ServerLimits, handler: @escaping @Sendable (HTTPRequest) -> HTTPResponse) {
@@ -75,6 +81,8 @@ public final class HTTPServer: @unchecked Sendable {
         var head: HTTPHead?
         var output: [UInt8] = []
         var written = 0
+        /// Body bytes of the request being answered (counted in the server's buffered bytes).
+        var inFlightBytes = 0
         var closeAfterWrite = false
         /// When the current phase times out (monotonic seconds).
         var deadline: Double
@@ -270,7 +278,8 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private func close(_ connection: Connection) {
-        connections[connection.id] = nil
+        guard connections.removeValue(forKey: connection.id) != nil else { return }
+        bufferedBytes -= connection.input.count + connection.inFlightBytes
         Glibc.close(connection.descriptor)
     }
 
@@ -281,11 +290,15 @@ public final class HTTPServer: @unchecked Sendable {
             if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
             return close(connection)
         }
+        if bufferedBytes + count > limits.maxBufferedBytes {
+            return respond(connection, .error(503, "the server holds too much request data; try again shortly", headers: [("Retry-After", "1")], close: true))
+        }
         if connection.input.isEmpty, connection.phase == .readingHead, connection.since < Self.now - 0.001 {
             // The first byte of a request on a kept-alive connection: it now has the head's time.
             connection.deadline = Self.now + limits.headerSeconds
         }
         connection.input += buffer[0..<count]
+        bufferedBytes += count
         advance(connection, workers: workers)
     }
 
@@ -295,7 +308,10 @@ public final class HTTPServer: @unchecked Sendable {
             switch connection.phase {
             case .readingHead:
                 // Blank lines between requests are allowed (RFC 9112 §2.2).
-                while connection.input.starts(with: [13, 10]) { connection.input.removeFirst(2) }
+                while connection.input.starts(with: [13, 10]) {
+                    connection.input.removeFirst(2)
+                    bufferedBytes -= 2
+                }
                 guard let end = Self.headEnd(connection.input, within: limits.maxHeaderBytes) else {
                     if connection.input.count > limits.maxHeaderBytes {
                         respond(connection, .error(431, "the request head is over \(limits.maxHeaderBytes) bytes", close: true))
@@ -309,6 +325,7 @@ public final class HTTPServer: @unchecked Sendable {
                     return respond(connection, .error(error.status, error.message, close: true))
                 }
                 connection.input.removeFirst(end + 4)
+                bufferedBytes -= end + 4
                 connection.head = head
                 if head.contentLength > limits.maxBodyBytes {
                     // Refused from the header, and the unread body must not be read as the next request.
@@ -328,6 +345,7 @@ public final class HTTPServer: @unchecked Sendable {
                 guard let head = connection.head, connection.input.count >= head.contentLength else { return }
                 let body = Data(connection.input[0..<head.contentLength])
                 connection.input.removeFirst(head.contentLength)
+                connection.inFlightBytes = head.contentLength  // still counted until answered
                 return dispatch(connection, body: body, workers: workers)
             case .processing, .writing:
                 return
@@ -357,6 +375,8 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private func respond(_ connection: Connection, _ response: HTTPResponse) {
+        bufferedBytes -= connection.inFlightBytes
+        connection.inFlightBytes = 0
         let keepAlive = (connection.head?.keepAlive ?? false) && !response.closeConnection
         connection.output = response.serialized(head: connection.head?.method == "HEAD", keepAlive: keepAlive)
         connection.written = 0

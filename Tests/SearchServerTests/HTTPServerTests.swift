@@ -184,4 +184,19 @@ import Glibc
         #expect(answers.filter { $0.hasPrefix("HTTP/1.1 200") }.count == 2)
         #expect(answers.filter { $0.hasPrefix("HTTP/1.1 503") }.count == 1)
     }
+
+    @Test func bodiesBeyondTheBufferBudgetGet503() throws {
+        var limits = Self.small
+        limits.maxBufferedBytes = 1500
+        limits.bodySeconds = 5
+        let running = try Running(limits: limits)
+        defer { running.stop() }
+        let first = try Client(port: running.port), second = try Client(port: running.port)
+        first.send("POST /a HTTP/1.1\r\nContent-Length: 1000\r\n\r\n" + String(repeating: "x", count: 900))
+        Thread.sleep(forTimeInterval: 0.2)
+        second.send("POST /b HTTP/1.1\r\nContent-Length: 1000\r\n\r\n" + String(repeating: "y", count: 900))
+        #expect(second.readToEnd().hasPrefix("HTTP/1.1 503"))
+        first.send(String(repeating: "x", count: 100))
+        #expect(first.read(responses: 1).contains("POST /a 1000"))
+    }
 }
