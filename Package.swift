@@ -6,20 +6,8 @@ let optimised: [SwiftSetting] = [.unsafeFlags(["-O"])]
 let package = Package(
     name: "crossmodal",
     platforms: [.macOS(.v14)],
-    products: [
-        .executable(name: "crossmodal", targets: ["crossmodal"]),
-        .library(name: "Numerics", targets: ["Numerics"]),
-        .library(name: "TensorFiles", targets: ["TensorFiles"]),
-        .library(name: "Datasets", targets: ["Datasets"]),
-        .library(name: "Encoders", targets: ["Encoders"]),
-        .library(name: "TextModels", targets: ["TextModels"]),
-        .library(name: "Neighbors", targets: ["Neighbors"]),
-        .library(name: "Training", targets: ["Training"]),
-        .library(name: "Evaluation", targets: ["Evaluation"]),
-        .library(name: "Search", targets: ["Search"]),
-        .library(name: "Pipeline", targets: ["Pipeline"]),
-        .library(name: "SafeFiles", targets: ["SafeFiles"]),
-    ],
+    products: [.executable(name: "crossmodal", targets: ["crossmodal"])]
+        + ["Numerics", "TensorFiles", "Datasets", "Encoders", "TextModels", "Neighbors", "Training", "Evaluation", "Search", "Pipeline", "SafeFiles"].map { .library(name: $0, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
@@ -78,7 +66,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Numerics"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Numerics"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Numerics", "Evaluation", "TestSupport"]),
-        .testTarget(name: "SearchServerTests", dependencies: ["SearchServer"]),
+        .testTarget(name: "SearchServerTests", dependencies: ["SearchServer", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Training", "Evaluation", "Numerics"]),
         .testTarget(name: "CrossmodalCLITests", dependencies: ["crossmodal", "CrossmodalCLI", "TestSupport", "Encoders"]),
     ],

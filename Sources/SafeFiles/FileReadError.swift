@@ -1,14 +1,30 @@
-/// A file that cannot be read as asked, naming it and the reason.
+/// A file that cannot be read as asked: which file, and why.
 public struct FileReadError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// Why a file was not read.
+    public enum Reason: Equatable, Sendable {
+        /// The system refused (the file is missing, not permitted …), with its words.
+        case unreadable(String)
+        /// It is a folder, a FIFO, a device or a socket.
+        case notRegular(kind: String)
+        /// It holds more bytes than this kind of file may.
+        case tooLarge(bytes: Int, limit: Int)
+        /// It should be UTF-8 text and is not.
+        case notText
+    }
+
     /// The file's path.
     public let path: String
-    /// What is wrong, in words a user can act on.
-    public let problem: String
+    /// Why it was not read.
+    public let reason: Reason
 
-    /// Creates an error for `path`.
-    public init(path: String, problem: String) {
-        self.path = path
-        self.problem = problem
+    /// What is wrong, in words a user can act on.
+    public var problem: String {
+        switch reason {
+        case .unreadable(let why): "cannot be read (\(why))"
+        case .notRegular(let kind): "is not a regular file (\(kind)); give a file"
+        case .tooLarge(let bytes, let limit): "has \(bytes) bytes, more than the \(limit) allowed for this kind of file"
+        case .notText: "is not UTF-8 text"
+        }
     }
 
     /// `path: problem`.

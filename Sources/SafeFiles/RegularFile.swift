@@ -16,18 +16,18 @@ public enum RegularFile {
         #if canImport(Glibc)
         // O_NONBLOCK: opening a FIFO with no writer must not wait; the type is checked right after.
         let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileReadError(path: path, problem: "cannot be read (\(String(cString: strerror(errno))))") }
+        guard descriptor >= 0 else { throw FileReadError(path: path, reason: .unreadable(String(cString: strerror(errno)))) }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {
-            throw FileReadError(path: path, problem: "cannot be read (\(String(cString: strerror(errno))))")
+            throw FileReadError(path: path, reason: .unreadable(String(cString: strerror(errno))))
         }
         guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw FileReadError(path: path, problem: "is not a regular file (\(kind(status.st_mode))); give a file")
+            throw FileReadError(path: path, reason: .notRegular(kind: kind(status.st_mode)))
         }
         let size = Int(status.st_size)
         guard size <= maxBytes else {
-            throw FileReadError(path: path, problem: "has \(size) bytes, more than the \(maxBytes) allowed for this kind of file")
+            throw FileReadError(path: path, reason: .tooLarge(bytes: size, limit: maxBytes))
         }
         var data = Data(count: size)
         var done = 0
@@ -41,22 +41,22 @@ public enum RegularFile {
             }
             return nil
         }
-        if let failed { throw FileReadError(path: path, problem: "cannot be read (\(String(cString: strerror(failed))))") }
+        if let failed { throw FileReadError(path: path, reason: .unreadable(String(cString: strerror(failed)))) }
         // A file that shrank while being read is read as it now is.
         if done < size { data.removeSubrange(done..<size) }
         return data
         #else
         do {
             let values = try url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
-            guard values.isRegularFile == true else { throw FileReadError(path: path, problem: "is not a regular file; give a file") }
+            guard values.isRegularFile == true else { throw FileReadError(path: path, reason: .notRegular(kind: "not a plain file")) }
             guard (values.fileSize ?? 0) <= maxBytes else {
-                throw FileReadError(path: path, problem: "has \(values.fileSize ?? 0) bytes, more than the \(maxBytes) allowed for this kind of file")
+                throw FileReadError(path: path, reason: .tooLarge(bytes: values.fileSize ?? 0, limit: maxBytes))
             }
             return try Data(contentsOf: url)
         } catch let error as FileReadError {
             throw error
         } catch {
-            throw FileReadError(path: path, problem: "cannot be read (\(error.localizedDescription))")
+            throw FileReadError(path: path, reason: .unreadable(error.localizedDescription))
         }
         #endif
     }
@@ -65,7 +65,7 @@ public enum RegularFile {
     public static func text(_ url: URL, maxBytes: Int) throws(FileReadError) -> String {
         let data = try read(url, maxBytes: maxBytes)
         guard let text = String(data: data, encoding: .utf8) else {
-            throw FileReadError(path: url.path, problem: "is not UTF-8 text")
+            throw FileReadError(path: url.path, reason: .notText)
         }
         return text
     }

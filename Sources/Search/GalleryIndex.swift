@@ -90,12 +90,7 @@ public final class GalleryIndex: Sendable {
         guard FileManager.default.fileExists(atPath: manifestFile.path) else {
             throw SearchError("\(folder.path) is not an index: no \(IndexManifest.fileName) (build one with `crossmodal index build`)")
         }
-        let data: Data
-        do {
-            data = try RegularFile.read(manifestFile, maxBytes: 1 << 20)
-        } catch {
-            throw SearchError(error.message)
-        }
+        let data = try SearchError.read(manifestFile, maxBytes: 1 << 20)
         let manifest: IndexManifest
         do {
             manifest = try JSONDecoder().decode(IndexManifest.self, from: data)

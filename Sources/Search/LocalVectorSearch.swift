@@ -67,12 +67,7 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
         guard (1...GalleryIndex.maximumDimension).contains(dimension) else {
             throw SearchError("\(url.path): a dimension of \(dimension) is out of range")
         }
-        let data: Data
-        do {
-            data = try RegularFile.read(url, maxBytes: 16 << 30)
-        } catch {
-            throw SearchError(error.message)
-        }
+        let data = try SearchError.read(url, maxBytes: 16 << 30)
         let stride = dimension * MemoryLayout<Float>.size
         guard data.count % stride == 0 else {
             throw SearchError("\(url.path): \(data.count) bytes is not a whole number of \(dimension)-d float32 rows")

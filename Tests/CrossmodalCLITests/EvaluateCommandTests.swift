@@ -50,10 +50,7 @@ import Testing
     @Test func separateDirectionModelsExportTwoSpaces() throws {
         let data = try SmallFlickr()
         defer { data.remove() }
-        let train = try CommandRunner.run([
-            "train", data.folder.path, "--preset", "triplet-networks", "--text-encoder", "glove-mean", "--hidden", "32",
-            "--embedding-dimension", "32", "--epochs", "1", "--cache-dir", data.path("cache"), "--out", data.path("run"),
-        ])
+        let train = try data.trainTripletNetworks(width: 32)
         try #require(train.status == 0, "\(train.standardError)")
         let evaluation = try CommandRunner.run(["evaluate", data.path("run"), data.folder.path, "--json", "--folds", "2", "--cache-dir", data.path("cache")])
         try #require(evaluation.status == 0, "\(evaluation.standardError)")

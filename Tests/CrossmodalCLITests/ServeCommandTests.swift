@@ -183,39 +183,18 @@ enum HTTPProbe {
     struct Failure: Error, CustomStringConvertible { let description: String }
 
     static func send(port: UInt16, method: String, path: String, body: Data?) throws -> (status: Int, body: Data) {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw Failure(description: "socket() failed") }
-        defer { close(descriptor) }
-        var timeout = timeval(tv_sec: 60, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(description: "cannot connect to port \(port)") }
+        let socket = try LoopbackSocket(port: port, timeoutSeconds: 60)
         var request = Data("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n".utf8)
         if let body { request.append(Data("Content-Length: \(body.count)\r\nContent-Type: application/octet-stream\r\n".utf8)) }
         request.append(Data("\r\n".utf8))
         if let body { request.append(body) }
         // A server may answer (413) and close before the whole body is sent; that is fine.
-        _ = request.withUnsafeBytes { raw -> Int in
-            var sent = 0
-            while sent < raw.count {
-                let n = Glibc.send(descriptor, raw.baseAddress! + sent, raw.count - sent, Int32(MSG_NOSIGNAL))
-                if n <= 0 { break }
-                sent += n
-            }
-            return sent
-        }
+        socket.send(request)
         var response = Data()
-        var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = recv(descriptor, &buffer, buffer.count, 0)
-            if n <= 0 { break }
-            response.append(buffer, count: n)
+            let chunk = socket.receive()
+            if chunk.isEmpty { break }
+            response.append(chunk)
             if let (status, body) = parse(response) { return (status, body) }
         }
         guard let (status, body) = parse(response, complete: true) else {

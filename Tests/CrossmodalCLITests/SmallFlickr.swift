@@ -27,5 +27,14 @@ struct SmallFlickr {
     }
 
     func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    /// One epoch of the triplet-networks preset (separate direction models) over GloVe features, with
+    /// towers `width` wide, into `run/`.
+    func trainTripletNetworks(width: Int) throws -> CommandRunner.Result {
+        try CommandRunner.run([
+            "train", folder.path, "--preset", "triplet-networks", "--text-encoder", "glove-mean", "--hidden", "\(width)",
+            "--embedding-dimension", "\(width)", "--epochs", "1", "--cache-dir", path("cache"), "--out", path("run"),
+        ])
+    }
     func remove() { try? FileManager.default.removeItem(at: folder) }
 }

@@ -49,10 +49,7 @@ import Testing
     @Test func tripletNetworksTrainSeparateDirections() throws {
         let data = try SmallFlickr()
         defer { data.remove() }
-        let result = try CommandRunner.run([
-            "train", data.folder.path, "--preset", "triplet-networks", "--text-encoder", "glove-mean", "--hidden", "64",
-            "--embedding-dimension", "64", "--epochs", "1", "--cache-dir", data.path("cache"), "--out", data.path("run"),
-        ])
+        let result = try data.trainTripletNetworks(width: 64)
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput.contains("best: image→text R@1/5/10"))
         #expect(result.standardOutput.contains("  spread "))  // each epoch's images/texts spread

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import SearchServer
 
@@ -36,57 +37,6 @@ import Glibc
         func stop() { server.stop() }
     }
 
-    /// A blocking client socket with a receive timeout.
-    final class Client {
-        let descriptor: Int32
-
-        init(port: UInt16) throws {
-            descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            try #require(connected == 0)
-            var timeout = timeval(tv_sec: 5, tv_usec: 0)
-            setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        }
-
-        func send(_ text: String) { send(Data(text.utf8)) }
-
-        func send(_ data: Data) {
-            _ = data.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        }
-
-        /// Everything until the server closes the connection (or 5 s pass).
-        func readToEnd() -> String {
-            var all = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let count = recv(descriptor, &buffer, buffer.count, 0)
-                if count <= 0 { break }
-                all += buffer[0..<count]
-            }
-            return String(decoding: all, as: UTF8.self)
-        }
-
-        /// One response's worth of bytes (reads until `count` responses' status lines have arrived).
-        func read(responses count: Int) -> String {
-            var all = ""
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while all.components(separatedBy: "HTTP/1.1 ").count - 1 < count {
-                let n = recv(descriptor, &buffer, buffer.count, 0)
-                if n <= 0 { break }
-                all += String(decoding: buffer[0..<n], as: UTF8.self)
-            }
-            return all
-        }
-
-        deinit { close(descriptor) }
-    }
-
     static var small: ServerLimits {
         var limits = ServerLimits()
         limits.headerSeconds = 1
@@ -101,14 +51,14 @@ import Glibc
     @Test func slowHeadsAreCutOffWith408() throws {
         let running = try Running(limits: Self.small)
         defer { running.stop() }
-        let client = try Client(port: running.port)
+        let client = try LoopbackSocket(port: running.port)
         client.send("GET /slow HTTP/1.1\r\n")
         let started = Date()
         let answer = client.readToEnd()
         #expect(answer.hasPrefix("HTTP/1.1 408"))
         #expect(Date().timeIntervalSince(started) < 3)
         // Still serving.
-        let next = try Client(port: running.port)
+        let next = try LoopbackSocket(port: running.port)
         next.send("GET /after HTTP/1.1\r\nConnection: close\r\n\r\n")
         #expect(next.readToEnd().contains("GET /after 0"))
     }
@@ -116,7 +66,7 @@ import Glibc
     @Test func anOversizedBodyGets413AndTheConnectionCloses() throws {
         let running = try Running(limits: Self.small)
         defer { running.stop() }
-        let client = try Client(port: running.port)
+        let client = try LoopbackSocket(port: running.port)
         // The body that follows must not be read as the next request.
         client.send("POST /upload HTTP/1.1\r\nContent-Length: 5000\r\n\r\n" + "GET /smuggled HTTP/1.1\r\n\r\n")
         let answer = client.readToEnd()
@@ -128,16 +78,16 @@ import Glibc
     @Test func oversizedHeadsAndChunkedBodiesAreRefused() throws {
         let running = try Running(limits: Self.small)
         defer { running.stop() }
-        let big = try Client(port: running.port)
+        let big = try LoopbackSocket(port: running.port)
         big.send("GET / HTTP/1.1\r\nX-Filler: " + String(repeating: "a", count: 4000) + "\r\n\r\n")
         #expect(big.readToEnd().hasPrefix("HTTP/1.1 431"))
-        let chunked = try Client(port: running.port)
+        let chunked = try LoopbackSocket(port: running.port)
         chunked.send("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
         #expect(chunked.readToEnd().hasPrefix("HTTP/1.1 501"))
-        let noLength = try Client(port: running.port)
+        let noLength = try LoopbackSocket(port: running.port)
         noLength.send("POST / HTTP/1.1\r\n\r\n")
         #expect(noLength.readToEnd().hasPrefix("HTTP/1.1 411"))
-        let garbage = try Client(port: running.port)
+        let garbage = try LoopbackSocket(port: running.port)
         garbage.send("\u{1}\u{2} nonsense\r\n\r\n")
         #expect(garbage.readToEnd().hasPrefix("HTTP/1.1 400"))
     }
@@ -145,7 +95,7 @@ import Glibc
     @Test func keptAliveAndPipelinedRequestsAreAnsweredInOrder() throws {
         let running = try Running(limits: Self.small)
         defer { running.stop() }
-        let client = try Client(port: running.port)
+        let client = try LoopbackSocket(port: running.port)
         client.send("GET /one HTTP/1.1\r\n\r\nPOST /two HTTP/1.1\r\nContent-Length: 3\r\n\r\nabcGET /three HTTP/1.1\r\n\r\n")
         let answers = client.read(responses: 3)
         let one = try #require(answers.range(of: "GET /one 0")), two = try #require(answers.range(of: "POST /two 3"))
@@ -154,28 +104,22 @@ import Glibc
     }
 
     @Test func aFloodOfIdleConnectionsDoesNotLockOutANewClient() throws {
-        var limits = Self.small
-        limits.maxConnections = 16
-        limits.headerSeconds = 30
-        let running = try Running(limits: limits)
+        let running = try Running(limits: Self.small.with { $0.maxConnections = 16; $0.headerSeconds = 30 })
         defer { running.stop() }
-        let idle = try (0..<40).map { _ in try Client(port: running.port) }
+        let idle = try (0..<40).map { _ in try LoopbackSocket(port: running.port) }
         for (index, client) in idle.enumerated() where index % 2 == 0 { client.send("GET / HTTP/1.1\r\nX-Slow: ") }
-        let client = try Client(port: running.port)
+        let client = try LoopbackSocket(port: running.port)
         client.send("GET /fresh HTTP/1.1\r\nConnection: close\r\n\r\n")
         #expect(client.readToEnd().contains("GET /fresh 0"))
     }
 
     @Test func moreWorkThanWorkersGets503NotAnEndlessQueue() throws {
-        var limits = Self.small
-        limits.workers = 1
-        limits.queueCapacity = 1
-        let running = try Running(limits: limits) { request in
+        let running = try Running(limits: Self.small.with { $0.workers = 1; $0.queueCapacity = 1 }) { request in
             Thread.sleep(forTimeInterval: request.path == "/slow" ? 1.5 : 0)
             return HTTPResponse(status: 200, body: Data(request.path.utf8))
         }
         defer { running.stop() }
-        let clients = try (0..<3).map { _ in try Client(port: running.port) }
+        let clients = try (0..<3).map { _ in try LoopbackSocket(port: running.port) }
         for client in clients {
             client.send("GET /slow HTTP/1.1\r\nConnection: close\r\n\r\n")
             Thread.sleep(forTimeInterval: 0.1)
@@ -186,17 +130,23 @@ import Glibc
     }
 
     @Test func bodiesBeyondTheBufferBudgetGet503() throws {
-        var limits = Self.small
-        limits.maxBufferedBytes = 1500
-        limits.bodySeconds = 5
-        let running = try Running(limits: limits)
+        let running = try Running(limits: Self.small.with { $0.maxBufferedBytes = 1500; $0.bodySeconds = 5 })
         defer { running.stop() }
-        let first = try Client(port: running.port), second = try Client(port: running.port)
+        let first = try LoopbackSocket(port: running.port), second = try LoopbackSocket(port: running.port)
         first.send("POST /a HTTP/1.1\r\nContent-Length: 1000\r\n\r\n" + String(repeating: "x", count: 900))
         Thread.sleep(forTimeInterval: 0.2)
         second.send("POST /b HTTP/1.1\r\nContent-Length: 1000\r\n\r\n" + String(repeating: "y", count: 900))
         #expect(second.readToEnd().hasPrefix("HTTP/1.1 503"))
         first.send(String(repeating: "x", count: 100))
         #expect(first.read(responses: 1).contains("POST /a 1000"))
+    }
+}
+
+extension ServerLimits {
+    /// These limits with some changed.
+    func with(_ change: (inout ServerLimits) -> Void) -> ServerLimits {
+        var copy = self
+        change(&copy)
+        return copy
     }
 }
