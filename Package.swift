@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Numerics"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Numerics", "Evaluation", "TestSupport"]),
         .testTarget(name: "SearchServerTests", dependencies: ["SearchServer", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Training", "Evaluation", "Numerics"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Training", "Evaluation", "Numerics", "TextModels"]),
         .testTarget(name: "CrossmodalCLITests", dependencies: ["crossmodal", "CrossmodalCLI", "TestSupport", "Encoders"]),
     ],
     cxxLanguageStandard: .cxx17

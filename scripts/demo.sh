@@ -23,7 +23,8 @@ done
 
 echo
 echo "== 3. Doc2Vec on the train captions, and each caption's 200 nearest"
-"$BIN" doc2vec train "$DATASET" --split train --out work/doc2vec
+# --dbow-words: the GRU text tower starts from these word vectors, so they must be trained too.
+"$BIN" doc2vec train "$DATASET" --split train --dbow-words --out work/doc2vec
 "$BIN" doc2vec infer work/doc2vec --text "a dog runs through the snow"
 "$BIN" neighbors --doc2vec work/doc2vec --k 200 --out work/neighbors.safetensors --same-image-rate 10
 

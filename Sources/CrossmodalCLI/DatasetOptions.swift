@@ -10,8 +10,17 @@ struct DatasetOptions: ParsableArguments {
     @Flag(help: "Treat any bad record (missing image, empty caption, duplicate id, unknown image in a split) as an error instead of skipping it.")
     var strict = false
 
-    /// Loads the dataset with these options.
-    func load() throws -> Dataset {
-        try Dataset.load(from: URL(fileURLWithPath: dataset), options: DatasetLoadOptions(strict: strict))
+    @Option(help: "JSON Lines: the fields that make a record's text, joined in order (e.g. text,tags for news; default: text, or what the run was trained with).")
+    var textFields: String?
+
+    /// The fields of `--text-fields`, if given.
+    var fields: [String]? {
+        textFields.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+    }
+
+    /// Loads the dataset with these options; `defaultFields` when `--text-fields` is not given.
+    func load(defaultFields: [String] = ["text"]) throws -> Dataset {
+        try Dataset.load(
+            from: URL(fileURLWithPath: dataset), options: DatasetLoadOptions(strict: strict, textFields: fields ?? defaultFields))
     }
 }

@@ -37,7 +37,8 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let trained = try TrainedRun.open(runFolder, observer: .console)
         let source = dataset ?? trained.description.dataset
-        let data = try Dataset.load(from: URL(fileURLWithPath: source), options: DatasetLoadOptions(strict: strict))
+        let data = try Dataset.load(
+            from: URL(fileURLWithPath: source), options: DatasetLoadOptions(strict: strict, textFields: trained.description.textFields ?? ["text"]))
         let embedded = try EmbeddedSplit.compute(
             run: trained, dataset: data, split: split, store: try modelOptions.store(), cache: modelOptions.cache, strict: strict,
             observer: .console)

@@ -17,7 +17,7 @@ struct RunSplitOptions: ParsableArguments {
     func embed() throws -> EmbeddedSplit {
         let run = try TrainedRun.open(runFolder, observer: .console)
         return try EmbeddedSplit.compute(
-            run: run, dataset: try dataset.load(), split: split, store: try model.store(), cache: model.cache,
+            run: run, dataset: try dataset.load(defaultFields: run.description.textFields ?? ["text"]), split: split, store: try model.store(), cache: model.cache,
             strict: dataset.strict, observer: .console)
     }
 }

@@ -32,6 +32,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "A Doc2Vec model folder for the GRU's word embeddings and the neighbourhoods (default: trained into the run folder).")
     var doc2vec: String?
     @Option(help: "Neighbour file of the training captions (from `crossmodal neighbors`).") var neighbors: String?
+    @Option(help: "Settings of the Doc2Vec model train trains itself: captions or reference (PV-DM, the first work's).")
+    var doc2vecPreset: Doc2VecPreset = .captions
+    @Option(help: "min_count of that Doc2Vec model (default: the preset's).") var doc2vecMinCount: Int?
+    @Option(help: "Keep only each text's first N sentences for that Doc2Vec model (2 suits news articles).") var firstSentences: Int?
     @Option(help: "Weights of i2t, sym, img, text, e.g. 1,1,0.3,0.2.") var weights: String?
     @Option(help: "Loss: \(LossName.allCases.map(\.rawValue).joined(separator: ", ")).") var loss: LossName?
     @Option(help: "Margin of hinge losses.") var margin: Float?
@@ -108,7 +112,8 @@ struct TrainCommand: ParsableCommand {
         (request.trainSplit, request.validationSplit) = (trainSplit, validationSplit)
         (request.imageEncoder, request.textEncoder) = (imageEncoder, textEncoder)
         (request.doc2vec, request.neighbors, request.resume, request.stopAfter) = (doc2vec, neighbors, resume, stopAfter)
-        request.strict = datasetOptions.strict
+        (request.doc2vecPreset, request.doc2vecMinCount, request.firstSentences) = (doc2vecPreset, doc2vecMinCount, firstSentences)
+        (request.strict, request.textFields) = (datasetOptions.strict, datasetOptions.fields)
         let printer = EpochPrinter(normalized: request.configuration.normalize)
         let outcome = try RunTraining.run(
             request,

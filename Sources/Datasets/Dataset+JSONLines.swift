@@ -1,7 +1,8 @@
 import Foundation
 
 extension Dataset {
-    /// Loads a JSON Lines file of `{"image": "photos/a.jpg", "text": "…", "split": "train"}` pairs.
+    /// Loads a JSON Lines file of `{"image": "photos/a.jpg", "text": "…", "split": "train"}` pairs (the
+    /// text may gather several fields: ``DatasetLoadOptions/textFields``).
     ///
     /// The image path is relative to the file's folder (or absolute) and is the image's id. An image may
     /// appear on many lines, one per text; its captions are numbered in order of appearance. An
@@ -22,10 +23,13 @@ extension Dataset {
                 builder.report(DatasetIssue(.malformedRecord, "\(location): missing \"image\" (a path)"))
                 continue
             }
-            guard let text = object["text"] as? String else {
-                builder.report(DatasetIssue(.malformedRecord, "\(location): missing \"text\""))
+            let required = options.textFields[0]
+            guard let first = Self.textValue(object[required]) else {
+                builder.report(DatasetIssue(.malformedRecord, "\(location): missing \"\(required)\""))
                 continue
             }
+            let text = ([first] + options.textFields.dropFirst().compactMap { Self.textValue(object[$0]) })
+                .filter { !$0.isEmpty }.joined(separator: ". ")
             guard let split = (object["split"] as? String).map({ $0 == "val" ? "dev" : $0 }), !split.isEmpty else {
                 builder.report(DatasetIssue(.malformedRecord, "\(location): missing \"split\""))
                 continue
@@ -48,5 +52,12 @@ extension Dataset {
         var absent: [String: String] = [:]
         for split in standardSplits { absent[split] = "no record of \(origin) has \"split\": \"\(split)\"" }
         return try builder.build(source: file, format: .jsonLines, options: options, absentSplitReasons: absent)
+    }
+
+    /// A field's text: a string, or strings in an array joined by "; " (numbers and other values are not text).
+    static func textValue(_ value: Any?) -> String? {
+        if let string = value as? String { return string.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if let strings = value as? [String] { return strings.joined(separator: "; ") }
+        return nil
     }
 }

@@ -22,6 +22,8 @@ public struct RunDescription: Codable, Sendable {
     public var doc2vec: String?
     /// True when the run trained separate image→text and text→image models (in subfolders).
     public var separateDirections: Bool?
+    /// The JSON Lines fields that made each text, when not `text` alone (later stages read the dataset so too).
+    public var textFields: [String]?
     /// The training configuration.
     public var training: TrainingConfiguration
 
@@ -44,7 +46,7 @@ public struct RunDescription: Codable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case preset, dataset, trainSplit, validationSplit, imageEncoder, textEncoder, neighbors, doc2vec, separateDirections, training
+        case preset, dataset, trainSplit, validationSplit, imageEncoder, textEncoder, neighbors, doc2vec, separateDirections, textFields, training
     }
 
     /// Decodes a description; an encoder name that is not known is an error that names it (a typo
@@ -64,6 +66,7 @@ public struct RunDescription: Codable, Sendable {
         neighbors = try c.decodeIfPresent(String.self, forKey: .neighbors)
         doc2vec = try c.decodeIfPresent(String.self, forKey: .doc2vec)
         separateDirections = try c.decodeIfPresent(Bool.self, forKey: .separateDirections)
+        textFields = try c.decodeIfPresent([String].self, forKey: .textFields)
         training = try c.decode(TrainingConfiguration.self, forKey: .training)
     }
 

@@ -68,13 +68,14 @@ public enum RunTraining {
         // A checkpoint that cannot be resumed stops the run before anything in the folder changes.
         if request.resume { for trainer in trainers { try trainer.checkResumable() } }
 
-        let description = RunDescription(
+        var description = RunDescription(
             preset: request.preset.rawValue, dataset: request.dataset.source.path, trainSplit: request.trainSplit,
             validationSplit: request.validationSplit, imageEncoder: request.imageEncoder, textEncoder: request.textEncoder,
             neighbors: neighborFile?.path,
             doc2vec: doc2vecModel == nil
                 ? nil : (request.doc2vec.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? folder.doc2vecFolder.lastPathComponent),
             separateDirections: request.separateDirections, training: configuration)
+        if let fields = request.textFields, fields != ["text"] { description.textFields = fields }
         try description.write(to: folder)
 
         events.stage("training \(request.preset.rawValue) on \(grouped(training.textFeatures.rows)) pairs, validating on "
@@ -91,19 +92,46 @@ public enum RunTraining {
     }
 
     /// The Doc2Vec model of `--doc2vec`, else the run folder's (when resuming), else one trained now on
-    /// the training captions (captions preset, the run's seed) and saved into the run folder.
+    /// the training captions (the request's preset and settings, the run's seed) and saved into the run folder.
+    ///
+    /// A GRU text tower starts from the model's word vectors, so they must have been trained: a PV-DBOW
+    /// model without word training is refused, and the model `train` makes itself then trains words too.
     static func loadOrTrainDoc2Vec(_ request: TrainingRequest, events: TrainingEvents) throws -> Doc2VecModel {
-        if let doc2vec = request.doc2vec { return try Doc2VecModel.load(from: URL(fileURLWithPath: doc2vec)) }
+        if let doc2vec = request.doc2vec {
+            let model = try Doc2VecModel.load(from: URL(fileURLWithPath: doc2vec))
+            if request.usesGRU { try checkWordVectors(model, folder: doc2vec) }
+            return model
+        }
         let own = request.run.doc2vecFolder
         if request.resume, FileManager.default.fileExists(atPath: own.appendingPathComponent("model.safetensors").path) {
             return try Doc2VecModel.load(from: own)
         }
         let captions = try request.dataset.captions(in: request.trainSplit)
-        events.stage("Doc2Vec (captions preset) on \(grouped(captions.count)) \(request.trainSplit) captions, for neighbourhoods and word embeddings")
-        var configuration = Doc2VecConfiguration()
-        configuration.seed = request.configuration.seed
+        let configuration = doc2vecConfiguration(request)
+        events.stage("Doc2Vec (\(request.doc2vecPreset.rawValue) preset, \(configuration.mode.rawValue)"
+            + (configuration.mode == .pvdbow && configuration.dbowWords ? " with word training" : "")
+            + ", min_count \(configuration.minCount)) on \(grouped(captions.count)) \(request.trainSplit) captions, for "
+            + (request.usesGRU ? "neighbourhoods and the GRU's word embeddings" : "neighbourhoods"))
         let model = try Doc2VecModel.train(texts: captions.map(\.text), ids: captions.map(\.id), configuration: configuration)
         try model.save(to: own)
         return model
+    }
+
+    /// The settings of the Doc2Vec model `train` trains for a request.
+    static func doc2vecConfiguration(_ request: TrainingRequest) -> Doc2VecConfiguration {
+        var configuration = request.doc2vecPreset.configuration
+        configuration.seed = request.configuration.seed
+        if let minCount = request.doc2vecMinCount { configuration.minCount = minCount }
+        if let firstSentences = request.firstSentences { configuration.preprocessing.firstSentences = firstSentences }
+        if request.usesGRU, !configuration.trainsWordVectors { configuration.dbowWords = true }
+        return configuration
+    }
+
+    /// Refuses a model whose word vectors never left their random start.
+    static func checkWordVectors(_ model: Doc2VecModel, folder: String) throws {
+        guard model.configuration.trainsWordVectors else {
+            throw PipelineError("\(folder): its word vectors were never trained (PV-DBOW without word training), so a GRU "
+                + "cannot start from them; give a PV-DM model (`doc2vec train --mode pv-dm`) or one trained with --dbow-words")
+        }
     }
 }

@@ -25,6 +25,14 @@ public struct TrainingRequest {
     public var doc2vec: String?
     /// A neighbour file of the training captions to use instead of computing one.
     public var neighbors: String?
+    /// The settings of the Doc2Vec model `train` trains itself (default: the `captions` preset).
+    public var doc2vecPreset: Doc2VecPreset = .captions
+    /// Its min_count, instead of the preset's.
+    public var doc2vecMinCount: Int?
+    /// Keep only each text's first N sentences for Doc2Vec (2 suits news articles).
+    public var firstSentences: Int?
+    /// The JSON Lines fields the dataset's texts were made of (recorded in `config.json`).
+    public var textFields: [String]?
     /// Train separate image→text and text→image models.
     public var separateDirections: Bool
     /// Continue from the run folder's last checkpoints.

@@ -29,6 +29,14 @@ public struct Doc2VecModel: Sendable {
     let wordIndex: [String: Int32]
 
     /// Assembles a model from its parts (used by training and loading).
+    /// The random start of `count` vectors, uniform in ±1/(2·size) as word2vec and gensim draw it; training
+    /// draws the word vectors first, from a generator seeded with the configuration's seed.
+    public static func initialVectors(count: Int, size: Int, generator: inout SeededGenerator) -> Matrix {
+        var vectors = Matrix(rows: count, columns: size)
+        for i in vectors.values.indices { vectors.values[i] = (generator.uniformFloat() - 0.5) / Float(size) }
+        return vectors
+    }
+
     init(
         configuration: Doc2VecConfiguration, vocabulary: [String], wordCounts: [Int], wordVectors: Matrix,
         documentVectors: Matrix, outputWeights: Matrix, documentIDs: [String]
@@ -98,8 +106,7 @@ public struct Doc2VecModel: Sendable {
 
         let size = configuration.vectorSize
         var generator = SeededGenerator(seed: configuration.seed)
-        var wordVectors = Matrix(rows: vocabulary.count, columns: size)
-        for i in wordVectors.values.indices { wordVectors.values[i] = (generator.uniformFloat() - 0.5) / Float(size) }
+        var wordVectors = Self.initialVectors(count: vocabulary.count, size: size, generator: &generator)
         var documentVectors = Matrix(rows: documents.count, columns: size)
         for i in documentVectors.values.indices { documentVectors.values[i] = (generator.uniformFloat() - 0.5) / Float(size) }
         var outputWeights = Matrix(rows: vocabulary.count, columns: size)

@@ -62,6 +62,11 @@ public struct Doc2VecConfiguration: Codable, Equatable, Sendable {
     /// article-length texts.
     public static let reference = Doc2VecConfiguration(mode: .pvdm, window: 20, minCount: 20, epochs: 20, alpha: 0.025)
 
+    /// Whether training moves the word vectors: PV-DM always does, PV-DBOW only with skip-gram word
+    /// training (`dbowWords`); otherwise they keep their random start and mean nothing (a GRU must not
+    /// start from them).
+    public var trainsWordVectors: Bool { mode == .pvdm || dbowWords }
+
     /// Checks ranges, naming the first bad setting.
     public func validate() throws(TextModelError) {
         if vectorSize < 1 { throw TextModelError("vector size must be at least 1, got \(vectorSize)") }

@@ -68,3 +68,21 @@ import Testing
         #expect(dataset.absentSplits == ["test"])
     }
 }
+
+@Suite struct JSONLinesTextFieldsTests {
+    @Test func chosenFieldsMakeTheText() throws {
+        let fixture = try DatasetFixture()
+        defer { fixture.remove() }
+        try fixture.touchImages(["1.jpg", "2.jpg"], folder: "photos")
+        try fixture.write("pairs.jsonl", """
+            {"image": "photos/1.jpg", "text": "Floods in the north", "tags": "river;rain", "split": "train"}
+            {"image": "photos/2.jpg", "text": "Budget passes", "tags": ["parliament", "tax"], "split": "train"}
+            {"image": "photos/2.jpg", "headline": "no text field", "split": "train"}
+            """)
+        let plain = try Dataset.load(from: fixture.url)
+        #expect(try plain.captions(in: "train").map(\.text) == ["Floods in the north", "Budget passes"])
+        let tagged = try Dataset.load(from: fixture.url, options: DatasetLoadOptions(textFields: ["text", "tags"]))
+        #expect(try tagged.captions(in: "train").map(\.text) == ["Floods in the north. river;rain", "Budget passes. parliament; tax"])
+        #expect(tagged.issues.contains { $0.detail.contains("missing \"text\"") })
+    }
+}

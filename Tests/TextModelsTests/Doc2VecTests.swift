@@ -107,3 +107,42 @@ import TextModels
         }
     }
 }
+
+/// A GRU starts from Doc2Vec's word vectors, so they must be trained: PV-DM moves them from their
+/// random start, PV-DBOW alone leaves them there.
+@Suite struct Doc2VecWordVectorTests {
+    static func train(_ mode: Doc2VecConfiguration.Mode, words: Bool = false) throws -> (Doc2VecModel, Matrix) {
+        var configuration = Doc2VecConfiguration()
+        configuration.mode = mode
+        configuration.dbowWords = words
+        configuration.epochs = 20
+        configuration.minCount = 1
+        configuration.vectorSize = 16
+        configuration.preprocessing.removeStopWords = false
+        let corpus = Doc2VecTests.plantedCorpus()
+        let model = try Doc2VecModel.train(documents: corpus.documents, ids: corpus.documents.indices.map(String.init), configuration: configuration)
+        var generator = SeededGenerator(seed: configuration.seed)
+        let start = Doc2VecModel.initialVectors(count: model.vocabulary.count, size: configuration.vectorSize, generator: &generator)
+        return (model, start)
+    }
+
+    static func meanChange(_ a: Matrix, _ b: Matrix) -> Float {
+        zip(a.values, b.values).map { abs($0 - $1) }.reduce(0, +) / Float(a.values.count)
+    }
+
+    @Test func pvDMTrainsTheWordVectors() throws {
+        let (model, start) = try Self.train(.pvdm)
+        #expect(model.configuration.trainsWordVectors)
+        // The start is uniform in ±1/32; trained vectors move by far more than that on average.
+        #expect(Self.meanChange(model.wordVectors, start) > 0.05)
+    }
+
+    @Test func pvDBOWAloneLeavesThemAtTheirRandomStart() throws {
+        let (untrained, start) = try Self.train(.pvdbow)
+        #expect(!untrained.configuration.trainsWordVectors)
+        #expect(untrained.wordVectors == start)
+        let (trained, start2) = try Self.train(.pvdbow, words: true)
+        #expect(trained.configuration.trainsWordVectors)
+        #expect(Self.meanChange(trained.wordVectors, start2) > 0.05)
+    }
+}
