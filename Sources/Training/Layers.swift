@@ -33,6 +33,14 @@ public protocol Layer: AnyObject {
 }
 
 /// `y = x·W + b`, with `W` of shape `input × output`.
+/// How a linear layer starts.
+public enum LinearInitialization: String, Codable, Sendable, CaseIterable {
+    /// Weights and biases uniform in ±1/√input.
+    case pytorch
+    /// Xavier-uniform weights, biases 0.1.
+    case xavier
+}
+
 public final class Linear: Layer {
     /// The weight, `input × output`.
     public let weight: Parameter
@@ -40,13 +48,18 @@ public final class Linear: Layer {
     public let bias: Parameter
     private var input = Matrix(rows: 0, columns: 0)
 
-    /// Initialises `W` uniformly in ±√(1/input) (PyTorch's default) and `b` likewise.
-    public init(name: String, input: Int, output: Int, generator: inout SeededGenerator) {
-        let bound = 1 / Float(input).squareRoot()
+    /// Initialises `W` and `b` as `initialization` says: uniformly in ±√(1/input) both (PyTorch's
+    /// default), or `W` uniformly in ±√(6/(input + output)) (Xavier/Glorot) and `b` = 0.1, as the first
+    /// work's code initialises its projections.
+    public init(
+        name: String, input: Int, output: Int, initialization: LinearInitialization = .pytorch, generator: inout SeededGenerator
+    ) {
+        let defaultBound = 1 / Float(input).squareRoot()
+        let bound = initialization == .xavier ? (6 / Float(input + output)).squareRoot() : defaultBound
         var w = Matrix(rows: input, columns: output)
         for i in w.values.indices { w.values[i] = (generator.uniformFloat() * 2 - 1) * bound }
         var b = Matrix(rows: 1, columns: output)
-        for i in b.values.indices { b.values[i] = (generator.uniformFloat() * 2 - 1) * bound }
+        for i in b.values.indices { b.values[i] = initialization == .xavier ? 0.1 : (generator.uniformFloat() * 2 - 1) * defaultBound }
         weight = Parameter(name: "\(name).weight", value: w)
         bias = Parameter(name: "\(name).bias", value: b)
     }

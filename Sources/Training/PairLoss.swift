@@ -69,3 +69,21 @@ public enum PairLoss: Codable, Equatable, Sendable {
         return (Float(result.sum) * batch.scale, result.anchors, result.positives, extras)
     }
 }
+
+extension PairLoss {
+    /// The loss with negatives chosen by the sampling rather than the batch: shared by every anchor and
+    /// counted `multiplicity` times (``NegativeSampling/randomTexts``, angular loss), or one per anchor
+    /// (``NegativeSampling/oneRandom``, triplet losses).
+    public func evaluate(
+        anchors: Matrix, positives: Matrix, negatives: Matrix, sharedBy multiplicity: Float?
+    ) throws -> (loss: Float, anchors: Matrix, positives: Matrix, negatives: Matrix) {
+        switch (function, multiplicity) {
+        case (let angular as AngularNPairLoss, let m?):
+            return try angular.evaluate(anchors: anchors, positives: positives, sharedNegatives: negatives, multiplicity: m)
+        case (let triplet as SquaredL2TripletLoss, nil):
+            return try triplet.evaluate(anchors: anchors, positives: positives, perAnchorNegatives: negatives)
+        default:
+            throw TrainingError("this loss does not take sampled negatives; use in-batch negatives")
+        }
+    }
+}

@@ -130,6 +130,7 @@ public final class Trainer {
         while state.epoch < configuration.maxEpochs, state.badEpochs < configuration.patience {
             if let stopAfter, ran >= stopAfter { break }
             let epoch = state.epoch + 1
+            if let step = configuration.stepDecay { optimizer.learningRate = step.rate(base: configuration.learningRate, epoch: epoch) }
             let started = Date()
             let (loss, terms, pairs) = try trainEpoch(epoch, onStep: onStep)
             let seconds = Date().timeIntervalSince(started)
@@ -140,7 +141,8 @@ public final class Trainer {
                 images: images, texts: texts, captionImage: validation.captionImage, metric: configuration.rankingMetric)
             let validationLoss = try self.validationLoss(images: images, texts: texts)
             let score = configuration.stopOn == .rsum ? metrics.rsum : -validationLoss
-            let improved = state.bestScore == nil || score > state.bestScore!
+            // Keeping the last epoch (the second work's choice) makes every epoch the one kept.
+            let improved = configuration.keep == .last || state.bestScore == nil || score > state.bestScore!
             var record = EpochRecord(
                 epoch: epoch, trainLoss: loss, terms: terms, learningRate: optimizer.learningRate,
                 validationLoss: validationLoss, validation: metrics, rsum: metrics.rsum, best: improved,
@@ -186,7 +188,8 @@ public final class Trainer {
 
     private func trainEpoch(_ epoch: Int, onStep: ((Int, Int, Float) -> Void)?) throws -> (Double, [Double], Int) {
         var generator = SeededGenerator(seed: configuration.seed).derived(stream: UInt64(epoch))
-        let order = generator.permutation(training.textFeatures.rows)
+        let order = epochOrder(&generator)
+        let sampling = configuration.negatives ?? .inBatch
         let b = configuration.batchSize
         let w = configuration.weights
         let useNeighbors = w.usesNeighbors && training.neighbors != nil
@@ -208,12 +211,22 @@ public final class Trainer {
                 }
             }
             let neighborImages = neighborCaptions.map { training.captionImage[$0] }
-            let extraCaptions = w.imageToText > 0
+            let extraCaptions = w.imageToText > 0 && sampling == .inBatch
                 ? (0..<configuration.trainingSetTextNegatives).map { _ in generator.int(below: training.textFeatures.rows) } : []
-            // Rows of the towers' inputs: the batch, then neighbours (for L_img / L_text), then extra negatives.
-            let imageRows = images + (w.image > 0 ? neighborImages : [])
-            let textRows = captions + (w.text > 0 ? neighborCaptions : []) + extraCaptions
+            // Rows of the towers' inputs: the batch, then neighbours (for L_img / L_text), then extra negatives,
+            // then the negatives a sampling draws from the whole training set.
+            var imageRows = images + (w.image > 0 ? neighborImages : [])
+            var textRows = captions + (w.text > 0 ? neighborCaptions : []) + extraCaptions
             let extraRows = (count + (w.text > 0 ? count : 0))..<textRows.count
+            var sampledTexts = textRows.count..<textRows.count, sampledImages = imageRows.count..<imageRows.count
+            if sampling != .inBatch {
+                textRows += (0..<count).map { _ in generator.int(below: training.textFeatures.rows) }
+                sampledTexts = sampledTexts.lowerBound..<textRows.count
+            }
+            if sampling == .oneRandom {
+                imageRows += (0..<count).map { _ in generator.int(below: training.imageFeatures.rows) }
+                sampledImages = sampledImages.lowerBound..<imageRows.count
+            }
             for parameter in parameters { parameter.zeroGradient() }
             // The towers share nothing, so each runs on its own core with its own dropout stream.
             let imageInput = training.imageFeatures.gatherRows(imageRows)
@@ -231,6 +244,25 @@ public final class Trainer {
             for term in ObjectiveTerm.all {
                 let weight = term.weight(in: w)
                 guard weight > 0 else { continue }
+                let positiveRows = term.positivesAreNeighbors ? count..<(2 * count) : 0..<count
+                if sampling != .inBatch {
+                    // Negatives of the positives' kind: drawn texts, or (first work) the batch's images / (second) drawn images.
+                    let (rows, shared): (Range<Int>, Float?) = switch (sampling, term.positives) {
+                    case (.randomTexts, .texts): (sampledTexts, Float(count))
+                    case (.randomTexts, .images): (0..<count, Float(count))
+                    case (_, .texts): (sampledTexts, nil)
+                    case (_, .images): (sampledImages, nil)
+                    }
+                    let r = try configuration.loss.evaluate(
+                        anchors: output[term.anchors].gatherRows(0..<count), positives: output[term.positives].gatherRows(positiveRows),
+                        negatives: output[term.positives].gatherRows(rows), sharedBy: shared)
+                    gradients.add(r.anchors, to: term.anchors, row: 0, weight: weight)
+                    gradients.add(r.positives, to: term.positives, row: positiveRows.lowerBound, weight: weight)
+                    gradients.add(r.negatives, to: term.positives, row: rows.lowerBound, weight: weight)
+                    batchLoss += weight * r.loss
+                    termTotals[term.rawValue] += Double(r.loss)
+                    continue
+                }
                 let extras = term.takesExtraNegatives ? Array(extraRows) : []
                 let r = try configuration.loss.evaluate(
                     anchors: output[term.anchors].gatherRows(0..<count),
@@ -263,6 +295,17 @@ public final class Trainer {
         }
         let divisor = Double(max(steps, 1))
         return (totalLoss / divisor, termTotals.map { $0 / divisor }, pairs)
+    }
+
+    /// The captions one epoch visits, in order: every caption once (shuffled), or every image once with
+    /// one of its captions drawn at random (the second work's loop).
+    private func epochOrder(_ generator: inout SeededGenerator) -> [Int] {
+        guard configuration.epochPairs == .oneCaptionPerImage else { return generator.permutation(training.textFeatures.rows) }
+        var captionsOf = [[Int]](repeating: [], count: training.imageFeatures.rows)
+        for (caption, image) in training.captionImage.enumerated() { captionsOf[image].append(caption) }
+        return generator.permutation(captionsOf.count).compactMap { image in
+            captionsOf[image].isEmpty ? nil : captionsOf[image][generator.int(below: captionsOf[image].count)]
+        }
     }
 
     // MARK: - Validation

@@ -14,6 +14,8 @@ public struct TowerSpecification: Codable, Equatable, Sendable {
     /// Dropout on the tower's output, before any normalisation, as the second work's projections end
     /// (0.5 on images, 0.1 on texts).
     public var outputDropout: Float = 0
+    /// How the tower's linear layers start.
+    public var initialization: LinearInitialization = .pytorch
 
     /// Creates a tower specification.
     public init(
@@ -27,7 +29,7 @@ public struct TowerSpecification: Codable, Equatable, Sendable {
         self.outputDropout = outputDropout
     }
 
-    private enum CodingKeys: String, CodingKey { case hidden, activation, dropout, outputActivation, outputDropout }
+    private enum CodingKeys: String, CodingKey { case hidden, activation, dropout, outputActivation, outputDropout, initialization }
 
     /// Decodes a specification. Configurations written before `outputActivation` existed have none;
     /// those written before `outputDropout` had the hidden layers' dropout after an output activation.
@@ -38,6 +40,7 @@ public struct TowerSpecification: Codable, Equatable, Sendable {
         dropout = try c.decode(Float.self, forKey: .dropout)
         outputActivation = try c.decodeIfPresent(Activation.self, forKey: .outputActivation) ?? .none
         outputDropout = try c.decodeIfPresent(Float.self, forKey: .outputDropout) ?? (outputActivation == .none ? 0 : dropout)
+        initialization = try c.decodeIfPresent(LinearInitialization.self, forKey: .initialization) ?? .pytorch
     }
 
     /// Builds the tower: `[first] → [Linear → activation → Dropout]* → Linear → [activation] →
@@ -49,7 +52,7 @@ public struct TowerSpecification: Codable, Equatable, Sendable {
         var layers: [Layer] = first.map { [$0] } ?? []
         var width = input
         for (index, size) in hidden.enumerated() {
-            layers.append(Linear(name: "\(name).\(index)", input: width, output: size, generator: &generator))
+            layers.append(Linear(name: "\(name).\(index)", input: width, output: size, initialization: initialization, generator: &generator))
             switch activation {
             case .prelu: layers.append(PReLU(name: "\(name).\(index).act"))
             case .relu: layers.append(ReLU())
@@ -58,7 +61,7 @@ public struct TowerSpecification: Codable, Equatable, Sendable {
             if dropout > 0 { layers.append(Dropout(probability: dropout)) }
             width = size
         }
-        layers.append(Linear(name: "\(name).out", input: width, output: output, generator: &generator))
+        layers.append(Linear(name: "\(name).out", input: width, output: output, initialization: initialization, generator: &generator))
         switch outputActivation {
         case .prelu: layers.append(PReLU(name: "\(name).out.act"))
         case .relu: layers.append(ReLU())
@@ -120,6 +123,16 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var plateauFactor: Float
     /// The seed of every random choice (initialisation, batches, dropout, neighbour draws).
     public var seed: UInt64
+    /// Where each term's negatives come from (nil: ``NegativeSampling/inBatch``).
+    public var negatives: NegativeSampling?
+    /// Which pairs an epoch visits (nil: ``EpochPairs/everyCaption``).
+    public var epochPairs: EpochPairs?
+    /// A step schedule of the learning rate (the second work's StepLR), beside any plateau schedule.
+    public var stepDecay: StepDecay?
+    /// Which epoch's weights are kept (nil: ``CheckpointChoice/best``).
+    public var keep: CheckpointChoice?
+    /// How a GRU text tower reads texts (nil: ``TokenSettings/standard``).
+    public var tokens: TokenSettings?
 
     /// The defaults of the `thomas2020` preset with MLP towers.
     public init(
@@ -160,6 +173,15 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         if maxEpochs < 1 { throw TrainingError("max epochs must be at least 1") }
         if neighborPool < 1 { throw TrainingError("the neighbour pool must be at least 1") }
         if trainingSetTextNegatives < 0 { throw TrainingError("training-set text negatives must not be negative") }
+        switch (negatives ?? .inBatch, loss) {
+        case (.inBatch, _), (.randomTexts, .angularNPair), (.oneRandom, .tripletSquaredL2), (.oneRandom, .hardestTripletSquaredL2): break
+        case (.randomTexts, _): throw TrainingError("random-texts negatives (the first work's) go with the angular loss")
+        case (.oneRandom, _): throw TrainingError("one-random negatives (the second work's) go with the triplet losses")
+        }
+        if let stepDecay, stepDecay.epochs < 1 || !(stepDecay.factor > 0) {
+            throw TrainingError("a step schedule needs at least 1 epoch per step and a positive factor")
+        }
+        if let maxTokens = tokens?.maxTokens, maxTokens < 1 { throw TrainingError("at least one token per text") }
         for (name, tower) in [("image", imageTower), ("text", textTower)] {
             for rate in [tower.dropout, tower.outputDropout] where !(rate >= 0 && rate < 1) {
                 throw TrainingError("the \(name) tower's dropout rates must be at least 0 and below 1, got \(rate)")

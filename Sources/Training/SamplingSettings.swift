@@ -1,0 +1,69 @@
+import Foundation
+
+/// Where each term of the objective takes its negatives from.
+public enum NegativeSampling: String, Codable, Sendable, CaseIterable {
+    /// The batch's other positives (of other images), each counted once: our default.
+    case inBatch = "in-batch"
+    /// The first work's code: the text terms (image→text, L_text) take B texts drawn at random from the
+    /// whole training set, one draw shared by the batch; the image terms (text→image, L_img) take the
+    /// batch's B anchor images, the positive left among them; every negative counts B times, so the
+    /// angular loss is log(1 + B·Σⱼ exp fᵢⱼ). Angular N-pair loss only.
+    case randomTexts = "random-texts"
+    /// The second work's code: one negative per anchor, drawn at random from the whole training set
+    /// (a text for image→text, an image for text→image). Squared-L2 triplet losses only.
+    case oneRandom = "one-random"
+}
+
+/// Which training pairs one epoch visits.
+public enum EpochPairs: String, Codable, Sendable, CaseIterable {
+    /// Every caption once, with its image: our default.
+    case everyCaption = "every-caption"
+    /// Every image once, with one of its captions drawn at random: the second work's loop.
+    case oneCaptionPerImage = "one-caption-per-image"
+}
+
+/// Which epoch's weights a run keeps as its model.
+public enum CheckpointChoice: String, Codable, Sendable, CaseIterable {
+    /// The best epoch by the stopping metric: our default.
+    case best
+    /// The last epoch, as the second work's code does (early stopping is then off).
+    case last
+}
+
+/// The learning rate times `factor` every `epochs` epochs (PyTorch's StepLR).
+public struct StepDecay: Codable, Equatable, Sendable {
+    /// Epochs between two steps.
+    public var epochs: Int
+    /// The factor of each step.
+    public var factor: Float
+
+    /// Creates a schedule.
+    public init(epochs: Int, factor: Float) {
+        self.epochs = epochs
+        self.factor = factor
+    }
+
+    /// The learning rate of `epoch` (from 1) for a starting rate `base`.
+    public func rate(base: Float, epoch: Int) -> Float {
+        base * powf(factor, Float((epoch - 1) / max(epochs, 1)))
+    }
+}
+
+/// How a GRU text tower reads a text: how many tokens, and whether START and END tokens frame it.
+public struct TokenSettings: Codable, Equatable, Sendable {
+    /// The most tokens kept (nil: all of them, as the first work's code).
+    public var maxTokens: Int?
+    /// Whether a START token precedes the words and an END token follows them (the first work's code).
+    public var startEnd: Bool
+
+    /// Creates settings.
+    public init(maxTokens: Int?, startEnd: Bool) {
+        self.maxTokens = maxTokens
+        self.startEnd = startEnd
+    }
+
+    /// Ours: at most 32 tokens, no START/END.
+    public static let standard = TokenSettings(maxTokens: 32, startEnd: false)
+    /// The first work's: every token, framed by START and END.
+    public static let firstWork = TokenSettings(maxTokens: nil, startEnd: true)
+}
