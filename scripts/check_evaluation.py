@@ -68,10 +68,20 @@ def main() -> int:
     captions_of = [[] for _ in image_ids]
     for caption, image in enumerate(caption_image):
         captions_of[image].append(caption)
-    expected = {"imageToText": direction(images.astype(np.float32) @ texts.T.astype(np.float32), captions_of, k)}
+    # Unnormalised squared-L2 runs rank by distance (report["metric"]): scores are minus squared distances,
+    # computed here directly rather than through crossmodal's appended column.
+    euclidean = report.get("metric") == "squaredEuclidean"
+
+    def scores(queries, gallery):
+        if euclidean:
+            q, g = queries.astype(np.float64), gallery.astype(np.float64)
+            return -((q * q).sum(1)[:, None] + (g * g).sum(1)[None, :] - 2 * q @ g.T)
+        return queries.astype(np.float32) @ gallery.T.astype(np.float32)
+
+    expected = {"imageToText": direction(scores(images, texts), captions_of, k)}
     images2, _ = load(t2i_dir, "images")
     texts2, _ = load(t2i_dir, "texts")
-    expected["textToImage"] = direction(texts2 @ images2.T, [[i] for i in caption_image], k)
+    expected["textToImage"] = direction(scores(texts2, images2), [[i] for i in caption_image], k)
 
     failures = 0
     for name, metrics in expected.items():

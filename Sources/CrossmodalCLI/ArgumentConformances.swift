@@ -15,3 +15,9 @@ extension TowerSpecification.Activation: ExpressibleByArgument {}
 extension NeighborMetric: ExpressibleByArgument {}
 extension Doc2VecConfiguration.Mode: ExpressibleByArgument {}
 extension Doc2VecPreset: ExpressibleByArgument {}
+extension NegativeSampling: ExpressibleByArgument {}
+extension EpochPairs: ExpressibleByArgument {}
+extension CheckpointChoice: ExpressibleByArgument {}
+extension LinearInitialization: ExpressibleByArgument {}
+extension NeighborSource.Vectors: ExpressibleByArgument {}
+extension NeighborSource.Search: ExpressibleByArgument {}

@@ -32,8 +32,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "A Doc2Vec model folder for the GRU's word embeddings and the neighbourhoods (default: trained into the run folder).")
     var doc2vec: String?
     @Option(help: "Neighbour file of the training captions (from `crossmodal neighbors`).") var neighbors: String?
-    @Option(help: "Settings of the Doc2Vec model train trains itself: captions or reference (PV-DM, the first work's).")
-    var doc2vecPreset: Doc2VecPreset = .captions
+    @Option(help: "Settings of the Doc2Vec model train trains itself: captions, or reference (PV-DM, the first work's); default: the preset's.")
+    var doc2vecPreset: Doc2VecPreset?
     @Option(help: "min_count of that Doc2Vec model (default: the preset's).") var doc2vecMinCount: Int?
     @Option(help: "Keep only each text's first N sentences for that Doc2Vec model (2 suits news articles).") var firstSentences: Int?
     @Option(help: "Weights of i2t, sym, img, text, e.g. 1,1,0.3,0.2.") var weights: String?
@@ -59,6 +59,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Captions drawn from the whole training set as extra negatives of the image→text term.") var textNegatives: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 1
     @Flag(help: "Continue from the run folder's last checkpoint.") var resume = false
+    @OptionGroup(title: "The two works' elements (docs/fidelity.md)") var fidelity: FidelityOptions
     @OptionGroup var modelOptions: ModelOptions
     @Option(help: "Stop after this many epochs in this invocation (the run can be resumed).") var stopAfter: Int?
     @Flag(inversion: .prefixedNo, help: "Train separate image→text and text→image models (default: on for triplet-networks).")
@@ -87,6 +88,7 @@ struct TrainCommand: ParsableCommand {
         (o.textTower, o.epochs, o.patience, o.stopOn, o.neighborPool) = (textTower, epochs, patience, stopOn, neighborPool)
         (o.plateauPatience, o.textNegatives, o.seed) = (plateauPatience, textNegatives, seed)
         if noNormalize { o.normalize = false }
+        try fidelity.apply(to: &o)
         return o
     }
 
@@ -112,7 +114,9 @@ struct TrainCommand: ParsableCommand {
         (request.trainSplit, request.validationSplit) = (trainSplit, validationSplit)
         (request.imageEncoder, request.textEncoder) = (imageEncoder, textEncoder)
         (request.doc2vec, request.neighbors, request.resume, request.stopAfter) = (doc2vec, neighbors, resume, stopAfter)
-        (request.doc2vecPreset, request.doc2vecMinCount, request.firstSentences) = (doc2vecPreset, doc2vecMinCount, firstSentences)
+        (request.doc2vecMinCount, request.firstSentences) = (doc2vecMinCount, firstSentences)
+        if let doc2vecPreset { request.doc2vecPreset = doc2vecPreset }
+        request.neighborSource = try fidelity.neighborSource(preset.neighborSource)
         (request.strict, request.textFields) = (datasetOptions.strict, datasetOptions.fields)
         let printer = EpochPrinter(normalized: request.configuration.normalize)
         let outcome = try RunTraining.run(

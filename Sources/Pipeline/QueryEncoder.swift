@@ -27,7 +27,7 @@ public final class QueryEncoder: @unchecked Sendable {
     public init(modelFolder: URL, store: ModelStore, observer: PipelineObserver = .silent) throws {
         run = try TrainedRun.open(modelFolder.path, observer: observer)
         self.store = store
-        var textInput = SplitFeatures.tokenLength
+        var textInput = 1  // a GRU reads token rows of any width
         switch (run.usesTokens, run.description.textEncoder) {
         case (true, _):
             miniLM = nil
@@ -54,7 +54,7 @@ public final class QueryEncoder: @unchecked Sendable {
         } else if let words {
             features = words.embed([text], aggregation: run.description.textEncoder == .gloveSum ? .sum : .mean).features
         } else if let doc2vec = run.doc2vec {
-            features = SplitFeatures.tokenMatrix([text], model: doc2vec)
+            features = GRUInput.tokenMatrix([text], model: doc2vec, settings: run.tokens)
         } else {
             throw PipelineError("the run in \(run.folder.url.path) has no text encoder")
         }

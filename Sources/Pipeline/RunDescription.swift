@@ -24,6 +24,8 @@ public struct RunDescription: Codable, Sendable {
     public var separateDirections: Bool?
     /// The JSON Lines fields that made each text, when not `text` alone (later stages read the dataset so too).
     public var textFields: [String]?
+    /// How the neighbours were found, when `train` found them.
+    public var neighborSource: NeighborSource?
     /// The training configuration.
     public var training: TrainingConfiguration
 
@@ -46,7 +48,7 @@ public struct RunDescription: Codable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case preset, dataset, trainSplit, validationSplit, imageEncoder, textEncoder, neighbors, doc2vec, separateDirections, textFields, training
+        case preset, dataset, trainSplit, validationSplit, imageEncoder, textEncoder, neighbors, doc2vec, separateDirections, textFields, neighborSource, training
     }
 
     /// Decodes a description; an encoder name that is not known is an error that names it (a typo
@@ -67,6 +69,7 @@ public struct RunDescription: Codable, Sendable {
         doc2vec = try c.decodeIfPresent(String.self, forKey: .doc2vec)
         separateDirections = try c.decodeIfPresent(Bool.self, forKey: .separateDirections)
         textFields = try c.decodeIfPresent([String].self, forKey: .textFields)
+        neighborSource = try c.decodeIfPresent(NeighborSource.self, forKey: .neighborSource)
         training = try c.decode(TrainingConfiguration.self, forKey: .training)
     }
 

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Neighbors
+import Numerics
 import TextModels
 import Training
 
@@ -26,7 +27,8 @@ public enum RunTraining {
         func features(_ split: String) throws -> SplitFeatures {
             try SplitFeatures.extract(
                 dataset: request.dataset, split: split, imageEncoder: request.imageEncoder, textEncoder: request.textEncoder,
-                tokensFrom: request.usesGRU ? doc2vecModel : nil, store: request.store, cache: request.cache,
+                tokensFrom: request.usesGRU ? doc2vecModel : nil, tokens: configuration.tokens ?? .standard, store: request.store,
+                cache: request.cache,
                 strict: request.strict, observer: events.observer)
         }
         events.stage("features: \(request.imageEncoder.rawValue) images, "
@@ -39,8 +41,10 @@ public enum RunTraining {
         var neighborFile = request.neighbors.map { URL(fileURLWithPath: $0) }
         if needsNeighbors {
             if neighborFile == nil, let model = doc2vecModel {
-                let table = try ExactNeighbors.search(model.documentVectors, k: max(configuration.neighborPool, 10), metric: .cosine)
-                try table.write(to: folder.neighborsFile, ids: model.documentIDs, metadata: ["source": "doc2vec"])
+                let table = try neighbors(of: model, request: request, events: events)
+                try table.write(
+                    to: folder.neighborsFile, ids: model.documentIDs,
+                    metadata: ["source": "doc2vec", "vectors": request.neighborSource.vectors.rawValue, "search": request.neighborSource.search.rawValue])
                 neighborFile = folder.neighborsFile
             }
             guard let neighborFile else { throw PipelineError("L_img and L_text need neighbourhoods: give --neighbors or let train compute them") }
@@ -61,7 +65,8 @@ public enum RunTraining {
                 ("text→image model (run/\(RunFolder.directionFolders.textToImage)):", t2i, folder.textToImageModel),
             ]
         }
-        let embeddings = request.usesGRU ? doc2vecModel?.wordVectors : nil
+        let embeddings = request.usesGRU
+            ? doc2vecModel.map { GRUInput.embeddings($0, settings: configuration.tokens ?? .standard, seed: configuration.seed) } : nil
         let trainers = try jobs.map { job in
             try Trainer(configuration: job.configuration, training: training, validation: validation, folder: job.folder.url, wordEmbeddings: embeddings)
         }
@@ -76,6 +81,7 @@ public enum RunTraining {
                 ? nil : (request.doc2vec.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? folder.doc2vecFolder.lastPathComponent),
             separateDirections: request.separateDirections, training: configuration)
         if let fields = request.textFields, fields != ["text"] { description.textFields = fields }
+        if needsNeighbors, request.neighbors == nil { description.neighborSource = request.neighborSource }
         try description.write(to: folder)
 
         events.stage("training \(request.preset.rawValue) on \(grouped(training.textFeatures.rows)) pairs, validating on "
@@ -115,6 +121,32 @@ public enum RunTraining {
         let model = try Doc2VecModel.train(texts: captions.map(\.text), ids: captions.map(\.id), configuration: configuration)
         try model.save(to: own)
         return model
+    }
+
+    /// Each training caption's neighbours as the request's source says: over the trained or re-inferred
+    /// Doc2Vec vectors, by cosine or L2 distance, exactly or through an HNSW graph.
+    static func neighbors(of model: Doc2VecModel, request: TrainingRequest, events: TrainingEvents) throws -> NeighborTable {
+        let source = request.neighborSource
+        var vectors = model.documentVectors
+        if source.vectors == .inferred {
+            let texts = try request.dataset.captions(in: request.trainSplit)
+            var byID: [String: String] = [:]
+            for caption in texts { byID[caption.id] = caption.text }
+            let ids = model.documentIDs
+            events.stage("inferring Doc2Vec vectors of \(grouped(ids.count)) training captions again, for their neighbours")
+            let inferred = events.observer.step("captions", total: ids.count) { counter in
+                Parallel.map(ids.count) { row in
+                    defer { counter.advance() }
+                    return model.infer(byID[ids[row]] ?? "")
+                }
+            }
+            vectors = try Matrix(rows: ids.count, columns: model.configuration.vectorSize, values: inferred.flatMap { $0 })
+        }
+        let k = max(source.k, request.configuration.neighborPool)
+        switch source.search {
+        case .exact: return try ExactNeighbors.search(vectors, k: k, metric: source.metric)
+        case .hnsw: return try ApproximateNeighbors.search(vectors, k: k, metric: source.metric)
+        }
     }
 
     /// The settings of the Doc2Vec model `train` trains for a request.

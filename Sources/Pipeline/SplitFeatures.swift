@@ -34,8 +34,8 @@ public struct SplitFeatures: Sendable {
     /// Doc2Vec model's vocabulary instead of `textEncoder` features.
     public static func extract(
         dataset: Dataset, split: String, imageEncoder: ImageEncoderName, textEncoder: TextEncoderName,
-        tokensFrom doc2vec: Doc2VecModel?, store: ModelStore, cache: EmbeddingCache?, strict: Bool,
-        observer: PipelineObserver = .silent
+        tokensFrom doc2vec: Doc2VecModel?, tokens: TokenSettings = .standard, store: ModelStore, cache: EmbeddingCache?,
+        strict: Bool, observer: PipelineObserver = .silent
     ) throws -> SplitFeatures {
         let images = try dataset.images(in: split)
         let captions = try dataset.captions(in: split)
@@ -43,7 +43,7 @@ public struct SplitFeatures: Sendable {
             images, encoder: imageEncoder, store: store, cache: cache, strict: strict, observer: observer)
         let textFeatures: Matrix
         if let doc2vec {
-            textFeatures = tokenMatrix(captions.map(\.text), model: doc2vec)
+            textFeatures = GRUInput.tokenMatrix(captions.map(\.text), model: doc2vec, settings: tokens)
         } else {
             textFeatures = try FeatureExtraction.texts(captions, encoder: textEncoder, store: store, cache: cache, observer: observer).vectors
         }
@@ -56,20 +56,5 @@ public struct SplitFeatures: Sendable {
             images: imageFeatures.ids.compactMap { byID[$0] }, imageFeatures: imageFeatures.vectors,
             captions: kept.map { captions[$0.0] }, textFeatures: textFeatures.gatherRows(kept.map(\.0)),
             captionImage: kept.map(\.1))
-    }
-
-    /// Tokens kept per caption for a GRU text tower.
-    public static let tokenLength = 32
-
-    /// Captions as rows of Doc2Vec vocabulary ids (as Float), at most `length` tokens, padded with −1.
-    public static func tokenMatrix(_ texts: [String], model: Doc2VecModel, length: Int = tokenLength) -> Matrix {
-        var index: [String: Int] = [:]
-        for (i, word) in model.vocabulary.enumerated() { index[word] = i }
-        var matrix = Matrix(rows: texts.count, columns: length, repeating: -1)
-        for (row, text) in texts.enumerated() {
-            let ids = model.configuration.preprocessing.tokens(text).compactMap { index[$0] }.prefix(length)
-            for (column, id) in ids.enumerated() { matrix[row, column] = Float(id) }
-        }
-        return matrix
     }
 }

@@ -21,6 +21,9 @@ public struct TrainedRun {
     /// Whether the text tower reads Doc2Vec token ids (a GRU) rather than sentence features.
     public var usesTokens: Bool { description.training.textRecurrentHidden != nil }
 
+    /// How the GRU reads texts.
+    public var tokens: TokenSettings { description.training.tokens ?? .standard }
+
     /// How the run's space ranks (Euclidean distance for unnormalised squared-L2 runs).
     public var metric: SimilarityMetric { description.training.rankingMetric }
 
@@ -65,7 +68,7 @@ public struct TrainedRun {
             }
             let joint = try JointModel(
                 configuration: description.training, imageInput: imageInput, textInput: textInput,
-                wordEmbeddings: usesTokens ? doc2vec?.wordVectors : nil)
+                wordEmbeddings: usesTokens ? doc2vec.map { GRUInput.embeddings($0, settings: tokens, seed: description.training.seed) } : nil)
             try joint.load(SafetensorsFile.read(checkpoint).tensors, prefix: "param.", file: checkpoint.path)
             return joint
         }

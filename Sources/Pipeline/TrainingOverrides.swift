@@ -25,6 +25,15 @@ public struct TrainingOverrides: Sendable {
     public var neighborPool: Int?
     public var plateauPatience: Int?
     public var textNegatives: Int?
+    public var negatives: NegativeSampling?
+    public var epochPairs: EpochPairs?
+    /// A StepLR schedule, or `.some(nil)` to turn the preset's off.
+    public var stepDecay: StepDecay??
+    public var keep: CheckpointChoice?
+    public var initialization: LinearInitialization?
+    /// The most tokens a GRU reads, or `.some(nil)` for all of them.
+    public var maxTokens: Int??
+    public var startEnd: Bool?
     public var seed: UInt64 = 1
 
     /// No overrides.
@@ -69,6 +78,28 @@ public struct TrainingOverrides: Sendable {
         if let neighborPool { c.neighborPool = neighborPool }
         if let plateauPatience { c.plateauPatience = plateauPatience }
         if let textNegatives { c.trainingSetTextNegatives = textNegatives }
+        if let negatives {
+            c.negatives = negatives
+        } else if loss != nil {
+            // A preset's sampled negatives belong to its loss: another loss takes in-batch negatives.
+            switch (c.negatives, c.loss) {
+            case (.randomTexts?, .angularNPair), (.oneRandom?, .tripletSquaredL2), (.oneRandom?, .hardestTripletSquaredL2), (nil, _), (.inBatch?, _): break
+            default: c.negatives = .inBatch
+            }
+        }
+        if let epochPairs { c.epochPairs = epochPairs }
+        if let stepDecay { c.stepDecay = stepDecay }
+        if let keep { c.keep = keep }
+        if let initialization {
+            c.imageTower.initialization = initialization
+            c.textTower.initialization = initialization
+        }
+        if maxTokens != nil || startEnd != nil {
+            var tokens = c.tokens ?? .standard
+            if let maxTokens { tokens.maxTokens = maxTokens }
+            if let startEnd { tokens.startEnd = startEnd }
+            c.tokens = tokens
+        }
         c.seed = seed
         try c.validate()
         return c

@@ -25,8 +25,10 @@ public struct TrainingRequest {
     public var doc2vec: String?
     /// A neighbour file of the training captions to use instead of computing one.
     public var neighbors: String?
-    /// The settings of the Doc2Vec model `train` trains itself (default: the `captions` preset).
-    public var doc2vecPreset: Doc2VecPreset = .captions
+    /// The settings of the Doc2Vec model `train` trains itself (default: the preset's).
+    public var doc2vecPreset: Doc2VecPreset
+    /// How the training captions' neighbours are found (default: the preset's).
+    public var neighborSource: NeighborSource
     /// Its min_count, instead of the preset's.
     public var doc2vecMinCount: Int?
     /// Keep only each text's first N sentences for Doc2Vec (2 suits news articles).
@@ -58,6 +60,8 @@ public struct TrainingRequest {
         self.separateDirections = separateDirections
         self.store = store
         self.cache = cache
+        doc2vecPreset = preset.doc2vecPreset
+        neighborSource = preset.neighborSource
     }
 
     /// Whether the text tower is the first work's GRU over Doc2Vec token ids.

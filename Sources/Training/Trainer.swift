@@ -79,8 +79,9 @@ public final class Trainer {
         wordEmbeddings: Matrix? = nil
     ) throws {
         try configuration.validate()
+        // Token rows of a GRU may differ in width between splits (the longest text of each, without a cap).
         guard training.imageFeatures.columns == validation.imageFeatures.columns,
-            training.textFeatures.columns == validation.textFeatures.columns
+            configuration.textRecurrentHidden != nil || training.textFeatures.columns == validation.textFeatures.columns
         else { throw TrainingError("training and validation features have different widths") }
         if configuration.weights.usesNeighbors, training.neighbors == nil {
             throw TrainingError("weights for L_img or L_text need neighbourhoods (--neighbors), or set those weights to 0")

@@ -20,13 +20,14 @@ public struct TowerSpecification: Codable, Equatable, Sendable {
     /// Creates a tower specification.
     public init(
         hidden: [Int] = [1024], activation: Activation = .prelu, dropout: Float = 0.1, outputActivation: Activation = .none,
-        outputDropout: Float = 0
+        outputDropout: Float = 0, initialization: LinearInitialization = .pytorch
     ) {
         self.hidden = hidden
         self.activation = activation
         self.dropout = dropout
         self.outputActivation = outputActivation
         self.outputDropout = outputDropout
+        self.initialization = initialization
     }
 
     private enum CodingKeys: String, CodingKey { case hidden, activation, dropout, outputActivation, outputDropout, initialization }

@@ -12,7 +12,7 @@ import Testing
         let data = try SmallFlickr()
         defer { data.remove() }
         let base = [
-            "train", data.folder.path, "--preset", "thomas2020", "--batch-size", "16", "--learning-rate", "1e-3",
+            "train", data.folder.path, "--preset", "thomas2020-tuned", "--batch-size", "16", "--learning-rate", "1e-3",
             "--cache-dir", data.path("cache"), "--out", data.path("run"),
         ]
         // Two epochs, then a resume to four, as after an interruption.
@@ -71,5 +71,23 @@ import Testing
         ])
         #expect(one.status != 0)
         #expect(one.standardError.contains("dropout rates must be at least 0 and below 1"))
+    }
+
+    @Test func theFirstWorksOwnSettingsRunEndToEnd() throws {
+        let data = try SmallFlickr()
+        defer { data.remove() }
+        let result = try CommandRunner.run([
+            "train", data.folder.path, "--preset", "thomas2020", "--doc2vec-min-count", "2", "--epochs", "2",
+            "--cache-dir", data.path("cache"), "--out", data.path("run"),
+        ])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("Doc2Vec (reference preset, pv-dm, min_count 2)"))
+        #expect(result.standardOutput.contains("inferring Doc2Vec vectors of 600 training captions again"))
+        let config = try String(contentsOfFile: data.path("run/config.json"), encoding: .utf8)
+        for element in ["\"negatives\" : \"random-texts\"", "\"startEnd\" : true", "\"initialization\" : \"xavier\"", "\"search\" : \"hnsw\"", "\"vectors\" : \"inferred\""] {
+            #expect(config.contains(element), "\(element)")
+        }
+        let evaluation = try CommandRunner.run(["evaluate", data.path("run"), data.folder.path, "--cache-dir", data.path("cache")])
+        #expect(evaluation.status == 0, "\(evaluation.standardError)")
     }
 }

@@ -20,7 +20,7 @@ import Training
     @Test func theEmbeddingRowsAreTheDoc2VecWordVectors() throws {
         let doc2vec = try Self.model(.pvdm)
         let joint = try JointModel(
-            configuration: TrainingPreset.thomas2020.configuration, imageInput: 16, textInput: SplitFeatures.tokenLength,
+            configuration: TrainingPreset.thomas2020.configuration, imageInput: 16, textInput: 32,
             wordEmbeddings: doc2vec.wordVectors)
         let gru = try #require(joint.textTower.layers.first as? EmbeddingGRU)
         #expect(gru.embeddings.value == doc2vec.wordVectors)
@@ -31,5 +31,18 @@ import Training
         let error = try #require(throws: PipelineError.self) { try RunTraining.checkWordVectors(Self.model(.pvdbow), folder: "d2v") }
         #expect(error.message.contains("word vectors were never trained"))
         try RunTraining.checkWordVectors(Self.model(.pvdm), folder: "d2v")
+    }
+
+    @Test func startAndEndTokensFrameEachTextAndGetTheirOwnRows() throws {
+        let doc2vec = try Self.model(.pvdm)
+        let v = doc2vec.vocabulary.count
+        let framed = GRUInput.tokenMatrix(["a red square", "ground"], model: doc2vec, settings: .firstWork)
+        #expect(framed.row(0).prefix(3) == [Float(v), Float(doc2vec.vocabulary.firstIndex(of: "red")!), Float(doc2vec.vocabulary.firstIndex(of: "square")!)])
+        #expect(framed.row(0)[3] == Float(v + 1) && framed.columns == 4 && framed.row(1) == [Float(v), Float(doc2vec.vocabulary.firstIndex(of: "ground")!), Float(v + 1), -1])
+        let table = GRUInput.embeddings(doc2vec, settings: .firstWork, seed: 1)
+        #expect(table.rows == v + 2 && table.gatherRows(0..<v) == doc2vec.wordVectors)
+        // Ours: at most 32 words, no frame, the word vectors alone.
+        #expect(GRUInput.tokenMatrix(["a red square"], model: doc2vec, settings: .standard).columns == 32)
+        #expect(GRUInput.embeddings(doc2vec, settings: .standard, seed: 1) == doc2vec.wordVectors)
     }
 }
