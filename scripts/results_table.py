@@ -15,7 +15,48 @@ def best(folder):
     return (max(records, key=lambda r: r["rsum"]) if records else None), len(records)
 
 
+def ablation(folder):
+    """Mean ± standard deviation over seeds of each weight setting's dev evaluation (run_ablation.sh)."""
+    import statistics
+    groups = {}
+    for run in sorted(Path(folder).glob("w*-s*")):
+        file = run / "evaluation.json"
+        if file.exists():
+            groups.setdefault(run.name.rsplit("-s", 1)[0], []).append(json.loads(file.read_text()))
+    columns = [("i2t R@1", lambda e: e["retrieval"]["imageToText"]["recallAt1"]),
+               ("R@5", lambda e: e["retrieval"]["imageToText"]["recallAt5"]),
+               ("R@10", lambda e: e["retrieval"]["imageToText"]["recallAt10"]),
+               ("t2i R@1", lambda e: e["retrieval"]["textToImage"]["recallAt1"]),
+               ("R@5", lambda e: e["retrieval"]["textToImage"]["recallAt5"]),
+               ("R@10", lambda e: e["retrieval"]["textToImage"]["recallAt10"]),
+               ("rsum", lambda e: e["retrieval"]["rsum"]),
+               ("med. rank i2t/t2i", None),
+               ("preservation@10 captions", lambda e: (e.get("neighborhoodPreservation") or {}).get("text")),
+               ("images", lambda e: (e.get("neighborhoodPreservation") or {}).get("image"))]
+    print("| weights (seeds) | " + " | ".join(name for name, _ in columns) + " |")
+    print("| --- |" + " ---: |" * len(columns))
+    for name, runs in groups.items():
+        cells = []
+        for label, get in columns:
+            if get is None:
+                i2t = [e["retrieval"]["imageToText"]["medianRank"] for e in runs]
+                t2i = [e["retrieval"]["textToImage"]["medianRank"] for e in runs]
+                cells.append(f"{statistics.mean(i2t):.1f} / {statistics.mean(t2i):.1f}")
+                continue
+            values = [v for v in (get(e) for e in runs) if v is not None]
+            if not values:
+                cells.append("–")
+                continue
+            spread = statistics.stdev(values) if len(values) > 1 else 0.0
+            digits = 4 if values[0] < 1 else 1
+            cells.append(f"{statistics.mean(values):.{digits}f} ± {spread:.{digits}f}")
+        weights = name[1:].replace("_", ",")
+        print(f"| {weights} ({len(runs)}) | " + " | ".join(cells) + " |")
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--ablation":
+        return ablation(sys.argv[2])
     print("| run | best epoch / run | i2t R@1 | R@5 | R@10 | t2i R@1 | R@5 | R@10 | rsum |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name in sys.argv[1:]:

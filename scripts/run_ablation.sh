@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The neighbourhood-term ablation of docs/results.md: for each seed, a preset with the objective's weights
+# 1,1,0.3,0.2 (L_img and L_text on) and 1,1,0,0 (off), each evaluated on dev.
+#
+#   scripts/run_ablation.sh DATASET OUT_DIR "PRESET_ARGS" [SEEDS] [EPOCHS]
+#   e.g. scripts/run_ablation.sh ../shared/newsimages/pairs.jsonl runs/news-gru "--preset thomas2020" "1 2 3" 15
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dataset=${1:?dataset}; out=${2:?out}; preset=${3:?preset arguments}; seeds=${4:-1 2 3}; epochs=${5:-15}
+bin=${CROSSMODAL_BIN:-.build/release/crossmodal}
+mkdir -p "$out"
+for seed in $seeds; do
+  for weights in 1,1,0.3,0.2 1,1,0,0; do
+    run="$out/w${weights//,/_}-s$seed"
+    [ -f "$run/evaluation.json" ] && continue
+    # shellcheck disable=SC2086
+    "$bin" train "$dataset" $preset --weights "$weights" --seed "$seed" --epochs "$epochs" --out "$run" > "$run.log" 2>&1
+    "$bin" evaluate "$run" "$dataset" --split dev --json > "$run/evaluation.json" 2>> "$run.log"
+  done
+done
+python3 scripts/results_table.py --ablation "$out"
