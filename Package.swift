@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Search", dependencies: ["Numerics", "Neighbors", "Evaluation", "SafeFiles", "CSQLite", "CPostgres"], swiftSettings: optimised),
         // The search service: our own HTTP/1.1 server on one poll loop, with the limits a public server needs.
         .target(name: "SearchServer", dependencies: ["Search", "Numerics", "SafeFiles"]),
-        .target(name: "Training", dependencies: ["Numerics", "TensorFiles", "Evaluation"], swiftSettings: optimised),
+        .target(name: "Training", dependencies: ["Numerics", "TensorFiles", "Evaluation", "SafeFiles"], swiftSettings: optimised),
         .target(name: "TensorFiles", dependencies: ["Numerics", "SafeFiles"]),
         .target(name: "Datasets", dependencies: ["SafeFiles"]),
         // The pipeline library: run folders, features and their cache, presets, training, evaluation, reports

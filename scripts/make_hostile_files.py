@@ -276,6 +276,13 @@ def checkpoint_cases(c, train):
     variant("ckpt_negative_epoch", lambda h: h["__metadata__"].update(epoch="-5", step="-1"))
     variant("ckpt_parameter_shape_evaluate", shrink(params[1]), target="best.safetensors",
             command=lambda folder: ["evaluate", folder, "{base}/data/pairs.jsonl", "--no-preservation"])
+    folder = c.folder("run_config_fifo", "run")
+    os.remove(os.path.join(folder, "config.json"))
+    os.mkfifo(os.path.join(folder, "config.json"))
+    c.add("run_config_fifo", ["evaluate", folder, "{base}/data/pairs.jsonl"], ["config.json"])
+    folder = c.folder("run_config_not_json", "run")
+    c.write(os.path.join(folder, "config.json"), b'{"preset": "thomas2020", "training": ')
+    c.add("run_config_not_json", ["evaluate", folder, "{base}/data/pairs.jsonl"], ["config.json"])
 
 
 def index_cases(c):

@@ -1,4 +1,5 @@
 import Foundation
+import SafeFiles
 import Training
 
 /// What a run folder's `config.json` records besides the training configuration, so that the run can
@@ -81,8 +82,14 @@ public struct RunDescription: Codable, Sendable {
     /// Reads the run folder's `config.json`.
     public static func read(from run: RunFolder) throws(PipelineError) -> RunDescription {
         let file = run.configurationFile
-        guard let data = try? Data(contentsOf: file) else {
+        guard FileManager.default.fileExists(atPath: file.path) else {
             throw PipelineError("\(run.url.path) is not a run folder: no \(file.lastPathComponent) (train one with `crossmodal train`)")
+        }
+        let data: Data
+        do {
+            data = try RegularFile.read(file, maxBytes: 16 << 20)
+        } catch {
+            throw PipelineError(error.message)
         }
         do {
             return try JSONDecoder().decode(RunDescription.self, from: data)

@@ -104,7 +104,8 @@ public final class HTTPServer: @unchecked Sendable {
     public func run(onListening: (String) -> Void) throws {
         #if canImport(Glibc)
         signal(SIGPIPE, SIG_IGN)
-        limits.maxConnections = min(limits.maxConnections, Self.raiseDescriptorLimit() - 64)
+        // Keep 64 descriptors for files, the database and the wake-up pipe, but never fewer than 8 connections.
+        limits.maxConnections = max(8, min(limits.maxConnections, Self.raiseDescriptorLimit() - 64))
         let listener = try bindListener()
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { throw SocketError(description: "pipe: \(String(cString: strerror(errno)))") }

@@ -1,4 +1,5 @@
 import Foundation
+import SafeFiles
 
 /// The files of one trained model: `best.safetensors` (the chosen epoch's weights and Adam state),
 /// `last.safetensors` (the latest epoch's, for `--resume`) and `metrics.jsonl` (one ``EpochRecord`` a line).
@@ -22,9 +23,10 @@ public struct ModelFolder: Sendable, Equatable {
     /// Whether the model has finished an epoch.
     public var hasBestCheckpoint: Bool { FileManager.default.fileExists(atPath: bestCheckpoint.path) }
 
-    /// The epoch records in `metrics.jsonl`; none when it is missing, and unreadable lines are passed over.
+    /// The epoch records in `metrics.jsonl`; none when it is missing or not a regular file of at most
+    /// 64 MiB, and unreadable lines are passed over.
     public func records() -> [EpochRecord] {
-        guard let text = try? String(contentsOf: metricsFile, encoding: .utf8) else { return [] }
+        guard let text = try? RegularFile.text(metricsFile, maxBytes: 64 << 20) else { return [] }
         return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(EpochRecord.self, from: Data($0.utf8)) }
     }
 
