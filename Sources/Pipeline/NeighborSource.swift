@@ -27,14 +27,6 @@ public struct NeighborSource: Codable, Equatable, Sendable {
     /// Neighbours found per caption (at least the neighbour pool).
     public var k: Int
 
-    /// Creates a source.
-    public init(vectors: Vectors, metric: NeighborMetric, search: Search, k: Int) {
-        self.vectors = vectors
-        self.metric = metric
-        self.search = search
-        self.k = k
-    }
-
     /// Ours: cosine over the trained vectors, exact, as many as the pool needs.
     public static let standard = NeighborSource(vectors: .trained, metric: .cosine, search: .exact, k: 10)
     /// The first work's: L2 over re-inferred vectors, HNSW, k = 200.

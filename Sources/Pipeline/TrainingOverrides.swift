@@ -48,19 +48,10 @@ public struct TrainingOverrides: Sendable {
         if let learningRate { c.learningRate = learningRate }
         if let weightDecay { c.weightDecay = weightDecay }
         if let embeddingDimension { c.embeddingDimension = embeddingDimension }
-        if let hidden {
-            c.imageTower.hidden = hidden
-            c.textTower.hidden = hidden
-        }
-        if let dropout {
-            c.imageTower.dropout = dropout
-            c.textTower.dropout = dropout
-        }
+        if let hidden { c.towers { $0.hidden = hidden } }
+        if let dropout { c.towers { $0.dropout = dropout } }
         if let normalize { c.normalize = normalize }
-        if let outputActivation {
-            c.imageTower.outputActivation = outputActivation
-            c.textTower.outputActivation = outputActivation
-        }
+        if let outputActivation { c.towers { $0.outputActivation = outputActivation } }
         if let outputDropout {
             c.imageTower.outputDropout = outputDropout.image
             c.textTower.outputDropout = outputDropout.text
@@ -90,10 +81,7 @@ public struct TrainingOverrides: Sendable {
         if let epochPairs { c.epochPairs = epochPairs }
         if let stepDecay { c.stepDecay = stepDecay }
         if let keep { c.keep = keep }
-        if let initialization {
-            c.imageTower.initialization = initialization
-            c.textTower.initialization = initialization
-        }
+        if let initialization { c.towers { $0.initialization = initialization } }
         if maxTokens != nil || startEnd != nil {
             var tokens = c.tokens ?? .standard
             if let maxTokens { tokens.maxTokens = maxTokens }

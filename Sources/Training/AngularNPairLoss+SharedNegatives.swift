@@ -32,21 +32,7 @@ extension AngularNPairLoss {
             loss += Double(lse)
             for j in 0..<m { w[i, j] = exp(f[j + 1] - lse) * scale }
         }
-        let wn = try Matrix.product(w, negatives)
-        var sum = anchors
-        for i in sum.values.indices { sum.values[i] += positives.values[i] }
-        var dN = try Matrix.product(w, sum, transposeA: .transposed)
-        for i in dN.values.indices { dN.values[i] *= 4 * t }
-        var dA = Matrix(rows: b, columns: d)
-        var dP = Matrix(rows: b, columns: d)
-        for i in 0..<b {
-            var r: Float = 0
-            for j in 0..<m { r += w[i, j] }
-            for c in 0..<d {
-                dA.values[i * d + c] = 4 * t * wn.values[i * d + c] - 2 * (1 + t) * r * positives.values[i * d + c]
-                dP.values[i * d + c] = 4 * t * wn.values[i * d + c] - 2 * (1 + t) * r * anchors.values[i * d + c]
-            }
-        }
+        let (dA, dP, dN) = try Self.gradients(weights: w, candidates: negatives, anchors: anchors, positives: positives, t: t)
         return (Float(loss) * scale, dA, dP, dN)
     }
 }

@@ -18,7 +18,7 @@ public struct AngularNPairLoss: PairLossFunction {
 
     /// - Complexity: O(B · (B + M) · d).
     public func evaluate(_ batch: PairBatch) throws -> PairGradients {
-        let (b, n, d, t) = (batch.b, batch.n, batch.d, tanSquared)
+        let (b, n, t) = (batch.b, batch.n, tanSquared)
         let s = batch.scores
         let pc = try Matrix.product(batch.positives, batch.candidates, transposeB: .transposed)
         var loss: Double = 0
@@ -34,21 +34,31 @@ public struct AngularNPairLoss: PairLossFunction {
             loss += Double(lse)
             for (k, j) in columns.enumerated() { w[i, j] = exp(f[k + 1] - lse) * batch.scale }
         }
-        let wc = try Matrix.product(w, batch.candidates)
-        var sum = batch.anchors
-        for i in sum.values.indices { sum.values[i] += batch.positives.values[i] }
+        let (dA, dP, dC) = try Self.gradients(weights: w, candidates: batch.candidates, anchors: batch.anchors, positives: batch.positives, t: t)
+        return PairGradients(sum: loss, anchors: dA, positives: dP, candidates: dC)
+    }
+
+    /// The gradients from the softmax weights `W` (B × candidates, already over B) and `r` their row sums:
+    /// `dA = 4t·W·C − 2(1+t)·r⊙P`, `dP = 4t·W·C − 2(1+t)·r⊙A`, `dC = 4t·Wᵀ·(A + P)`.
+    static func gradients(
+        weights w: Matrix, candidates: Matrix, anchors: Matrix, positives: Matrix, t: Float
+    ) throws -> (anchors: Matrix, positives: Matrix, candidates: Matrix) {
+        let (b, d) = (anchors.rows, anchors.columns)
+        let wc = try Matrix.product(w, candidates)
+        var sum = anchors
+        for i in sum.values.indices { sum.values[i] += positives.values[i] }
         var dC = try Matrix.product(w, sum, transposeA: .transposed)
         for i in 0..<dC.values.count { dC.values[i] *= 4 * t }
         var dA = Matrix(rows: b, columns: d)
         var dP = Matrix(rows: b, columns: d)
         for i in 0..<b {
             var r: Float = 0
-            for j in 0..<n { r += w[i, j] }
+            for j in 0..<w.columns { r += w[i, j] }
             for c in 0..<d {
-                dA.values[i * d + c] = 4 * t * wc.values[i * d + c] - 2 * (1 + t) * r * batch.positives.values[i * d + c]
-                dP.values[i * d + c] = 4 * t * wc.values[i * d + c] - 2 * (1 + t) * r * batch.anchors.values[i * d + c]
+                dA.values[i * d + c] = 4 * t * wc.values[i * d + c] - 2 * (1 + t) * r * positives.values[i * d + c]
+                dP.values[i * d + c] = 4 * t * wc.values[i * d + c] - 2 * (1 + t) * r * anchors.values[i * d + c]
             }
         }
-        return PairGradients(sum: loss, anchors: dA, positives: dP, candidates: dC)
+        return (dA, dP, dC)
     }
 }

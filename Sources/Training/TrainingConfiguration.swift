@@ -163,6 +163,12 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.seed = seed
     }
 
+    /// Changes both towers the same way.
+    public mutating func towers(_ change: (inout TowerSpecification) -> Void) {
+        change(&imageTower)
+        change(&textTower)
+    }
+
     /// Checks ranges, naming the first bad setting.
     public func validate() throws(TrainingError) {
         guard weights.ordered.allSatisfy({ $0 >= 0 }), weights.ordered.contains(where: { $0 > 0 }) else {
