@@ -2,6 +2,7 @@ import ArgumentParser
 import Evaluation
 import Foundation
 import Pipeline
+import TextModels
 
 /// `crossmodal evaluate`: exact retrieval metrics of a trained run on a split.
 struct EvaluateCommand: ParsableCommand {
@@ -27,6 +28,8 @@ struct EvaluateCommand: ParsableCommand {
     var noPreservation = false
     @Option(help: "MiB of scores held at once.") var memoryBudget = 64
     @Flag(help: "Print the metrics as JSON.") var json = false
+    @Option(help: "Measure neighbourhood preservation against this Doc2Vec model instead of the run's own (to compare runs).")
+    var preservationDoc2vec: String?
 
     func validate() throws {
         guard k >= 1 else { throw ValidationError("--k must be at least 1") }
@@ -38,7 +41,8 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         let summary = try EvaluationSummary.evaluate(
             source.embed(), run: source.runFolder, k: k, folds: folds, preservationK: noPreservation ? nil : preservationK,
-            memoryBudget: memoryBudget << 20, observer: .console)
+            memoryBudget: memoryBudget << 20, reference: try preservationDoc2vec.map { try Doc2VecModel.load(from: URL(fileURLWithPath: $0)) },
+            observer: .console)
         if json {
             print(String(decoding: try prettyJSON(summary), as: UTF8.self))
         } else {

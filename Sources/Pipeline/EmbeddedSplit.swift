@@ -48,12 +48,13 @@ public struct EmbeddedSplit {
             memoryBudget: memoryBudget)
     }
 
-    /// Overlap of learned neighbourhoods with Doc2Vec's, or nil when the run has no Doc2Vec model.
+    /// Overlap of learned neighbourhoods with Doc2Vec's (the run's model, or `reference` to compare runs
+    /// against one model), or nil when there is none.
     ///
     /// Caption vectors are the model's own for training captions and inferred (seeded) for others; an
     /// image's Doc2Vec vector is the normalised mean of its captions'.
-    public func preservation(k: Int, observer: PipelineObserver = .silent) throws -> PreservationReport? {
-        guard let doc2vec = run.doc2vec else { return nil }
+    public func preservation(k: Int, reference: Doc2VecModel? = nil, observer: PipelineObserver = .silent) throws -> PreservationReport? {
+        guard let doc2vec = reference ?? run.doc2vec else { return nil }
         let captions = features.captions
         var known: [String: Int] = [:]
         for (row, id) in doc2vec.documentIDs.enumerated() { known[id] = row }

@@ -1,4 +1,5 @@
 import Evaluation
+import TextModels
 
 /// What `evaluate --json` prints and `report` shows: the run, the split and every metric.
 public struct EvaluationSummary: Codable, Sendable {
@@ -29,11 +30,11 @@ public struct EvaluationSummary: Codable, Sendable {
     /// unless it is nil.
     public static func evaluate(
         _ embedded: EmbeddedSplit, run: String, k: Int = 10, folds: Int = 1, preservationK: Int? = 10,
-        memoryBudget: Int = RelevanceRanking.defaultMemoryBudget, observer: PipelineObserver = .silent
+        memoryBudget: Int = RelevanceRanking.defaultMemoryBudget, reference: Doc2VecModel? = nil, observer: PipelineObserver = .silent
     ) throws -> EvaluationSummary {
         EvaluationSummary(
             run: run, split: embedded.split, retrieval: try embedded.report(k: k, folds: folds, memoryBudget: memoryBudget),
-            neighborhoodPreservation: try preservationK.flatMap { try embedded.preservation(k: $0, observer: observer) },
+            neighborhoodPreservation: try preservationK.flatMap { try embedded.preservation(k: $0, reference: reference, observer: observer) },
             spread: embedded.spread)
     }
 }
