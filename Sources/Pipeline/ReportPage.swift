@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// The HTML of a run report, built section by section; everything inline (CSS, SVG, data-URI images).
 struct ReportPage {
@@ -39,13 +40,27 @@ struct ReportPage {
 
     mutating func addRunSection(_ run: RunDescription, source: String) {
         let t = run.training
-        let textSide = t.textRecurrentHidden.map { "GRU (\($0)) over Doc2Vec word embeddings" } ?? "MLP over \(run.textEncoder.rawValue) features"
+        func tower(_ spec: TowerSpecification) -> String {
+            (spec.hidden.isEmpty ? "Linear" : "MLP \(spec.hidden.map(String.init).joined(separator: " → "))")
+                + (spec.initialization == .xavier ? " (Xavier, bias 0.1)" : "")
+        }
+        let tokens = t.tokens ?? .standard
+        let textSide = t.textRecurrentHidden.map {
+            "GRU (\($0)) over Doc2Vec word vectors, " + (tokens.maxTokens.map { "≤ \($0) tokens" } ?? "every token")
+                + (tokens.startEnd ? " framed by START/END" : "") + " → \(tower(t.textTower))"
+        } ?? "\(run.textEncoder.rawValue) features → \(tower(t.textTower))"
+        var schedule = "stop and choose on \(t.stopOn.rawValue), patience \(t.patience), at most \(t.maxEpochs) epochs"
+        if t.plateauPatience > 0 { schedule += "; ×\(formatDecimal(Double(t.plateauFactor))) after \(t.plateauPatience) epochs without improvement" }
+        if let step = t.stepDecay { schedule += "; ×\(formatDecimal(Double(step.factor))) every \(step.epochs) epochs" }
+        if t.keep == .last { schedule += "; the last epoch kept" }
         let rows: [(String, String)] = [
             ("preset", run.preset), ("dataset", source), ("trained on / chosen on", "\(run.trainSplit) / \(run.validationSplit)"),
-            ("image side", "\(run.imageEncoder.rawValue) features → MLP \(t.imageTower.hidden) → \(t.embeddingDimension)-d"),
+            ("image side", "\(run.imageEncoder.rawValue) features → \(tower(t.imageTower)) → \(t.embeddingDimension)-d"),
             ("text side", "\(textSide) → \(t.embeddingDimension)-d"),
-            ("loss", "\(t.loss)"), ("weights i2t, sym, img, text", t.weights.ordered.map { formatDecimal(Double($0)) }.joined(separator: ", ")),
+            ("loss", "\(t.loss), negatives \((t.negatives ?? .inBatch).rawValue)" + (t.normalize ? "" : ", unnormalised")),
+            ("weights i2t, sym, img, text", t.weights.ordered.map { formatDecimal(Double($0)) }.joined(separator: ", ")),
             ("optimiser", "Adam \(t.learningRate), weight decay \(t.weightDecay), batch \(t.batchSize)"),
+            ("schedule", schedule),
             ("separate direction models", (run.separateDirections ?? false) ? "yes" : "no"),
         ]
         sections.append("<section><h2>Run</h2><table class=\"facts\">"
