@@ -46,7 +46,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Joint space width.") var embeddingDimension: Int?
     @Option(help: "Hidden layer widths of both towers, comma-separated (empty for linear).") var hidden: String?
     @Option(help: "Dropout after hidden layers.") var dropout: Float?
-    @Flag(help: "Do not L2-normalise the towers' outputs (reproduces the triplet networks' collapse).") var noNormalize = false
+    @Flag(inversion: .prefixedNo, help: "L2-normalise the towers' outputs (default: the preset's; the second work's code does not).")
+    var normalize: Bool?
     @Option(help: "Activation after the towers' output layer: prelu, relu or none.")
     var outputActivation: TowerSpecification.Activation?
     @Option(help: "Dropout on the towers' outputs: one rate for both, or image,text (the second work: 0.5,0.1).")
@@ -87,7 +88,7 @@ struct TrainCommand: ParsableCommand {
         (o.weightDecay, o.embeddingDimension, o.dropout, o.outputActivation) = (weightDecay, embeddingDimension, dropout, outputActivation)
         (o.textTower, o.epochs, o.patience, o.stopOn, o.neighborPool) = (textTower, epochs, patience, stopOn, neighborPool)
         (o.plateauPatience, o.textNegatives, o.seed) = (plateauPatience, textNegatives, seed)
-        if noNormalize { o.normalize = false }
+        o.normalize = normalize
         try fidelity.apply(to: &o)
         return o
     }
