@@ -15,7 +15,12 @@ for seed in $seeds; do
     [ -f "$run/evaluation.json" ] && continue
     # shellcheck disable=SC2086
     "$bin" train "$dataset" $preset --weights "$weights" --seed "$seed" --epochs "$epochs" --out "$run" > "$run.log" 2>&1
-    "$bin" evaluate "$run" "$dataset" --split dev --json > "$run/evaluation.json" 2>> "$run.log"
+    # Runs without the neighbour terms have no Doc2Vec model of their own (MLP towers): measure their
+    # neighbourhood preservation against the same seed's model, so both rows share one reference.
+    reference="$out/w1_1_0.3_0.2-s$seed/doc2vec"
+    extra=()
+    [ "$weights" = 1,1,0,0 ] && [ -d "$reference" ] && extra=(--preservation-doc2vec "$reference")
+    "$bin" evaluate "$run" "$dataset" --split dev --json "${extra[@]}" > "$run/evaluation.json" 2>> "$run.log"
   done
 done
 python3 scripts/results_table.py --ablation "$out"
