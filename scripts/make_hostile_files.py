@@ -368,6 +368,15 @@ def dataset_cases(c):
     variant("ds_jsonl_missing_image", {"pairs.jsonl": b'{"image": "nowhere.jpg", "text": "a dog", "split": "train"}\n'}, "pairs.jsonl")
     variant("ds_karpathy_wrong_shape", {"dataset_flickr8k.json": b'{"images": {"filename": 3}}'}, "dataset_flickr8k.json")
     variant("ds_token_fifo", {"Flickr8k.token.txt": None, "Flickr_8k.trainImages.txt": b"x.jpg\n"}, "Flickr8k.token.txt")
+    # A photo that is a FIFO: hashing it for the cache or decoding it must not wait on it.
+    folder = c.folder("ds_image_fifo")
+    os.makedirs(os.path.join(folder, "images"))
+    shutil.copy(os.path.join(c.base, "data", "images", "00.png"), os.path.join(folder, "images", "a.png"))
+    os.mkfifo(os.path.join(folder, "images", "b.png"))
+    c.write(os.path.join(folder, "pairs.jsonl"), b'{"image": "images/a.png", "text": "a red square", "split": "train"}\n'
+            b'{"image": "images/b.png", "text": "a blue square", "split": "train"}\n')
+    c.add("ds_image_fifo", ["embed", "images", os.path.join(folder, "pairs.jsonl"), "--split", "train", "--strict",
+                            "--cache-dir", "{out}/cache", "--out", "{out}/x.npy"], ["b.png"])
 
 
 def make_cases(base, out):

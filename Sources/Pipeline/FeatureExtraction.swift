@@ -2,6 +2,7 @@ import Datasets
 import Encoders
 import Foundation
 import Numerics
+import SafeFiles
 
 /// The one place that turns dataset items into encoder features, with the content-keyed cache;
 /// `embed` writes the result to files, `train` and the later stages use it directly.
@@ -20,7 +21,8 @@ public enum FeatureExtraction {
         hasher.combine(UInt64((try? FileManager.default.attributesOfItem(atPath: weights.path)[.size] as? Int) ?? 0))
         for image in images {
             hasher.combine(image.id)
-            if let data = try? Data(contentsOf: image.file) {
+            // The same safe read the decoder makes: a FIFO or a device in a dataset must not hang the hash.
+            if let data = try? RegularFile.read(image.file, maxBytes: RGBImage.maxFileBytes) {
                 data.withUnsafeBytes { hasher.combine(bytes: $0) }
             } else {
                 hasher.combine("<unreadable>")
