@@ -33,8 +33,8 @@ public enum GRUInput {
         guard settings.startEnd else { return model.wordVectors }
         var generator = SeededGenerator(seed: seed).derived(stream: 0x5354_4152_54)  // "START"
         let framing = Doc2VecModel.initialVectors(count: 2, size: model.wordVectors.columns, generator: &generator)
-        var table = model.wordVectors
-        table.values += framing.values
-        return (try? Matrix(rows: table.rows + 2, columns: table.columns, values: table.values)) ?? model.wordVectors
+        var table = Matrix(rows: model.wordVectors.rows + 2, columns: model.wordVectors.columns)
+        table.values = model.wordVectors.values + framing.values  // V rows, then START and END
+        return table
     }
 }

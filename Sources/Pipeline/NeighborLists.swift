@@ -16,7 +16,8 @@ public enum NeighborLists {
         for (item, id) in ids.enumerated() {
             guard let caption = row[id] else { continue }
             matched += 1
-            lists[caption] = table.neighbors(of: item).compactMap { $0.index >= 0 && $0.index < ids.count ? row[ids[$0.index]] : nil }.prefix(pool).map { $0 }
+            // `NeighborTable.read` has checked every index against the file's rows, which its ids match.
+            lists[caption] = table.neighbors(of: item).compactMap { row[ids[$0.index]] }.prefix(pool).map { $0 }
         }
         guard matched > 0 else {
             let example = captionIDs.first.map { "same split (ids like \($0))" } ?? "training split"

@@ -44,7 +44,7 @@ struct ReportPage {
             (spec.hidden.isEmpty ? "Linear" : "MLP \(spec.hidden.map(String.init).joined(separator: " → "))")
                 + (spec.initialization == .xavier ? " (Xavier, bias 0.1)" : "")
         }
-        let tokens = t.tokens ?? .standard
+        let tokens = t.tokenSettings
         let textSide = t.textRecurrentHidden.map {
             "GRU (\($0)) over Doc2Vec word vectors, " + (tokens.maxTokens.map { "≤ \($0) tokens" } ?? "every token")
                 + (tokens.startEnd ? " framed by START/END" : "") + " → \(tower(t.textTower))"
@@ -57,7 +57,7 @@ struct ReportPage {
             ("preset", run.preset), ("dataset", source), ("trained on / chosen on", "\(run.trainSplit) / \(run.validationSplit)"),
             ("image side", "\(run.imageEncoder.rawValue) features → \(tower(t.imageTower)) → \(t.embeddingDimension)-d"),
             ("text side", "\(textSide) → \(t.embeddingDimension)-d"),
-            ("loss", "\(t.loss), negatives \((t.negatives ?? .inBatch).rawValue)" + (t.normalize ? "" : ", unnormalised")),
+            ("loss", "\(t.loss), negatives \(t.negativeSampling.rawValue)" + (t.normalize ? "" : ", unnormalised")),
             ("weights i2t, sym, img, text", t.weights.ordered.map { formatDecimal(Double($0)) }.joined(separator: ", ")),
             ("optimiser", "Adam \(t.learningRate), weight decay \(t.weightDecay), batch \(t.batchSize)"),
             ("schedule", schedule),

@@ -27,7 +27,7 @@ public enum RunTraining {
         func features(_ split: String) throws -> SplitFeatures {
             try SplitFeatures.extract(
                 dataset: request.dataset, split: split, imageEncoder: request.imageEncoder, textEncoder: request.textEncoder,
-                tokensFrom: request.usesGRU ? doc2vecModel : nil, tokens: configuration.tokens ?? .standard, store: request.store,
+                tokensFrom: request.usesGRU ? doc2vecModel : nil, tokens: configuration.tokenSettings, store: request.store,
                 cache: request.cache,
                 strict: request.strict, observer: events.observer)
         }
@@ -66,7 +66,7 @@ public enum RunTraining {
             ]
         }
         let embeddings = request.usesGRU
-            ? doc2vecModel.map { GRUInput.embeddings($0, settings: configuration.tokens ?? .standard, seed: configuration.seed) } : nil
+            ? doc2vecModel.map { GRUInput.embeddings($0, settings: configuration.tokenSettings, seed: configuration.seed) } : nil
         let trainers = try jobs.map { job in
             try Trainer(configuration: job.configuration, training: training, validation: validation, folder: job.folder.url, wordEmbeddings: embeddings)
         }

@@ -22,7 +22,7 @@ public struct TrainedRun {
     public var usesTokens: Bool { description.training.textRecurrentHidden != nil }
 
     /// How the GRU reads texts.
-    public var tokens: TokenSettings { description.training.tokens ?? .standard }
+    public var tokens: TokenSettings { description.training.tokenSettings }
 
     /// How the run's space ranks (Euclidean distance for unnormalised squared-L2 runs).
     public var metric: SimilarityMetric { description.training.rankingMetric }

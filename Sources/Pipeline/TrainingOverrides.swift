@@ -71,19 +71,16 @@ public struct TrainingOverrides: Sendable {
         if let textNegatives { c.trainingSetTextNegatives = textNegatives }
         if let negatives {
             c.negatives = negatives
-        } else if loss != nil {
+        } else if loss != nil, !c.negativeSampling.fits(c.loss) {
             // A preset's sampled negatives belong to its loss: another loss takes in-batch negatives.
-            switch (c.negatives, c.loss) {
-            case (.randomTexts?, .angularNPair), (.oneRandom?, .tripletSquaredL2), (.oneRandom?, .hardestTripletSquaredL2), (nil, _), (.inBatch?, _): break
-            default: c.negatives = .inBatch
-            }
+            c.negatives = .inBatch
         }
         if let epochPairs { c.epochPairs = epochPairs }
         if let stepDecay { c.stepDecay = stepDecay }
         if let keep { c.keep = keep }
         if let initialization { c.towers { $0.initialization = initialization } }
         if maxTokens != nil || startEnd != nil {
-            var tokens = c.tokens ?? .standard
+            var tokens = c.tokenSettings
             if let maxTokens { tokens.maxTokens = maxTokens }
             if let startEnd { tokens.startEnd = startEnd }
             c.tokens = tokens

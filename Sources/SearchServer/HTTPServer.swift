@@ -159,9 +159,9 @@ public final class HTTPServer: @unchecked Sendable {
                 if events & Int32(POLLNVAL) != 0 { close(connection); continue }
                 switch connection.phase {
                 case .readingHead, .readingBody:
-                    if events & Int32(POLLIN | POLLHUP | POLLERR) != 0 { read(connection, into: &buffer, workers: workers) }
+                    if events & Int32(POLLIN | POLLHUP | POLLERR) != 0 { read(connection, into: &buffer) }
                 case .writing:
-                    if events & Int32(POLLOUT | POLLHUP | POLLERR) != 0 { write(connection, workers: workers) }
+                    if events & Int32(POLLOUT | POLLHUP | POLLERR) != 0 { write(connection) }
                 case .processing:
                     break
                 }
@@ -284,7 +284,7 @@ public final class HTTPServer: @unchecked Sendable {
         Glibc.close(connection.descriptor)
     }
 
-    private func read(_ connection: Connection, into buffer: inout [UInt8], workers: RequestWorkers) {
+    private func read(_ connection: Connection, into buffer: inout [UInt8]) {
         let count = buffer.withUnsafeMutableBytes { recv(connection.descriptor, $0.baseAddress, $0.count, 0) }
         if count == 0 { return close(connection) }
         if count < 0 {
@@ -300,11 +300,11 @@ public final class HTTPServer: @unchecked Sendable {
         }
         connection.input += buffer[0..<count]
         bufferedBytes += count
-        advance(connection, workers: workers)
+        advance(connection)
     }
 
     /// Moves a connection through its request as far as the bytes read allow.
-    private func advance(_ connection: Connection, workers: RequestWorkers) {
+    private func advance(_ connection: Connection) {
         while true {
             switch connection.phase {
             case .readingHead:
@@ -341,13 +341,13 @@ public final class HTTPServer: @unchecked Sendable {
                     connection.deadline = Self.now + limits.bodySeconds
                     continue
                 }
-                return dispatch(connection, body: Data(), workers: workers)
+                return dispatch(connection, body: Data())
             case .readingBody:
                 guard let head = connection.head, connection.input.count >= head.contentLength else { return }
                 let body = Data(connection.input[0..<head.contentLength])
                 connection.input.removeFirst(head.contentLength)
                 connection.inFlightBytes = head.contentLength  // still counted until answered
-                return dispatch(connection, body: body, workers: workers)
+                return dispatch(connection, body: body)
             case .processing, .writing:
                 return
             }
@@ -364,8 +364,8 @@ public final class HTTPServer: @unchecked Sendable {
         return nil
     }
 
-    private func dispatch(_ connection: Connection, body: Data, workers: RequestWorkers) {
-        guard let head = connection.head else { return close(connection) }
+    private func dispatch(_ connection: Connection, body: Data) {
+        guard let head = connection.head, let workers else { return close(connection) }
         connection.phase = .processing
         let request = HTTPRequest(
             method: head.method, path: head.path, query: head.query, headers: head.headers, body: body,
@@ -385,10 +385,10 @@ public final class HTTPServer: @unchecked Sendable {
         connection.phase = .writing
         connection.since = Self.now
         connection.deadline = Self.now + limits.writeSeconds
-        write(connection, workers: workers)
+        write(connection)
     }
 
-    private func write(_ connection: Connection, workers: RequestWorkers?) {
+    private func write(_ connection: Connection) {
         while connection.written < connection.output.count {
             let count = connection.output.withUnsafeBytes {
                 send(connection.descriptor, $0.baseAddress! + connection.written, $0.count - connection.written, Int32(MSG_NOSIGNAL))
@@ -406,7 +406,7 @@ public final class HTTPServer: @unchecked Sendable {
         connection.since = Self.now
         connection.deadline = Self.now + (connection.input.isEmpty ? limits.idleSeconds : limits.headerSeconds)
         // A pipelined request may already be here.
-        if !connection.input.isEmpty, let workers { advance(connection, workers: workers) }
+        if !connection.input.isEmpty { advance(connection) }
     }
 
     /// Ends the phases that ran out of time: an idle or silent connection is closed, a slow head or

@@ -12,6 +12,15 @@ public enum NegativeSampling: String, Codable, Sendable, CaseIterable {
     /// The second work's code: one negative per anchor, drawn at random from the whole training set
     /// (a text for image→text, an image for text→image). Squared-L2 triplet losses only.
     case oneRandom = "one-random"
+
+    /// Whether this sampling can drive `loss`: in-batch negatives any loss, random texts the angular
+    /// loss, one random negative the squared-L2 triplet losses.
+    public func fits(_ loss: PairLoss) -> Bool {
+        switch (self, loss) {
+        case (.inBatch, _), (.randomTexts, .angularNPair), (.oneRandom, .tripletSquaredL2), (.oneRandom, .hardestTripletSquaredL2): true
+        default: false
+        }
+    }
 }
 
 /// Which training pairs one epoch visits.

@@ -190,7 +190,7 @@ public final class Trainer {
     private func trainEpoch(_ epoch: Int, onStep: ((Int, Int, Float) -> Void)?) throws -> (Double, [Double], Int) {
         var generator = SeededGenerator(seed: configuration.seed).derived(stream: UInt64(epoch))
         let order = epochOrder(&generator)
-        let sampling = configuration.negatives ?? .inBatch
+        let sampling = configuration.negativeSampling
         let b = configuration.batchSize
         let w = configuration.weights
         let useNeighbors = w.usesNeighbors && training.neighbors != nil
@@ -245,7 +245,12 @@ public final class Trainer {
             for term in ObjectiveTerm.all {
                 let weight = term.weight(in: w)
                 guard weight > 0 else { continue }
+                let anchors = output[term.anchors].gatherRows(0..<count)
                 let positiveRows = term.positivesAreNeighbors ? count..<(2 * count) : 0..<count
+                let positives = output[term.positives].gatherRows(positiveRows)
+                // The loss, its anchors' and positives' gradients, and the gradient of the negatives that are
+                // not the batch's positives (sampled rows, or extra training-set captions) with their rows.
+                let r: (loss: Float, anchors: Matrix, positives: Matrix, negatives: (Matrix, TowerSide, Int)?)
                 if sampling != .inBatch {
                     // Negatives of the positives' kind: drawn texts, or (first work) the batch's images / (second) drawn images.
                     let (rows, shared): (Range<Int>, Float?) = switch (sampling, term.positives) {
@@ -254,25 +259,20 @@ public final class Trainer {
                     case (_, .texts): (sampledTexts, nil)
                     case (_, .images): (sampledImages, nil)
                     }
-                    let r = try configuration.loss.evaluate(
-                        anchors: output[term.anchors].gatherRows(0..<count), positives: output[term.positives].gatherRows(positiveRows),
-                        negatives: output[term.positives].gatherRows(rows), sharedBy: shared)
-                    gradients.add(r.anchors, to: term.anchors, row: 0, weight: weight)
-                    gradients.add(r.positives, to: term.positives, row: positiveRows.lowerBound, weight: weight)
-                    gradients.add(r.negatives, to: term.positives, row: rows.lowerBound, weight: weight)
-                    batchLoss += weight * r.loss
-                    termTotals[term.rawValue] += Double(r.loss)
-                    continue
+                    let e = try configuration.loss.evaluate(
+                        anchors: anchors, positives: positives, negatives: output[term.positives].gatherRows(rows), sharedBy: shared)
+                    r = (e.loss, e.anchors, e.positives, (e.negatives, term.positives, rows.lowerBound))
+                } else {
+                    let extras = term.takesExtraNegatives ? Array(extraRows) : []
+                    let e = try configuration.loss.evaluate(
+                        anchors: anchors, positives: positives,
+                        anchorGroups: images, positiveGroups: term.positivesAreNeighbors ? neighborImages : images,
+                        extraNegatives: output.texts.gatherRows(extras), extraGroups: extras.map { training.captionImage[textRows[$0]] })
+                    r = (e.loss, e.anchors, e.positives, extras.isEmpty ? nil : (e.extras, .texts, extraRows.lowerBound))
                 }
-                let extras = term.takesExtraNegatives ? Array(extraRows) : []
-                let r = try configuration.loss.evaluate(
-                    anchors: output[term.anchors].gatherRows(0..<count),
-                    positives: output[term.positives].gatherRows(term.positivesAreNeighbors ? count..<(2 * count) : 0..<count),
-                    anchorGroups: images, positiveGroups: term.positivesAreNeighbors ? neighborImages : images,
-                    extraNegatives: output.texts.gatherRows(extras), extraGroups: extras.map { training.captionImage[textRows[$0]] })
                 gradients.add(r.anchors, to: term.anchors, row: 0, weight: weight)
-                gradients.add(r.positives, to: term.positives, row: term.positivesAreNeighbors ? count : 0, weight: weight)
-                if !extras.isEmpty { gradients.add(r.extras, to: .texts, row: extraRows.lowerBound, weight: weight) }
+                gradients.add(r.positives, to: term.positives, row: positiveRows.lowerBound, weight: weight)
+                if let (gradient, side, row) = r.negatives { gradients.add(gradient, to: side, row: row, weight: weight) }
                 batchLoss += weight * r.loss
                 termTotals[term.rawValue] += Double(r.loss)
             }

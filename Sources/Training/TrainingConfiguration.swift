@@ -135,6 +135,11 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// How a GRU text tower reads texts (nil: ``TokenSettings/standard``).
     public var tokens: TokenSettings?
 
+    /// The sampling in force: ``negatives``, or in-batch when unset.
+    public var negativeSampling: NegativeSampling { negatives ?? .inBatch }
+    /// The token settings in force: ``tokens``, or ``TokenSettings/standard`` when unset.
+    public var tokenSettings: TokenSettings { tokens ?? .standard }
+
     /// The defaults of the `thomas2020` preset with MLP towers.
     public init(
         imageTower: TowerSpecification = .init(), textTower: TowerSpecification = .init(), textRecurrentHidden: Int? = nil,
@@ -180,10 +185,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         if maxEpochs < 1 { throw TrainingError("max epochs must be at least 1") }
         if neighborPool < 1 { throw TrainingError("the neighbour pool must be at least 1") }
         if trainingSetTextNegatives < 0 { throw TrainingError("training-set text negatives must not be negative") }
-        switch (negatives ?? .inBatch, loss) {
-        case (.inBatch, _), (.randomTexts, .angularNPair), (.oneRandom, .tripletSquaredL2), (.oneRandom, .hardestTripletSquaredL2): break
-        case (.randomTexts, _): throw TrainingError("random-texts negatives (the first work's) go with the angular loss")
-        case (.oneRandom, _): throw TrainingError("one-random negatives (the second work's) go with the triplet losses")
+        switch negativeSampling {
+        case let sampling where sampling.fits(loss): break
+        case .randomTexts: throw TrainingError("random-texts negatives (the first work's) go with the angular loss")
+        default: throw TrainingError("one-random negatives (the second work's) go with the triplet losses")
         }
         if let stepDecay, stepDecay.epochs < 1 || !(stepDecay.factor > 0) {
             throw TrainingError("a step schedule needs at least 1 epoch per step and a positive factor")
