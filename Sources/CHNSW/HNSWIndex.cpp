@@ -91,4 +91,16 @@ extern "C" cm_hnsw *cm_hnsw_load(const char *path, int dimension, int inner_prod
     }
 }
 
+extern "C" int cm_hnsw_resize(cm_hnsw *index, size_t capacity, char *error, size_t error_size) {
+    try {
+        index->graph->resizeIndex(capacity);
+        return 0;
+    } catch (const std::exception &e) {
+        report(error, error_size, e.what());
+        return 1;
+    }
+}
+
+extern "C" size_t cm_hnsw_capacity(const cm_hnsw *index) { return index->graph->max_elements_; }
+
 extern "C" void cm_hnsw_free(cm_hnsw *index) { delete index; }

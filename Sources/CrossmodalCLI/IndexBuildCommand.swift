@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import Pipeline
 import Search
@@ -7,8 +8,11 @@ import Search
 struct IndexBuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
-        abstract: "Embed a split's images and captions with a trained run and store them for search.",
+        abstract: "Embed a dataset split, or a plain folder of photos, with a trained run and store it for search.",
         discussion: """
+            DATASET is a dataset (its --split is indexed) or any folder of JPEG and PNG files, searched recursively: ids are
+            paths relative to it, --captions FILE (lines of id<TAB>caption) is optional, and building again into the same
+            --out embeds only new or changed files and drops deleted ones.
             DIR gets index.json, catalog.sqlite (ids, captions, image paths), model/ (the run, to embed queries) and,
             with the default local backend, images.f32 and captions.f32: float32 rows, little-endian, readable with
             numpy.fromfile(path, "<f4").reshape(-1, dimension). Search is exact (BLAS) unless the gallery has at least
@@ -25,19 +29,27 @@ struct IndexBuildCommand: ParsableCommand {
     @Option(help: "Table prefix in PostgreSQL (lower-case letters, digits, _).") var tablePrefix = "crossmodal"
     @Flag(help: "Build HNSW graphs whatever the size (local backend).") var hnsw = false
     @Option(help: "Build HNSW graphs for sets of at least this many items (local backend).") var hnswThreshold = 100_000
+    @Option(help: "A folder of photos: a file of id<TAB>caption lines.") var captions: String?
+    @Option(help: "A folder of photos: images embedded and committed together.") var batchSize = 32
 
     func validate() throws {
         guard backend == "local" || backend.hasPrefix("postgres://") || backend.hasPrefix("postgresql://") else {
             throw ValidationError("--backend is local or a postgres:// URL, not \(backend)")
         }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    var writerBackend: GalleryIndexWriter.Backend {
+        backend == "local" ? .local(hnswThreshold: hnswThreshold, alwaysHNSW: hnsw) : .postgres(url: backend, tablePrefix: tablePrefix)
     }
 
     func run() throws {
+        let location = URL(fileURLWithPath: source.dataset.dataset)
+        if !Dataset.isDataset(location) { return try buildPhotoFolder(location) }
+        guard captions == nil else { throw ValidationError("--captions is for a folder of photos; a dataset has its own captions") }
         let embedded = try source.embed()
         let written = try GalleryBuild.write(
-            embedded, dataset: try source.dataset.load().source, run: source.runFolder, to: URL(fileURLWithPath: out),
-            backend: backend == "local"
-                ? .local(hnswThreshold: hnswThreshold, alwaysHNSW: hnsw) : .postgres(url: backend, tablePrefix: tablePrefix))
+            embedded, dataset: try source.dataset.load().source, run: source.runFolder, to: URL(fileURLWithPath: out), backend: writerBackend)
         let dimension = embedded.imageToText.dimension
         for set in written.sets {
             if let table = set.table {
@@ -48,5 +60,20 @@ struct IndexBuildCommand: ParsableCommand {
         }
         print("index: \(out) (\(grouped(written.catalog.images.count)) images, \(grouped(written.catalog.captions.count)) captions, "
             + "\(backend == "local" ? "local" : "postgres") backend)")
+    }
+
+    private func buildPhotoFolder(_ folder: URL) throws {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw ValidationError("\(folder.path) is neither a dataset nor a folder of photos")
+        }
+        let outcome = try PhotoGallery.build(
+            run: source.runFolder, photos: folder, captions: captions.map { URL(fileURLWithPath: $0) }, into: URL(fileURLWithPath: out),
+            backend: writerBackend, store: try source.model.store(), batchSize: batchSize, observer: .console)
+        let index = try GalleryIndex(folder: URL(fileURLWithPath: out))
+        print("photos: \(grouped(outcome.added)) added, \(grouped(outcome.unchanged)) unchanged, \(grouped(outcome.removed)) removed, "
+            + "\(grouped(outcome.skipped.count)) skipped")
+        print("index: \(out) (\(grouped(index.catalog.liveImageCount)) images, \(grouped(index.catalog.liveCaptionCount)) captions, "
+            + "\(index.manifest.backend) backend)")
     }
 }

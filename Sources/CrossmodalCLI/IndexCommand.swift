@@ -4,7 +4,7 @@ import ArgumentParser
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
-        abstract: "Build a searchable gallery from a trained run.",
-        subcommands: [IndexBuildCommand.self]
+        abstract: "Build a searchable gallery from a trained run, and add or remove its photos.",
+        subcommands: [IndexBuildCommand.self, IndexAddCommand.self, IndexRemoveCommand.self, IndexCompactCommand.self]
     )
 }

@@ -17,6 +17,8 @@ struct ServeCommand: ParsableCommand {
             POST /api/search/image?target=captions|images       search by an uploaded JPEG or PNG (the body)
             GET /api/items/{id}                    an image (with its captions) or a caption
             GET /api/images/{id}                   an image file of the gallery
+            POST /api/images?id=…&caption=…       add the body (JPEG or PNG) to the gallery (needs --write-token)
+            DELETE /api/images/{id}                remove an image and its captions (needs --write-token)
             GET /healthz                           liveness and gallery size
             Errors are JSON: {"error": {"status": …, "message": …}}.
             """
@@ -33,6 +35,8 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most connections open at once (default: 4096, or what the open-file limit allows).") var maxConnections: Int?
     @Option(help: "Largest uploaded image in pixels (width × height as stored); larger ones get 400.") var maxPixels = DecodeLimits.defaultMaxPixels
     @Option(help: "The folder of pretrained weights.") var models: String?
+    @Option(help: "Allow POST /api/images and DELETE /api/images/{id} for requests with `Authorization: Bearer <token>` (or set CROSSMODAL_WRITE_TOKEN).")
+    var writeToken: String?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -52,15 +56,21 @@ struct ServeCommand: ParsableCommand {
         limits.requestSeconds = timeout
         var decoding = DecodeLimits.forImageEncoder
         decoding.maxPixels = maxPixels
-        let api = SearchAPI(index: gallery, embedder: RunQueryEmbedding(encoder: encoder, limits: decoding), limits: limits)
+        let token = writeToken ?? ProcessInfo.processInfo.environment["CROSSMODAL_WRITE_TOKEN"]
+        if let token, token.count < 8 { throw ValidationError("the write token must have at least 8 characters") }
+        let live = try token.map { _ in try LiveGallery(index: gallery, encoder: encoder, limits: decoding) }
+        let api = SearchAPI(
+            index: gallery, embedder: RunQueryEmbedding(encoder: encoder, limits: decoding), limits: limits,
+            updates: live.map(ServedGalleryUpdates.init), writeToken: token.map(WriteToken.init))
         var server = ServerLimits()
         server.maxBodyBytes = limits.maxBodyBytes
         server.requestSeconds = timeout
         if let maxConnections { server.maxConnections = maxConnections }
-        let images = gallery.catalog.images.count, captions = gallery.catalog.captions.count
+        let images = gallery.catalog.liveImageCount, captions = gallery.catalog.liveCaptionCount
         do {
             try HTTPServer(host: host, port: UInt16(port), limits: server, handler: api.handle).run { url in
-                print("serving \(grouped(images)) images and \(grouped(captions)) captions at \(url) (Ctrl-C to stop)")
+                print("serving \(grouped(images)) images and \(grouped(captions)) captions at \(url)"
+                    + (live == nil ? "" : ", writes on") + " (Ctrl-C to stop)")
             }
         } catch {
             throw ValidationError("cannot serve on \(host):\(port): \(error)")
@@ -85,4 +95,21 @@ struct RunQueryEmbedding: QueryEmbedding {
         try deadline.check()
         return try encoder.embed(image: image, deadline: deadline)
     }
+}
+
+/// The live gallery as the server sees it: refusals become the client's 400 and 409.
+struct ServedGalleryUpdates: GalleryUpdates {
+    let live: LiveGallery
+
+    func add(imageData: Data, id: String?, caption: String?, deadline: Deadline) throws -> String {
+        do {
+            return try live.add(imageData: imageData, id: id, caption: caption, deadline: deadline)
+        } catch LiveGallery.Refusal.notAnImage(let why) {
+            throw BadQuery("the body is not a readable JPEG or PNG image (\(why))")
+        } catch LiveGallery.Refusal.idInUse(let id) {
+            throw GalleryConflict(id: id)
+        }
+    }
+
+    func remove(id: String) throws -> Bool { try live.remove(id: id) }
 }

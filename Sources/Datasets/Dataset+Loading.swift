@@ -49,6 +49,19 @@ extension Dataset {
             "\(url.path) is not a dataset folder: expected Flickr8k.token.txt (or results_20130124.token), a Karpathy dataset_*.json, or a .jsonl file of {\"image\", \"text\", \"split\"} pairs")
     }
 
+    /// Whether `url` is something ``load(from:options:)`` reads: a file, or a folder holding a Flickr token
+    /// file, a Karpathy `dataset_*.json` or a `.jsonl` file. A folder of photos alone is not.
+    public static func isDataset(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return false }
+        guard isDirectory.boolValue else { return true }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        return names.contains { name in
+            flickrTokenFileNames.contains(name) || (name.contains(".token") && !name.hasPrefix(".") && !name.contains("lemma"))
+                || (name.hasPrefix("dataset_") && name.hasSuffix(".json")) || name.hasSuffix(".jsonl")
+        }
+    }
+
     static let flickrTokenFileNames = ["Flickr8k.token.txt", "results_20130124.token", "results.token"]
 
     /// The largest dataset file read (a caption or split file, a Karpathy JSON, a JSON Lines file).

@@ -2,6 +2,7 @@ import CHNSW
 import Dispatch
 import Foundation
 import Numerics
+import SafeFiles
 
 /// An HNSW graph (hnswlib) under inner product (for unit vectors, cosine) or squared Euclidean
 /// distance, built once for many queries and, for an index, saved beside it.
@@ -66,12 +67,45 @@ public final class HNSWGraph: @unchecked Sendable {
         return HNSWGraph(handle: raw, dimension: dimension, innerProduct: true)
     }
 
-    /// Writes the graph (hnswlib's format).
+    /// Writes the graph (hnswlib's format) to a temporary file beside `url`, then renames it into place, so a
+    /// crash while saving leaves the old graph or the new one. The capacity is first trimmed to the count
+    /// (``HNSWGraphFile`` accepts no spare capacity, which a hostile file could use to make hnswlib allocate).
+    ///
+    /// Not safe while another thread adds to or searches the graph.
     public func save(to url: URL) throws(NeighborError) {
         var message = [CChar](repeating: 0, count: 256)
-        guard cm_hnsw_save(handle, url.path, &message, message.count) == 0 else {
+        if cm_hnsw_capacity(handle) != max(count, 1) {
+            guard cm_hnsw_resize(handle, max(count, 1), &message, message.count) == 0 else {
+                throw NeighborError("\(url.path): cannot trim the HNSW graph (\(cString(message)))")
+            }
+        }
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).saving")
+        guard cm_hnsw_save(handle, temporary.path, &message, message.count) == 0 else {
             throw NeighborError("\(url.path): cannot write the HNSW graph (\(cString(message)))")
         }
+        do {
+            try DurableFile.sync(temporary)
+            _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+        } catch {
+            throw NeighborError("\(url.path): cannot put the HNSW graph in place (\(error))")
+        }
+    }
+
+    /// Appends one vector under `label` (the next row), growing the capacity by half when it is full.
+    ///
+    /// Not safe while another thread searches the graph: callers hold their index's write lock.
+    ///
+    /// - Complexity: amortised about O(efConstruction · log n · d).
+    public func add(_ vector: [Float], label: Int) throws(NeighborError) {
+        guard vector.count == dimension, label >= 0 else { throw NeighborError("cannot add a \(vector.count)-d vector to a \(dimension)-d graph") }
+        var message = [CChar](repeating: 0, count: 256)
+        if count >= cm_hnsw_capacity(handle) {
+            guard cm_hnsw_resize(handle, max(16, count + count / 2), &message, message.count) == 0 else {
+                throw NeighborError("cannot grow the HNSW graph (\(cString(message)))")
+            }
+        }
+        let status = vector.withUnsafeBufferPointer { cm_hnsw_add(handle, $0.baseAddress!, label, &message, message.count) }
+        guard status == 0 else { throw NeighborError("cannot add to the HNSW graph (\(cString(message)))") }
     }
 
     /// Vectors in the graph.

@@ -18,7 +18,9 @@ enum HNSWGraphFile {
     /// Levels grow as log(n)/log(M): 64 is far beyond any real graph.
     static let maximumLevel = 64
 
-    /// Checks `data` against the index it belongs to: `rows` vectors of `dimension` floats, labelled 0..<rows.
+    /// Checks `data` against the index it belongs to: `rows` vectors of `dimension` floats. The graph may
+    /// cover only the first of them (an index that grew since the graph was saved catches up on load), so
+    /// it must hold at most `rows` elements, labelled below its own count.
     ///
     /// - Complexity: O(file size).
     static func validate(_ data: Data, dimension: Int, rows: Int, file: String) throws(NeighborError) {
@@ -31,7 +33,7 @@ enum HNSWGraphFile {
         let maxM = reader.u64(), maxM0 = reader.u64(), m = reader.u64()
         let mult = Double(bitPattern: reader.u64())
         _ = reader.u64()  // efConstruction
-        guard count == UInt64(rows) else { throw fail("it holds \(count) vectors, the index \(rows)") }
+        guard count <= UInt64(rows) else { throw fail("it holds \(count) vectors, the index only \(rows)") }
         guard maxElements >= count, maxElements <= max(count, 1) else { throw fail("capacity \(maxElements) for \(count) vectors") }
         guard (1...UInt64(maximumLinks)).contains(maxM0), (1...maxM0).contains(maxM), m >= 1, m <= maxM0 else {
             throw fail("link limits M \(m), maxM \(maxM), maxM0 \(maxM0) are out of range")
@@ -59,7 +61,7 @@ enum HNSWGraphFile {
             for link in 0..<links where UInt64(reader.u32(at: base + 4 + 4 * link)) >= count {
                 throw fail("element \(element) links to a missing element")
             }
-            guard reader.u64(at: base + Int(labelOffset)) < UInt64(rows) else { throw fail("element \(element) has a label outside the index") }
+            guard reader.u64(at: base + Int(labelOffset)) < count else { throw fail("element \(element) has a label outside the index") }
         }
         // Upper levels: each element's byte count, then its levels' link blocks.
         var levels = [Int](repeating: 0, count: n)

@@ -1,6 +1,7 @@
 import Encoders
 import Foundation
 import Numerics
+import Search
 import TextModels
 import Training
 
@@ -48,29 +49,55 @@ public final class QueryEncoder: @unchecked Sendable {
 
     /// The text's embedding in the text→image space; throws `DeadlineExceeded` once `deadline` passes.
     public func embed(text: String, deadline: Deadline = .never) throws -> [Float] {
-        let features: Matrix
-        if let miniLM {
-            features = try miniLM.embed([text], deadline: deadline)
-        } else if let words {
-            features = words.embed([text], aggregation: run.description.textEncoder == .gloveSum ? .sum : .mean).features
-        } else if let doc2vec = run.doc2vec {
-            features = GRUInput.tokenMatrix([text], model: doc2vec, settings: run.tokens)
-        } else {
-            throw PipelineError("the run in \(run.folder.url.path) has no text encoder")
-        }
+        let features = try textFeatures([text], deadline: deadline)
         return try towerLock.withLock { try textModel.embedTexts(features).values }
     }
 
-    /// The image's embedding in the image→text space; throws `DeadlineExceeded` once `deadline` passes.
-    public func embed(image: RGBImage, deadline: Deadline = .never) throws -> [Float] {
-        let encoder = try imageEncoderLock.withLock { () throws -> EfficientNetLite0 in
+    private func textFeatures(_ texts: [String], deadline: Deadline) throws -> Matrix {
+        if let miniLM { return try miniLM.embed(texts, deadline: deadline) }
+        if let words { return words.embed(texts, aggregation: run.description.textEncoder == .gloveSum ? .sum : .mean).features }
+        if let doc2vec = run.doc2vec { return GRUInput.tokenMatrix(texts, model: doc2vec, settings: run.tokens) }
+        throw PipelineError("the run in \(run.folder.url.path) has no text encoder")
+    }
+
+    private func loadedImageEncoder() throws -> EfficientNetLite0 {
+        try imageEncoderLock.withLock { () throws -> EfficientNetLite0 in
             if let imageEncoder { return imageEncoder }
             let loaded = try EfficientNetLite0(weightsFile: store.require(store.efficientNetLite0, model: "EfficientNet-Lite0"))
             imageEncoder = loaded
             return loaded
         }
-        let features = try encoder.features([image], deadline: deadline)
+    }
+
+    /// The image's embedding in the image→text space; throws `DeadlineExceeded` once `deadline` passes.
+    public func embed(image: RGBImage, deadline: Deadline = .never) throws -> [Float] {
+        let features = try loadedImageEncoder().features([image], deadline: deadline)
         try deadline.check()
         return try towerLock.withLock { try imageModel.embedImages(features).values }
+    }
+
+    /// Gallery vectors of images, as `index build` stores them: each image in the image→text space
+    /// (`images`) and, for a run with separate direction models, in the text→image space
+    /// (`images-for-text-queries`).
+    public func galleryVectors(images: [RGBImage], deadline: Deadline = .never) throws -> [[VectorSet: [Float]]] {
+        guard !images.isEmpty else { return [] }
+        let features = try loadedImageEncoder().features(images, deadline: deadline)
+        try deadline.check()
+        let (forCaptions, forTexts) = try towerLock.withLock { () throws -> (Matrix, Matrix?) in
+            (try imageModel.embedImages(features), run.separateDirections ? try textModel.embedImages(features) : nil)
+        }
+        return (0..<images.count).map { row in
+            var vectors: [VectorSet: [Float]] = [.images: forCaptions.row(row)]
+            if let forTexts { vectors[.imagesForTextQueries] = forTexts.row(row) }
+            return vectors
+        }
+    }
+
+    /// Gallery vectors of captions: each text in the image→text space (the `captions` set).
+    public func galleryVectors(captions: [String], deadline: Deadline = .never) throws -> [[Float]] {
+        guard !captions.isEmpty else { return [] }
+        let features = try textFeatures(captions, deadline: deadline)
+        let embedded = try towerLock.withLock { try imageModel.embedTexts(features) }
+        return (0..<captions.count).map { embedded.row($0) }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A file that cannot be read as asked: which file, and why.
 public struct FileReadError: Error, CustomStringConvertible, Equatable, Sendable {
     /// Why a file was not read.
@@ -10,6 +12,8 @@ public struct FileReadError: Error, CustomStringConvertible, Equatable, Sendable
         case tooLarge(bytes: Int, limit: Int)
         /// It should be UTF-8 text and is not.
         case notText
+        /// Writing it failed (no space, no permission, another writer …), with the system's words.
+        case unwritable(String)
     }
 
     /// The file's path.
@@ -24,6 +28,7 @@ public struct FileReadError: Error, CustomStringConvertible, Equatable, Sendable
         case .notRegular(let kind): "is not a regular file (\(kind)); give a file"
         case .tooLarge(let bytes, let limit): "has \(bytes) bytes, more than the \(limit) allowed for this kind of file"
         case .notText: "is not UTF-8 text"
+        case .unwritable(let why): "cannot be written (\(why))"
         }
     }
 
@@ -31,4 +36,11 @@ public struct FileReadError: Error, CustomStringConvertible, Equatable, Sendable
     public var message: String { "\(path): \(problem)" }
 
     public var description: String { message }
+}
+
+extension FileReadError {
+    /// An error about `url`.
+    public init(_ url: URL, _ reason: Reason) {
+        self.init(path: url.path, reason: reason)
+    }
 }

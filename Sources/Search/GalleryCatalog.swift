@@ -8,12 +8,18 @@ public struct GalleryImage: Codable, Equatable, Sendable {
     public var path: String
     /// Ids of the image's captions in the gallery.
     public var captionIDs: [String]
+    /// A hash of the file's bytes, for galleries of plain folders (a rebuild re-embeds only changed files).
+    public var contentHash: String?
+    /// True once the image was removed; its row stays (vectors are append-only) until `index compact`.
+    public var removed: Bool
 
     /// Creates an image entry.
-    public init(id: String, path: String, captionIDs: [String]) {
+    public init(id: String, path: String, captionIDs: [String], contentHash: String? = nil, removed: Bool = false) {
         self.id = id
         self.path = path
         self.captionIDs = captionIDs
+        self.contentHash = contentHash
+        self.removed = removed
     }
 }
 
@@ -25,80 +31,174 @@ public struct GalleryCaption: Codable, Equatable, Sendable {
     public var imageID: String
     /// The caption text.
     public var text: String
+    /// True once the caption (or its image) was removed.
+    public var removed: Bool
 
     /// Creates a caption entry.
-    public init(id: String, imageID: String, text: String) {
+    public init(id: String, imageID: String, text: String, removed: Bool = false) {
         self.id = id
         self.imageID = imageID
         self.text = text
+        self.removed = removed
     }
 }
 
 /// What an index knows about its items besides their vectors, kept in `catalog.sqlite`: images and
-/// captions in vector-row order.
+/// captions in vector-row order, removed ones included (their rows stay until `index compact`).
+///
+/// The catalogue is the index's commit point: an item exists once the SQLite transaction that inserts
+/// its row commits (after its vectors are on disk); a vector row beyond the catalogue's rows is a crashed
+/// writer's leftover and is ignored.
 public struct GalleryCatalog: Sendable {
     /// Images, row i being vector row i.
-    public let images: [GalleryImage]
+    public private(set) var images: [GalleryImage]
     /// Captions, row i being vector row i.
-    public let captions: [GalleryCaption]
-    private let imageRows: [String: Int]
-    private let captionRows: [String: Int]
+    public private(set) var captions: [GalleryCaption]
+    private var imageRows: [String: Int]
+    private var captionRows: [String: Int]
+    /// Rows of removed images.
+    public private(set) var removedImageRows: Set<Int> = []
+    /// Rows of removed captions.
+    public private(set) var removedCaptionRows: Set<Int> = []
 
-    /// A catalogue of the given items; ids must be unique within each kind.
+    /// A catalogue of the given items; ids must be unique among the items not removed.
     public init(images: [GalleryImage], captions: [GalleryCaption]) throws(SearchError) {
-        var imageRows: [String: Int] = [:]
-        for (row, image) in images.enumerated() {
-            guard imageRows.updateValue(row, forKey: image.id) == nil else { throw SearchError("image id \(image.id) appears twice") }
-        }
-        var captionRows: [String: Int] = [:]
-        for (row, caption) in captions.enumerated() {
-            guard captionRows.updateValue(row, forKey: caption.id) == nil else { throw SearchError("caption id \(caption.id) appears twice") }
-        }
-        self.images = images
-        self.captions = captions
-        self.imageRows = imageRows
-        self.captionRows = captionRows
+        self.images = []
+        self.captions = []
+        imageRows = [:]
+        captionRows = [:]
+        try append(images: images, captions: captions)
     }
 
-    /// The image with this id, if any.
+    /// Images not removed.
+    public var liveImageCount: Int { images.count - removedImageRows.count }
+    /// Captions not removed.
+    public var liveCaptionCount: Int { captions.count - removedCaptionRows.count }
+
+    /// The image with this id, if any (and not removed).
     public func image(id: String) -> GalleryImage? { imageRows[id].map { images[$0] } }
 
-    /// The vector row of the image with this id, if any.
+    /// The vector row of the image with this id, if any (and not removed).
     public func imageRow(id: String) -> Int? { imageRows[id] }
 
-    /// The caption with this id, if any.
+    /// The caption with this id, if any (and not removed).
     public func caption(id: String) -> GalleryCaption? { captionRows[id].map { captions[$0] } }
 
-    /// Writes `catalog.sqlite`-style tables to a new database file (replacing one that exists).
+    /// The vector row of the caption with this id, if any (and not removed).
+    public func captionRow(id: String) -> Int? { captionRows[id] }
+
+    /// The rows a set shows to searches: all committed rows but the removed ones.
+    public func visibleRows(_ set: VectorSet) -> VisibleRows {
+        set.holdsImages ? VisibleRows(count: images.count, removed: removedImageRows) : VisibleRows(count: captions.count, removed: removedCaptionRows)
+    }
+
+    /// Adds items after the existing rows; a live id may not appear twice. An image's caption ids are
+    /// rebuilt from the captions that name it, in row order.
+    mutating func append(images newImages: [GalleryImage], captions newCaptions: [GalleryCaption]) throws(SearchError) {
+        var copy = self
+        for image in newImages {
+            let row = copy.images.count
+            copy.images.append(image)
+            if image.removed {
+                copy.removedImageRows.insert(row)
+            } else {
+                guard copy.imageRows.updateValue(row, forKey: image.id) == nil else { throw SearchError("image id \(image.id) appears twice") }
+                copy.images[row].captionIDs = []
+            }
+        }
+        for caption in newCaptions {
+            let row = copy.captions.count
+            copy.captions.append(caption)
+            if caption.removed {
+                copy.removedCaptionRows.insert(row)
+                continue
+            }
+            guard copy.captionRows.updateValue(row, forKey: caption.id) == nil else { throw SearchError("caption id \(caption.id) appears twice") }
+            if let imageRow = copy.imageRows[caption.imageID] { copy.images[imageRow].captionIDs.append(caption.id) }
+        }
+        self = copy
+    }
+
+    /// Marks images (and their captions) removed; ids not in the catalogue are ignored.
+    ///
+    /// - Returns: the rows of the images and captions removed.
+    mutating func remove(imageIDs: [String]) -> (images: [Int], captions: [Int]) {
+        var imageRowsRemoved: [Int] = []
+        var captionRowsRemoved: [Int] = []
+        for id in imageIDs {
+            guard let row = imageRows.removeValue(forKey: id) else { continue }
+            images[row].removed = true
+            removedImageRows.insert(row)
+            imageRowsRemoved.append(row)
+            for captionID in images[row].captionIDs {
+                guard let captionRow = captionRows.removeValue(forKey: captionID) else { continue }
+                captions[captionRow].removed = true
+                removedCaptionRows.insert(captionRow)
+                captionRowsRemoved.append(captionRow)
+            }
+        }
+        return (imageRowsRemoved, captionRowsRemoved)
+    }
+
+    static let schema = """
+        CREATE TABLE images (row INTEGER PRIMARY KEY, id TEXT NOT NULL, path TEXT NOT NULL, hash TEXT, removed INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE captions (row INTEGER PRIMARY KEY, id TEXT NOT NULL, image_id TEXT NOT NULL, text TEXT NOT NULL, removed INTEGER NOT NULL DEFAULT 0);
+        CREATE UNIQUE INDEX live_images ON images(id) WHERE removed = 0;
+        CREATE UNIQUE INDEX live_captions ON captions(id) WHERE removed = 0;
+        CREATE INDEX captions_by_image ON captions(image_id);
+        """
+
+    /// Writes the catalogue to a new database file (replacing one that exists), flushed to disk.
     public func write(to url: URL) throws(SearchError) {
         try? FileManager.default.removeItem(at: url)
         let database = try SQLiteDatabase(path: url.path, readOnly: false)
-        try database.execute("""
-            CREATE TABLE images (row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, path TEXT NOT NULL);
-            CREATE TABLE captions (row INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, image_id TEXT NOT NULL, text TEXT NOT NULL);
-            CREATE INDEX captions_by_image ON captions(image_id);
-            """)
-        try database.insert(
-            "INSERT INTO images (row, id, path) VALUES (?, ?, ?)",
-            rows: images.enumerated().map { [.integer($0), .text($1.id), .text($1.path)] })
-        try database.insert(
-            "INSERT INTO captions (row, id, image_id, text) VALUES (?, ?, ?, ?)",
-            rows: captions.enumerated().map { [.integer($0), .text($1.id), .text($1.imageID), .text($1.text)] })
+        try database.execute(Self.schema)
+        try database.transaction { () throws(SearchError) in
+            try insertRows(into: database, imagesFrom: 0, captionsFrom: 0)
+        }
     }
 
-    /// Reads a catalogue written by ``write(to:)``.
+    /// Inserts the rows from the given positions on (inside the caller's transaction).
+    func insertRows(into database: SQLiteDatabase, imagesFrom: Int, captionsFrom: Int) throws(SearchError) {
+        try database.run(
+            "INSERT INTO images (row, id, path, hash, removed) VALUES (?, ?, ?, ?, ?)",
+            rows: images[imagesFrom...].indices.map { row in
+                let image = images[row]
+                return [.integer(row), .text(image.id), .text(image.path), image.contentHash.map { .text($0) } ?? .null, .integer(image.removed ? 1 : 0)]
+            })
+        try database.run(
+            "INSERT INTO captions (row, id, image_id, text, removed) VALUES (?, ?, ?, ?, ?)",
+            rows: captions[captionsFrom...].indices.map { row in
+                let caption = captions[row]
+                return [.integer(row), .text(caption.id), .text(caption.imageID), .text(caption.text), .integer(caption.removed ? 1 : 0)]
+            })
+    }
+
+    /// Reads a catalogue written by ``write(to:)`` (or by an index of format 1, which had no removals).
     ///
     /// - Complexity: O(items).
     public static func read(from url: URL) throws(SearchError) -> GalleryCatalog {
         guard FileManager.default.fileExists(atPath: url.path) else { throw SearchError("\(url.path) is missing") }
         let database = try SQLiteDatabase(path: url.path, readOnly: true)
-        let captionRows = try database.rows("SELECT id, image_id, text FROM captions ORDER BY row")
-        let captions = captionRows.map { GalleryCaption(id: $0[0] ?? "", imageID: $0[1] ?? "", text: $0[2] ?? "") }
-        var captionsOf: [String: [String]] = [:]
-        for caption in captions { captionsOf[caption.imageID, default: []].append(caption.id) }
-        let images = try database.rows("SELECT id, path FROM images ORDER BY row").map {
-            GalleryImage(id: $0[0] ?? "", path: $0[1] ?? "", captionIDs: captionsOf[$0[0] ?? ""] ?? [])
+        return try read(from: database)
+    }
+
+    static func read(from database: SQLiteDatabase) throws(SearchError) -> GalleryCatalog {
+        let columns = try database.rows("SELECT name FROM pragma_table_info('images')").compactMap { $0.first ?? nil }
+        let version2 = columns.contains("removed")
+        let captionRows = try database.rows(
+            version2 ? "SELECT row, id, image_id, text, removed FROM captions ORDER BY row" : "SELECT row, id, image_id, text, 0 FROM captions ORDER BY row")
+        let imageRows = try database.rows(
+            version2 ? "SELECT row, id, path, hash, removed FROM images ORDER BY row" : "SELECT row, id, path, NULL, 0 FROM images ORDER BY row")
+        // Rows must be 0, 1, 2 …: they index the vector files.
+        for (position, row) in imageRows.enumerated() where row[0] != String(position) {
+            throw SearchError("\(database.path): image rows are not numbered 0, 1, 2 … (row \(position) is \(row[0] ?? "NULL")); build the index again")
         }
+        for (position, row) in captionRows.enumerated() where row[0] != String(position) {
+            throw SearchError("\(database.path): caption rows are not numbered 0, 1, 2 … (row \(position) is \(row[0] ?? "NULL")); build the index again")
+        }
+        let captions = captionRows.map { GalleryCaption(id: $0[1] ?? "", imageID: $0[2] ?? "", text: $0[3] ?? "", removed: $0[4] != "0") }
+        let images = imageRows.map { GalleryImage(id: $0[1] ?? "", path: $0[2] ?? "", captionIDs: [], contentHash: $0[3] ?? nil, removed: $0[4] != "0") }
         return try GalleryCatalog(images: images, captions: captions)
     }
 }

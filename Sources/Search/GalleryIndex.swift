@@ -1,11 +1,12 @@
 import Evaluation
 import Foundation
+import Numerics
 import SafeFiles
 
 /// What `index.json` records about an index folder.
 public struct IndexManifest: Codable, Equatable, Sendable {
     /// The folder layout's version.
-    public var format = 1
+    public var format = 2
     /// `local` (vectors in the folder) or `postgres`.
     public var backend: String
     /// The PostgreSQL URL of a `postgres` index.
@@ -27,6 +28,11 @@ public struct IndexManifest: Codable, Equatable, Sendable {
     /// True when rows carry an extra last value −‖g‖²/2 so that inner-product search ranks by
     /// Euclidean distance (runs trained unnormalised with a squared-L2 loss); queries get a 1 appended.
     public var euclidean: Bool?
+    /// How many times `index compact` rewrote the files (their names carry it from the first on); the
+    /// manifest's atomic replacement is what switches readers to a new generation.
+    public var generation: Int?
+    /// The folder of photos a plain-folder gallery was built from (ids are paths relative to it).
+    public var photoFolder: String?
 
     /// Creates a manifest.
     public init(
@@ -68,21 +74,39 @@ public struct SearchResult: Codable, Equatable, Sendable {
 
 /// An index folder opened for searching: `index.json`, `catalog.sqlite`, the vectors (in the folder or
 /// in PostgreSQL) and `model/`, the run that embeds queries.
-public final class GalleryIndex: Sendable {
+///
+/// A ``GalleryWriter`` may change the gallery while searches run: every search holds a read lock over one
+/// catalogue snapshot and the vectors it names, and a change is published under the write lock, so each
+/// search sees the gallery before a change or after it, never a mix.
+public final class GalleryIndex: @unchecked Sendable {
     /// The index folder.
     public let folder: URL
-    /// Its manifest.
+    /// Its manifest as opened.
     public let manifest: IndexManifest
-    /// Ids, captions and image files.
-    public let catalog: GalleryCatalog
     /// Where the vectors are searched.
     public let backend: any VectorSearchBackend
+    let lock = ReadWriteLock()
+    private var current: GalleryCatalog
+
+    /// Ids, captions and image files: a snapshot of the gallery now.
+    public var catalog: GalleryCatalog { lock.read { current } }
 
     /// The widest joint space an index may declare (the widest preset is 4,096-d).
     public static let maximumDimension = 65_536
 
     /// The folder holding the run that embeds queries.
     public var modelFolder: URL { folder.appendingPathComponent("model") }
+
+    /// `""` for the files of generation 0, `.g<n>` after it.
+    static func generationSuffix(_ generation: Int) -> String { generation == 0 ? "" : ".g\(generation)" }
+
+    /// `catalog.sqlite` (`catalog.g<n>.sqlite` from the n-th `index compact` on).
+    public static func catalogFile(in folder: URL, generation: Int = 0) -> URL {
+        folder.appendingPathComponent("catalog" + generationSuffix(generation) + ".sqlite")
+    }
+
+    /// The catalogue file of this index's generation.
+    public var catalogFile: URL { Self.catalogFile(in: folder, generation: manifest.generation ?? 0) }
 
     /// Opens an index folder written by `crossmodal index build`.
     public init(folder: URL) throws(SearchError) {
@@ -97,24 +121,24 @@ public final class GalleryIndex: Sendable {
         } catch {
             throw SearchError("\(manifestFile.path) is not a crossmodal index manifest: \(error)")
         }
-        guard (1...Self.maximumDimension).contains(manifest.dimension), manifest.images >= 0, manifest.captions >= 0 else {
-            throw SearchError("\(manifestFile.path): dimension \(manifest.dimension) or its counts are out of range; build the index again")
+        guard (1...Self.maximumDimension).contains(manifest.dimension), manifest.images >= 0, manifest.captions >= 0,
+            (0...1_000_000).contains(manifest.generation ?? 0)
+        else {
+            throw SearchError("\(manifestFile.path): dimension \(manifest.dimension), its counts or its generation are out of range; build the index again")
         }
         self.folder = folder
         self.manifest = manifest
-        catalog = try GalleryCatalog.read(from: folder.appendingPathComponent("catalog.sqlite"))
-        guard catalog.images.count == manifest.images, catalog.captions.count == manifest.captions else {
-            throw SearchError("\(folder.path): the catalogue holds \(catalog.images.count) images and \(catalog.captions.count) captions, "
-                + "the manifest \(manifest.images) and \(manifest.captions); build the index again")
-        }
+        let generation = manifest.generation ?? 0
+        // The catalogue is the commit point: its rows say how many vector rows exist (the manifest's counts
+        // are for people and may lag a crash by one change).
+        let catalog = try GalleryCatalog.read(from: Self.catalogFile(in: folder, generation: generation))
+        current = catalog
         switch manifest.backend {
         case "local":
-            let local = try LocalVectorSearch(folder: folder, dimension: manifest.dimension)
-            for set in local.sets where local.count(set) != (set.holdsImages ? manifest.images : manifest.captions) {
-                throw SearchError("\(LocalVectorSearch.vectorFile(set, in: folder).path) holds \(local.count(set)) vectors, "
-                    + "the catalogue \(set.holdsImages ? manifest.images : manifest.captions); build the index again")
-            }
-            backend = local
+            backend = try LocalVectorSearch(
+                folder: folder, dimension: manifest.dimension,
+                committed: [.images: catalog.images.count, .imagesForTextQueries: catalog.images.count, .captions: catalog.captions.count],
+                generation: generation)
         case "postgres":
             guard let url = manifest.postgresURL, let prefix = manifest.tablePrefix else {
                 throw SearchError("\(manifestFile.path): a postgres index needs postgresURL and tablePrefix")
@@ -125,47 +149,66 @@ public final class GalleryIndex: Sendable {
         }
     }
 
-    /// Writes the manifest into `folder`.
+    /// Writes the manifest into `folder`, flushed to disk.
     public static func writeManifest(_ manifest: IndexManifest, to folder: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(manifest).write(to: folder.appendingPathComponent(IndexManifest.fileName), options: .atomic)
+        try DurableFile.replace(folder.appendingPathComponent(IndexManifest.fileName), with: encoder.encode(manifest))
     }
 
     /// A query embedding as the stored rows expect it (with the 1 of a Euclidean index appended).
     func prepared(_ query: [Float]) -> [Float] { manifest.metric.preparedQuery(query) }
 
+    /// Shows a committed change: the new catalogue and each set's new rows, at once.
+    func publish(_ catalog: GalleryCatalog, rows: [(VectorSet, Matrix, Int)]) throws(SearchError) {
+        try lock.write { () throws(SearchError) in
+            for (set, vectors, start) in rows where vectors.rows > 0 { try backend.publish(vectors, in: set, from: start) }
+            current = catalog
+        }
+    }
+
     /// The images best matching a text query's embedding (in the text→image space).
     public func images(matchingText query: [Float], k: Int) throws(SearchError) -> [SearchResult] {
         let set: VectorSet = backend.sets.contains(.imagesForTextQueries) ? .imagesForTextQueries : .images
-        return try backend.search(prepared(query), in: set, k: k).compactMap(imageResult)
+        return try imageResults(prepared(query), in: set, k: k)
     }
 
     /// The captions best matching an image query's embedding (in the image→text space).
     public func captions(matchingImage query: [Float], k: Int) throws(SearchError) -> [SearchResult] {
-        try backend.search(prepared(query), in: .captions, k: k).compactMap { hit in
-            guard hit.row < catalog.captions.count else { return nil }
-            let caption = catalog.captions[hit.row]
-            return SearchResult(kind: "caption", id: caption.id, score: hit.score, imageID: caption.imageID, text: caption.text, captions: nil)
+        try lock.read { () throws(SearchError) in
+            let catalog = current
+            guard backend.sets.contains(.captions) else { return [] }  // a gallery of photos alone
+            return try backend.search(prepared(query), in: .captions, k: k, visible: catalog.visibleRows(.captions)).compactMap { hit in
+                guard hit.row < catalog.captions.count else { return nil }
+                let caption = catalog.captions[hit.row]
+                return SearchResult(kind: "caption", id: caption.id, score: hit.score, imageID: caption.imageID, text: caption.text, captions: nil)
+            }
         }
     }
 
     /// The images most similar to an image query's embedding.
     public func images(similarToImage query: [Float], k: Int) throws(SearchError) -> [SearchResult] {
-        try backend.search(prepared(query), in: .images, k: k).compactMap(imageResult)
+        try imageResults(prepared(query), in: .images, k: k)
     }
 
     /// The stored image→text-space vector of an image, for searching by an image already in the gallery.
     public func storedVector(ofImage id: String) throws(SearchError) -> [Float]? {
-        guard let row = catalog.imageRow(id: id), let stored = try backend.vector(.images, row: row) else { return nil }
-        return manifest.metric.embedding(ofPrepared: stored)
+        try lock.read { () throws(SearchError) in
+            guard let row = current.imageRow(id: id), let stored = try backend.vector(.images, row: row) else { return nil }
+            return manifest.metric.embedding(ofPrepared: stored)
+        }
     }
 
-    private func imageResult(_ hit: SearchHit) -> SearchResult? {
-        guard hit.row < catalog.images.count else { return nil }
-        let image = catalog.images[hit.row]
-        return SearchResult(
-            kind: "image", id: image.id, score: hit.score, imageID: image.id, text: nil,
-            captions: image.captionIDs.compactMap { catalog.caption(id: $0)?.text })
+    private func imageResults(_ query: [Float], in set: VectorSet, k: Int) throws(SearchError) -> [SearchResult] {
+        try lock.read { () throws(SearchError) in
+            let catalog = current
+            return try backend.search(query, in: set, k: k, visible: catalog.visibleRows(set)).compactMap { hit in
+                guard hit.row < catalog.images.count else { return nil }
+                let image = catalog.images[hit.row]
+                return SearchResult(
+                    kind: "image", id: image.id, score: hit.score, imageID: image.id, text: nil,
+                    captions: image.captionIDs.compactMap { catalog.caption(id: $0)?.text })
+            }
+        }
     }
 }

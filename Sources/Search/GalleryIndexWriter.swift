@@ -49,7 +49,7 @@ public struct GalleryIndexWriter {
     ///   - source: the dataset, split and run recorded in the manifest.
     public func write(
         catalog: GalleryCatalog, sets: [(VectorSet, Matrix)], metric: SimilarityMetric,
-        source: (dataset: String, split: String, run: String)
+        source: (dataset: String, split: String, run: String), photoFolder: String? = nil
     ) throws -> [WrittenSet] {
         guard let first = sets.first else { throw SearchError("an index needs at least one vector set") }
         for (set, vectors) in sets {
@@ -61,16 +61,14 @@ public struct GalleryIndexWriter {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // A folder being rewritten loses its manifest first, so it never describes half-written sets.
         try? FileManager.default.removeItem(at: folder.appendingPathComponent(IndexManifest.fileName))
-        try catalog.write(to: folder.appendingPathComponent("catalog.sqlite"))
-        for set in VectorSet.allCases {
-            try? FileManager.default.removeItem(at: LocalVectorSearch.vectorFile(set, in: folder))
-            try? FileManager.default.removeItem(at: LocalVectorSearch.graphFile(set, in: folder))
-        }
+        try GalleryFiles.removeStale(in: folder, keeping: -1)  // every generation's files go
+        try catalog.write(to: GalleryIndex.catalogFile(in: folder))
         let dimension = metric.preparedWidth(first.1.columns)
         var manifest = IndexManifest(
             backend: "local", dimension: dimension, images: catalog.images.count, captions: catalog.captions.count,
             dataset: source.dataset, split: source.split, run: source.run)
         manifest.euclidean = metric == .squaredEuclidean ? true : nil
+        manifest.photoFolder = photoFolder
         var written: [WrittenSet] = []
         for (set, embeddings) in sets {
             let vectors = metric.preparedGallery(embeddings)

@@ -5,9 +5,17 @@ import Numerics
 
 /// The embedded backend: each vector set as a flat little-endian float32 file (`<set>.f32`, rows ×
 /// dimension), searched exactly with BLAS, or through a saved HNSW graph (`<set>.hnsw`) when one exists.
+///
+/// Rows are only ever appended (a removal hides a row until `index compact`). The in-memory copy and the
+/// graphs change only through ``publish(_:in:from:)``, which callers serialise against searches
+/// (``GalleryIndex`` holds its write lock); everything else is read-only.
 public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
-    private let vectors: [VectorSet: Matrix]
-    private let graphs: [VectorSet: HNSWGraph]
+    private var vectors: [VectorSet: Matrix]
+    private var graphs: [VectorSet: HNSWGraph]
+    /// Rows each graph held when it was read or last saved, to tell whether it needs saving.
+    private var savedGraphRows: [VectorSet: Int] = [:]
+    private let folder: URL
+    private let generation: Int
     /// The vectors' width.
     public let dimension: Int
 
@@ -17,18 +25,31 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
     /// Whether a set is searched through its HNSW graph.
     public func isApproximate(_ set: VectorSet) -> Bool { graphs[set] != nil }
 
-    /// Reads the sets present in `folder`.
-    public init(folder: URL, dimension: Int) throws(SearchError) {
+    /// Reads the sets present in `folder`. With `committed`, each set keeps only that many rows (what a
+    /// crashed writer appended beyond them is ignored) and must hold at least that many; a graph saved
+    /// before the last additions catches up with them here.
+    public init(folder: URL, dimension: Int, committed: [VectorSet: Int]? = nil, generation: Int = 0) throws(SearchError) {
         var vectors: [VectorSet: Matrix] = [:]
         var graphs: [VectorSet: HNSWGraph] = [:]
+        var savedGraphRows: [VectorSet: Int] = [:]
         for set in VectorSet.allCases {
-            let file = Self.vectorFile(set, in: folder)
+            let file = Self.vectorFile(set, in: folder, generation: generation)
             guard FileManager.default.fileExists(atPath: file.path) else { continue }
-            vectors[set] = try Self.readVectors(file, dimension: dimension)
-            let graphFile = Self.graphFile(set, in: folder)
+            var matrix = try Self.readVectors(file, dimension: dimension)
+            if let rows = committed?[set] {
+                guard matrix.rows >= rows else {
+                    throw SearchError("\(file.path) holds \(matrix.rows) vectors, the catalogue \(rows); build the index again")
+                }
+                if matrix.rows > rows { matrix = Self.firstRows(matrix, rows) }
+            }
+            vectors[set] = matrix
+            let graphFile = Self.graphFile(set, in: folder, generation: generation)
             if FileManager.default.fileExists(atPath: graphFile.path) {
                 do {
-                    graphs[set] = try HNSWGraph.load(graphFile, dimension: dimension, rows: vectors[set]?.rows ?? 0)
+                    let graph = try HNSWGraph.load(graphFile, dimension: dimension, rows: matrix.rows)
+                    savedGraphRows[set] = graph.count
+                    for row in graph.count..<matrix.rows { try graph.add(matrix.row(row), label: row) }
+                    graphs[set] = graph
                 } catch {
                     throw SearchError(error.message)
                 }
@@ -36,23 +57,40 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
         }
         self.vectors = vectors
         self.graphs = graphs
+        self.savedGraphRows = savedGraphRows
+        self.folder = folder
+        self.generation = generation
         self.dimension = dimension
     }
 
-    /// `<set>.f32` in `folder`.
-    public static func vectorFile(_ set: VectorSet, in folder: URL) -> URL { folder.appendingPathComponent("\(set.rawValue).f32") }
-    /// `<set>.hnsw` in `folder`.
-    public static func graphFile(_ set: VectorSet, in folder: URL) -> URL { folder.appendingPathComponent("\(set.rawValue).hnsw") }
+    private static func firstRows(_ matrix: Matrix, _ rows: Int) -> Matrix {
+        var copy = Matrix(rows: rows, columns: matrix.columns)
+        copy.values.withUnsafeMutableBufferPointer { target in
+            matrix.values.withUnsafeBufferPointer { source in
+                for i in target.indices { target[i] = source[i] }
+            }
+        }
+        return copy
+    }
 
-    /// Writes one set's vectors, and its HNSW graph when `graph` is true.
-    public static func write(_ matrix: Matrix, set: VectorSet, to folder: URL, graph: Bool) throws(SearchError) {
+    /// `<set>.f32` in `folder` (`<set>.g<n>.f32` from the n-th `index compact` on).
+    public static func vectorFile(_ set: VectorSet, in folder: URL, generation: Int = 0) -> URL {
+        folder.appendingPathComponent(set.rawValue + GalleryIndex.generationSuffix(generation) + ".f32")
+    }
+    /// `<set>.hnsw` in `folder` (`<set>.g<n>.hnsw` from the n-th `index compact` on).
+    public static func graphFile(_ set: VectorSet, in folder: URL, generation: Int = 0) -> URL {
+        folder.appendingPathComponent(set.rawValue + GalleryIndex.generationSuffix(generation) + ".hnsw")
+    }
+
+    /// Writes one set's vectors (flushed to disk), and its HNSW graph when `graph` is true.
+    public static func write(_ matrix: Matrix, set: VectorSet, to folder: URL, graph: Bool, generation: Int = 0) throws(SearchError) {
         let data = matrix.values.withUnsafeBufferPointer { Data(buffer: $0) }  // little-endian on every platform we build for
         do {
-            try data.write(to: vectorFile(set, in: folder), options: .atomic)
+            try DurableFile.replace(vectorFile(set, in: folder, generation: generation), with: data)
         } catch {
-            throw SearchError("\(vectorFile(set, in: folder).path): \(error.localizedDescription)")
+            throw SearchError(error.message)
         }
-        let graphURL = graphFile(set, in: folder)
+        let graphURL = graphFile(set, in: folder, generation: generation)
         try? FileManager.default.removeItem(at: graphURL)
         if graph {
             do {
@@ -89,17 +127,82 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
         return matrix.row(row)
     }
 
+    /// Appends the rows to `<set>.f32` after its first `start` rows and flushes the file.
+    public func store(_ new: Matrix, in set: VectorSet, from start: Int, ids: [String], labels: [String]) throws(SearchError) {
+        guard new.columns == dimension else { throw SearchError("\(new.columns)-d vectors for a \(dimension)-d index") }
+        let data = new.values.withUnsafeBufferPointer { Data(buffer: $0) }
+        do {
+            try DurableFile.truncateAndAppend(Self.vectorFile(set, in: folder, generation: generation), keeping: start * dimension * 4, data: data)
+        } catch {
+            throw SearchError(error.message)
+        }
+    }
+
+    /// Appends the rows in memory (and to the set's graph).
+    public func publish(_ new: Matrix, in set: VectorSet, from start: Int) throws(SearchError) {
+        let present = vectors[set]?.rows ?? 0
+        guard present == start, new.columns == dimension else {
+            throw SearchError("\(set.rawValue): rows from \(start) published onto \(present)")
+        }
+        // Taken out of the dictionary first, so the array has one owner and grows in place.
+        var values = vectors.removeValue(forKey: set)?.values ?? []
+        values.append(contentsOf: new.values)
+        do {
+            vectors[set] = try Matrix(rows: start + new.rows, columns: dimension, values: values)
+        } catch {
+            throw SearchError(error.message)
+        }
+        if let graph = graphs[set] {
+            do {
+                for row in 0..<new.rows { try graph.add(new.row(row), label: start + row) }
+            } catch {
+                throw SearchError(error.message)
+            }
+        }
+    }
+
+    /// Nothing to do: the flat files keep removed rows until `index compact`.
+    public func forget(rows: [Int], in set: VectorSet) throws(SearchError) {}
+
+    /// Cuts `<set>.f32` back to its committed rows.
+    public func recover(_ set: VectorSet, committed: Int, removed: Set<Int>) throws(SearchError) {
+        let file = Self.vectorFile(set, in: folder, generation: generation)
+        guard FileManager.default.fileExists(atPath: file.path) else { return }
+        do {
+            try DurableFile.truncateAndAppend(file, keeping: committed * dimension * 4, data: Data())
+        } catch {
+            throw SearchError(error.message)
+        }
+    }
+
+    /// Saves every graph that grew since it was read or saved (a graph is a cache: a stale one catches up on opening).
+    public func saveGrownGraphs() throws(SearchError) {
+        for (set, graph) in graphs where graph.count != savedGraphRows[set] {
+            do {
+                try graph.save(to: Self.graphFile(set, in: folder, generation: generation))
+            } catch {
+                throw SearchError(error.message)
+            }
+            savedGraphRows[set] = graph.count
+        }
+    }
+
     /// Exact: one matrix–vector product and a bounded-heap top-k; approximate: the HNSW graph.
     ///
     /// - Complexity: exact O(n · d + n log k); HNSW about O(ef · log n · d).
-    public func search(_ query: [Float], in set: VectorSet, k: Int) throws(SearchError) -> [SearchHit] {
+    /// Rows hidden by `visible` are skipped: the exact search scores them −∞; the graph is asked for as many
+    /// more results as there are hidden rows, so that `k` visible ones remain.
+    public func search(_ query: [Float], in set: VectorSet, k: Int, visible: VisibleRows) throws(SearchError) -> [SearchHit] {
         guard let matrix = vectors[set] else { throw SearchError("this index has no \(set.rawValue) vectors") }
         guard query.count == dimension else { throw SearchError("the query has \(query.count) values; the index is \(dimension)-d") }
-        let wanted = min(max(k, 0), matrix.rows)
+        let rows = min(matrix.rows, visible.count)
+        let hidden = visible.removed.count + (matrix.rows - rows)
+        let wanted = min(max(k, 0), max(0, rows - visible.removed.count))
         guard wanted > 0 else { return [] }
         if let graph = graphs[set] {
             do {
-                return try graph.search(query, k: wanted).map { SearchHit(row: $0.index, score: $0.value) }
+                return try graph.search(query, k: min(wanted + hidden, matrix.rows))
+                    .lazy.filter { visible.contains($0.index) }.prefix(wanted).map { SearchHit(row: $0.index, score: $0.value) }
             } catch {
                 throw SearchError(error.message)
             }
@@ -109,6 +212,10 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
             try Matrix.gemm(Matrix(rows: 1, columns: dimension, values: query), matrix, transposeB: .transposed, into: &scores)
         } catch {
             throw SearchError(error.message)
+        }
+        if hidden > 0 {
+            for row in visible.removed where row < scores.values.count { scores.values[row] = -.infinity }
+            for row in rows..<matrix.rows { scores.values[row] = -.infinity }
         }
         return selectTopK(scores.values, k: wanted).map { SearchHit(row: $0.index, score: $0.value) }
     }

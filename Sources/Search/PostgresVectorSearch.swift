@@ -65,21 +65,75 @@ public final class PostgresVectorSearch: VectorSearchBackend, @unchecked Sendabl
     }
 
     /// Nearest rows by inner product through the table's HNSW index (ef_search at least max(k, 100)).
-    public func search(_ query: [Float], in set: VectorSet, k: Int) throws(SearchError) -> [SearchHit] {
+    ///
+    /// Rows at or beyond `visible.count` (a writer's uncommitted work) are excluded in SQL; removed rows are
+    /// deleted from the table once their removal commits, and filtered here in case that has not happened yet.
+    public func search(_ query: [Float], in set: VectorSet, k: Int, visible: VisibleRows) throws(SearchError) -> [SearchHit] {
         guard sets.contains(set) else { throw SearchError("this index has no \(set.rawValue) vectors") }
         guard query.count == dimension else { throw SearchError("the query has \(query.count) values; the index is \(dimension)-d") }
         let wanted = min(max(k, 0), 1000)
         guard wanted > 0 else { return [] }
+        let asked = min(1000, wanted + visible.removed.count)
         let connection = try borrow()
         defer { giveBack(connection) }
         // pgvector's ef_search is at most 1000; `<#>` is the negative inner product.
-        try connection.execute("SET hnsw.ef_search = \(max(wanted, 100))")
+        try connection.execute("SET hnsw.ef_search = \(max(asked, 100))")
+        let committed = visible.count == .max ? "" : "WHERE row < \(visible.count) "
         let rows = try connection.query(
-            "SELECT row, -(embedding <#> $1::vector) FROM \(Self.table(prefix, set)) ORDER BY embedding <#> $1::vector LIMIT \(wanted)",
+            "SELECT row, -(embedding <#> $1::vector) FROM \(Self.table(prefix, set)) \(committed)ORDER BY embedding <#> $1::vector LIMIT \(asked)",
             [PostgresConnection.vectorLiteral(query)])
-        return rows.compactMap { row in
-            guard let index = Int(row[0]), let score = Float(row[1]) else { return nil }
+        return rows.compactMap { row -> SearchHit? in
+            guard let index = Int(row[0]), let score = Float(row[1]), visible.contains(index) else { return nil }
             return SearchHit(row: index, score: score)
+        }.prefix(wanted).map { $0 }
+    }
+
+    /// Inserts the rows in one transaction, after deleting what a crashed writer left at or beyond `start`.
+    public func store(_ vectors: Matrix, in set: VectorSet, from start: Int, ids: [String], labels: [String]) throws(SearchError) {
+        guard sets.contains(set) else { throw SearchError("this index has no \(set.rawValue) table; build the index again") }
+        guard ids.count == vectors.rows, labels.count == vectors.rows, vectors.columns == dimension else {
+            throw SearchError("ids, labels and vectors differ in count or width")
+        }
+        let connection = try borrow()
+        defer { giveBack(connection) }
+        let table = Self.table(prefix, set)
+        let d = vectors.columns
+        try connection.execute("BEGIN")
+        do {
+            try connection.execute("DELETE FROM \(table) WHERE row >= \(start)")
+            let lines = (0..<vectors.rows).lazy.map { row in
+                "\(start + row)\t\(PostgresConnection.copyText(ids[row]))\t\(PostgresConnection.copyText(labels[row]))\t"
+                    + PostgresConnection.vectorLiteral(vectors.values[(row * d)..<((row + 1) * d)])
+            }
+            try connection.copy(into: "\(table) (row, id, label, embedding)", lines: lines)
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Nothing to keep in memory: the server searches the table.
+    public func publish(_ vectors: Matrix, in set: VectorSet, from start: Int) throws(SearchError) {}
+
+    /// Deletes removed rows from the table.
+    public func forget(rows: [Int], in set: VectorSet) throws(SearchError) {
+        guard sets.contains(set), !rows.isEmpty else { return }
+        let connection = try borrow()
+        defer { giveBack(connection) }
+        try connection.execute("DELETE FROM \(Self.table(prefix, set)) WHERE row IN (\(rows.map(String.init).joined(separator: ",")))")
+    }
+
+    /// Deletes uncommitted rows and removed ones.
+    public func recover(_ set: VectorSet, committed: Int, removed: Set<Int>) throws(SearchError) {
+        guard sets.contains(set) else { return }
+        let connection = try borrow()
+        defer { giveBack(connection) }
+        try connection.execute("DELETE FROM \(Self.table(prefix, set)) WHERE row >= \(committed)")
+        let sorted = removed.sorted()
+        for start in stride(from: 0, to: sorted.count, by: 10_000) {
+            let chunk = sorted[start..<min(sorted.count, start + 10_000)]
+            try connection.execute("DELETE FROM \(Self.table(prefix, set)) WHERE row IN (\(chunk.map(String.init).joined(separator: ",")))")
         }
     }
 

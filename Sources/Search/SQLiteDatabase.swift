@@ -18,6 +18,12 @@ final class SQLiteDatabase {
             handle = nil
             throw SearchError("\(path): \(message)")
         }
+        // Another process may be committing: wait for it rather than fail at once.
+        sqlite3_busy_timeout(handle, 10_000)
+        if !readOnly {
+            // A commit returns only once it is on disk: the catalogue is the index's commit point.
+            try execute("PRAGMA synchronous = FULL")
+        }
     }
 
     deinit { sqlite3_close(handle) }
@@ -32,17 +38,28 @@ final class SQLiteDatabase {
         }
     }
 
-    /// Runs `sql` once per parameter row, inside one transaction.
-    func insert(_ sql: String, rows: [[SQLiteValue]]) throws(SearchError) {
-        try execute("BEGIN")
+    /// Runs `body` inside one transaction: committed when it returns, rolled back when it throws.
+    func transaction(_ body: () throws(SearchError) -> Void) throws(SearchError) {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            try body()
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+        try execute("COMMIT")
+    }
+
+    /// Runs `sql` once per parameter row (inside the caller's transaction, if any).
+    func run(_ sql: String, rows: [[SQLiteValue]]) throws(SearchError) {
         let statement = try prepare(sql)
         defer { sqlite3_finalize(statement) }
         for row in rows {
             sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
             for (index, value) in row.enumerated() { bind(value, at: Int32(index + 1), in: statement) }
             guard sqlite3_step(statement) == SQLITE_DONE else { throw error() }
         }
-        try execute("COMMIT")
     }
 
     /// Every row of a query, each as its columns' text (NULL as nil).
@@ -74,6 +91,7 @@ final class SQLiteDatabase {
         switch value {
         case .text(let text): sqlite3_bind_text(statement, index, text, -1, transient)
         case .integer(let number): sqlite3_bind_int64(statement, index, sqlite3_int64(number))
+        case .null: sqlite3_bind_null(statement, index)
         }
     }
 
@@ -84,4 +102,5 @@ final class SQLiteDatabase {
 enum SQLiteValue {
     case text(String)
     case integer(Int)
+    case null
 }

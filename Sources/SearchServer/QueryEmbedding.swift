@@ -44,3 +44,42 @@ public struct ServiceLimits: Sendable {
     /// The defaults.
     public init() {}
 }
+
+/// Changes to the served gallery (implemented by the command line over a ``GalleryWriter`` and the run).
+///
+/// Calls are serialised by the implementation; each returns once its change is on disk and visible.
+public protocol GalleryUpdates: Sendable {
+    /// Adds an uploaded image (JPEG or PNG bytes) under `id` (or one made from its content) with an optional
+    /// caption; returns the id. Throws ``BadQuery`` for an undecodable image and ``GalleryConflict`` for an id in use.
+    func add(imageData: Data, id: String?, caption: String?, deadline: Deadline) throws -> String
+    /// Removes an image and its captions; false when no such image is in the gallery.
+    func remove(id: String) throws -> Bool
+}
+
+/// An addition under an id the gallery already holds (answered with 409).
+public struct GalleryConflict: Error, Sendable {
+    /// The id in use.
+    public let id: String
+
+    /// Creates the error.
+    public init(id: String) { self.id = id }
+}
+
+/// A bearer token compared in time that does not depend on where the first difference is.
+public struct WriteToken: Sendable {
+    private let expected: [UInt8]
+
+    /// The token writes must present as `Authorization: Bearer <token>`.
+    public init(_ token: String) { expected = Array(token.utf8) }
+
+    /// Whether an `Authorization` header carries the token. Every byte of the longer of the two is visited.
+    public func admits(_ header: String?) -> Bool {
+        guard let header, header.hasPrefix("Bearer ") else { return false }
+        let given = Array(header.utf8.dropFirst(7))
+        var difference = UInt8(given.count == expected.count ? 0 : 1)
+        for i in 0..<max(given.count, expected.count) {
+            difference |= (i < given.count ? given[i] : 0) ^ (i < expected.count ? expected[i] : 0xFF)
+        }
+        return difference == 0
+    }
+}

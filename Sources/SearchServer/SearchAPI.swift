@@ -14,12 +14,20 @@ public struct SearchAPI: Sendable {
     let pool: ComputePool
     let imagePool: ComputePool
     let textCache = TextEmbeddingCache(capacity: 4096)
+    let updates: (any GalleryUpdates)?
+    let writeToken: WriteToken?
 
-    /// Serves `index`, embedding queries with `embedder`, within `limits`.
-    public init(index: GalleryIndex, embedder: any QueryEmbedding, limits: ServiceLimits = .init()) {
+    /// Serves `index`, embedding queries with `embedder`, within `limits`. With `updates` and `writeToken`,
+    /// `POST /api/images` and `DELETE /api/images/{id}` change the gallery for requests bearing the token.
+    public init(
+        index: GalleryIndex, embedder: any QueryEmbedding, limits: ServiceLimits = .init(), updates: (any GalleryUpdates)? = nil,
+        writeToken: WriteToken? = nil
+    ) {
         self.index = index
         self.embedder = embedder
         self.limits = limits
+        self.updates = writeToken == nil ? nil : updates
+        self.writeToken = updates == nil ? nil : writeToken
         pool = ComputePool(width: ProcessInfo.processInfo.activeProcessorCount, maxWait: limits.maxQueueSeconds)
         imagePool = ComputePool(width: limits.imageWidth, maxWait: limits.maxQueueSeconds)
     }
@@ -39,6 +47,8 @@ public struct SearchAPI: Sendable {
             return .error(failure.status, failure.message, headers: failure.headers)
         } catch let bad as BadQuery {
             return .error(400, bad.message)
+        } catch let conflict as GalleryConflict {
+            return .error(409, "the gallery already holds an image \(conflict.id.prefix(200)); remove it first or choose another id")
         } catch is ComputePool.Busy {
             return .error(503, "the server is busy; try again shortly", headers: [("Retry-After", "1")])
         } catch is DeadlineExceeded {
@@ -62,11 +72,17 @@ public struct SearchAPI: Sendable {
         switch path {
         case "/", "/index.html":
             try allow("GET", "HEAD")
-            return HTTPResponse(status: 200, headers: [("Content-Type", "text/html; charset=utf-8")], body: Data(SearchPage.html.utf8))
+            return HTTPResponse(
+                status: 200, headers: [("Content-Type", "text/html; charset=utf-8")], body: Data(SearchPage.html(writable: updates != nil).utf8))
         case "/healthz":
             try allow("GET", "HEAD")
+            let catalog = index.catalog
             return try Self.json(Health(
-                status: "ok", images: index.catalog.images.count, captions: index.catalog.captions.count, backend: index.manifest.backend))
+                status: "ok", images: catalog.liveImageCount, captions: catalog.liveCaptionCount, backend: index.manifest.backend,
+                writable: updates != nil))
+        case "/api/images":
+            try allow("POST")
+            return try addImage(request)
         case "/api/search":
             try allow("GET")
             return try searchByQueryString(request)
@@ -79,8 +95,8 @@ public struct SearchAPI: Sendable {
                 return try item(id)
             }
             if let id = path.dropPrefix("/api/images/") {
-                try allow("GET", "HEAD")
-                return try imageFile(id)
+                try allow("GET", "HEAD", "DELETE")
+                return request.method == "DELETE" ? try removeImage(id, request) : try imageFile(id)
             }
             throw Failure(status: 404, message: "no route \(path.prefix(200)); see GET / for the page and /api/search?text=… for the API")
         }
@@ -156,6 +172,51 @@ public struct SearchAPI: Sendable {
         return try Self.json(SearchAnswer(query: ["image_bytes": "\(body.count)", "target": target], results: results))
     }
 
+    // MARK: - Changes
+
+    /// The writer, once the request shows the token: 403 when writes are off, 401 without the right token.
+    private func authorizedUpdates(_ request: HTTPRequest) throws -> any GalleryUpdates {
+        guard let updates, let writeToken else {
+            throw Failure(status: 403, message: "this server does not change its gallery; start `crossmodal serve` with --write-token")
+        }
+        guard writeToken.admits(request.headers["authorization"]) else {
+            throw Failure(status: 401, message: "send the write token as `Authorization: Bearer <token>`", headers: [("WWW-Authenticate", "Bearer")])
+        }
+        return updates
+    }
+
+    private func addImage(_ request: HTTPRequest) throws -> HTTPResponse {
+        let updates = try authorizedUpdates(request)
+        let body = request.body
+        guard !body.isEmpty else { throw Failure(status: 400, message: "send the image (JPEG or PNG) as the request body") }
+        let id = request.query["id"]
+        if let id {
+            guard (1...500).contains(id.utf8.count), !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
+                !id.hasPrefix("/"), !id.hasSuffix("/")
+            else {
+                throw Failure(status: 400, message: "id must be 1 to 500 bytes without control characters or a leading or trailing /")
+            }
+        }
+        let caption = request.query["caption"]?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let caption {
+            guard caption.utf8.count <= limits.maxQueryBytes else {
+                throw Failure(status: 400, message: "the caption has \(caption.utf8.count) bytes; at most \(limits.maxQueryBytes) are allowed")
+            }
+        }
+        let added = try imagePool.run(deadline: request.deadline) {
+            try updates.add(imageData: body, id: id, caption: caption?.isEmpty == true ? nil : caption, deadline: request.deadline)
+        }
+        var response = try Self.json(Change(id: added, images: index.catalog.liveImageCount))
+        response.status = 201
+        return response
+    }
+
+    private func removeImage(_ id: String, _ request: HTTPRequest) throws -> HTTPResponse {
+        let updates = try authorizedUpdates(request)
+        guard try updates.remove(id: id) else { throw Failure(status: 404, message: "no image \(id.prefix(200)) in this gallery") }
+        return try Self.json(Change(id: id, images: index.catalog.liveImageCount))
+    }
+
     // MARK: - Items and images
 
     private func item(_ id: String) throws -> HTTPResponse {
@@ -193,6 +254,12 @@ public struct SearchAPI: Sendable {
         var images: Int
         var captions: Int
         var backend: String
+        var writable: Bool
+    }
+
+    struct Change: Encodable {
+        var id: String
+        var images: Int
     }
 
     struct ItemAnswer: Encodable {

@@ -1,6 +1,18 @@
 /// The search page `serve` answers at `/`: one HTML file with its CSS and script inline.
 enum SearchPage {
-    static let html = """
+    /// The page; with `writable`, a form that adds a photo to the gallery (the write token typed in by the user).
+    static func html(writable: Bool) -> String {
+        writable ? page.replacingOccurrences(of: "<!--add-->", with: addForm) : page
+    }
+
+    /// The "add to gallery" form of a server started with `--write-token`.
+    static let addForm = """
+        <form id="add" class="add"><span>Add to gallery:</span> <input type="file" id="addfile" accept="image/jpeg,image/png">
+        <input type="text" id="addcaption" placeholder="caption (optional)" maxlength="500">
+        <input type="password" id="addtoken" placeholder="write token" autocomplete="off"><button type="submit">Add</button></form>
+        """
+
+    static let page = """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>crossmodal search</title>
@@ -17,11 +29,12 @@ enum SearchPage {
         .card img { width: 100%; height: 170px; object-fit: cover; display: block; cursor: pointer; background: #eee; }
         .card p { margin: 6px 8px 8px; font-size: 13px; } .score { color: #777; font-size: 12px; float: right; }
         ol.captions li { margin: 4px 0; } .query-image { max-height: 160px; border-radius: 6px; }
+        form.add { margin-top: 8px; font-size: 13px; color: #555; } form.add input[type=text], form.add input[type=password] { padding: 5px 8px; }
         </style></head><body>
         <header><h1>crossmodal search</h1>
         <form id="form"><input type="search" id="q" name="q" placeholder="Describe a picture, e.g. a dog running on the beach" autocomplete="off" maxlength="500">
         <button type="submit">Search</button>
-        <label class="upload">or search by a photo <input type="file" id="file" accept="image/jpeg,image/png"></label></form></header>
+        <label class="upload">or search by a photo <input type="file" id="file" accept="image/jpeg,image/png"></label></form><!--add--></header>
         <main><div id="status"></div><div id="extra"></div><div id="results" class="grid"></div></main>
         <script>
         const form = document.getElementById("form"), box = document.getElementById("q"), statusLine = document.getElementById("status");
@@ -89,6 +102,19 @@ enum SearchPage {
         }
         form.addEventListener("submit", event => { event.preventDefault(); byText(box.value); });
         document.getElementById("file").addEventListener("change", event => { if (event.target.files[0]) byUpload(event.target.files[0]); });
+        const adder = document.getElementById("add");
+        if (adder) adder.addEventListener("submit", async event => {
+          event.preventDefault();
+          const file = document.getElementById("addfile").files[0];
+          if (!file) { say("Choose a photo to add first.", true); return; }
+          const caption = document.getElementById("addcaption").value.trim();
+          say("Adding " + file.name + "…");
+          try {
+            const answer = await call("/api/images" + (caption ? "?caption=" + encodeURIComponent(caption) : ""),
+              { method: "POST", body: file, headers: { "Authorization": "Bearer " + document.getElementById("addtoken").value } });
+            say("Added " + answer.id + "; the gallery holds " + answer.images + " images.");
+          } catch (error) { say(error.message, true); }
+        });
         const initial = new URLSearchParams(location.search).get("q");
         if (initial) { box.value = initial; byText(initial); } else { box.focus(); }
         </script></body></html>

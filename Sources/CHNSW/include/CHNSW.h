@@ -35,6 +35,12 @@ int cm_hnsw_save(const cm_hnsw *index, const char *path, char *error, size_t err
 /// Reads a graph written by cm_hnsw_save for vectors of `dimension` in the same space. Returns NULL on failure.
 cm_hnsw *cm_hnsw_load(const char *path, int dimension, int inner_product, char *error, size_t error_size);
 
+/// Grows (or shrinks, never below the count) the number of vectors the index can hold. Returns 0 on success.
+int cm_hnsw_resize(cm_hnsw *index, size_t capacity, char *error, size_t error_size);
+
+/// The number of vectors the index can hold before it must be resized.
+size_t cm_hnsw_capacity(const cm_hnsw *index);
+
 /// Frees the index.
 void cm_hnsw_free(cm_hnsw *index);
 
