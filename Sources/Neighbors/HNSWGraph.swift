@@ -85,9 +85,9 @@ public final class HNSWGraph: @unchecked Sendable {
         }
         do {
             try DurableFile.sync(temporary)
-            _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+            try DurableFile.rename(temporary, to: url)
         } catch {
-            throw NeighborError("\(url.path): cannot put the HNSW graph in place (\(error))")
+            throw NeighborError("\(url.path): cannot put the HNSW graph in place (\(error.message))")
         }
     }
 

@@ -27,10 +27,15 @@ public enum DurableFile {
             throw FileReadError(temporary, .unwritable("cannot write: \(error.localizedDescription)"))
         }
         try sync(temporary)
-        guard rename(temporary.path, url.path) == 0 else {
-            throw FileReadError(url, .unwritable("rename: \(String(cString: strerror(errno)))"))
+        try rename(temporary, to: url)
+    }
+
+    /// Renames `source` over `target` (atomically replacing it) and flushes the folder's entries.
+    public static func rename(_ source: URL, to target: URL) throws(FileReadError) {
+        guard Glibc.rename(source.path, target.path) == 0 else {
+            throw FileReadError(target, .unwritable("rename: \(String(cString: strerror(errno)))"))
         }
-        try sync(url.deletingLastPathComponent())
+        try sync(target.deletingLastPathComponent())
     }
 
     /// Cuts the file to its first `keeping` bytes (dropping what a crashed writer left beyond them),

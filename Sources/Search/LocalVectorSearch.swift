@@ -35,13 +35,7 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
         for set in VectorSet.allCases {
             let file = Self.vectorFile(set, in: folder, generation: generation)
             guard FileManager.default.fileExists(atPath: file.path) else { continue }
-            var matrix = try Self.readVectors(file, dimension: dimension)
-            if let rows = committed?[set] {
-                guard matrix.rows >= rows else {
-                    throw SearchError("\(file.path) holds \(matrix.rows) vectors, the catalogue \(rows); build the index again")
-                }
-                if matrix.rows > rows { matrix = Self.firstRows(matrix, rows) }
-            }
+            let matrix = try Self.readVectors(file, dimension: dimension, committedRows: committed?[set])
             vectors[set] = matrix
             let graphFile = Self.graphFile(set, in: folder, generation: generation)
             if FileManager.default.fileExists(atPath: graphFile.path) {
@@ -61,16 +55,6 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
         self.folder = folder
         self.generation = generation
         self.dimension = dimension
-    }
-
-    private static func firstRows(_ matrix: Matrix, _ rows: Int) -> Matrix {
-        var copy = Matrix(rows: rows, columns: matrix.columns)
-        copy.values.withUnsafeMutableBufferPointer { target in
-            matrix.values.withUnsafeBufferPointer { source in
-                for i in target.indices { target[i] = source[i] }
-            }
-        }
-        return copy
     }
 
     /// `<set>.f32` in `folder` (`<set>.g<n>.f32` from the n-th `index compact` on).
@@ -101,12 +85,20 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
         }
     }
 
-    static func readVectors(_ url: URL, dimension: Int) throws(SearchError) -> Matrix {
+    /// The rows of a vector file; with `committedRows`, exactly that many, ignoring whatever a crashed
+    /// writer left after them (even part of a row).
+    static func readVectors(_ url: URL, dimension: Int, committedRows: Int? = nil) throws(SearchError) -> Matrix {
         guard (1...GalleryIndex.maximumDimension).contains(dimension) else {
             throw SearchError("\(url.path): a dimension of \(dimension) is out of range")
         }
-        let data = try SearchError.read(url, maxBytes: 16 << 30)
+        var data = try SearchError.read(url, maxBytes: 16 << 30)
         let stride = dimension * MemoryLayout<Float>.size
+        if let rows = committedRows {
+            guard rows >= 0, data.count / stride >= rows else {
+                throw SearchError("\(url.path) holds \(data.count / stride) vectors, the catalogue \(rows); build the index again")
+            }
+            data = data.prefix(rows * stride)
+        }
         guard data.count % stride == 0 else {
             throw SearchError("\(url.path): \(data.count) bytes is not a whole number of \(dimension)-d float32 rows")
         }

@@ -4,33 +4,6 @@ import Numerics
 import Search
 import Testing
 
-/// A real PostgreSQL 16 + pgvector from the pgserver wheel, started by scripts/postgres.sh.
-final class PostgresServer {
-    let folder: URL
-    let url: String
-    static var repository: URL { ProgramRun.repository }
-
-    init() throws {
-        folder = try temporaryFolder()
-        let port = try freeLoopbackPort()
-        url = try Self.script(["start", folder.path, "\(port)"]).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
-    func stop() {
-        _ = try? Self.script(["stop", folder.path])
-        try? FileManager.default.removeItem(at: folder)
-    }
-
-    @discardableResult
-    static func script(_ arguments: [String]) throws -> String {
-        let result = try ProgramRun.onPath(["bash", repository.appendingPathComponent("scripts/postgres.sh").path] + arguments)
-        guard result.status == 0 else {
-            throw SearchError("scripts/postgres.sh \(arguments.joined(separator: " ")) failed: \(result.standardError)")
-        }
-        return result.standardOutput
-    }
-}
-
 @Suite(.serialized) struct PostgresVectorSearchTests {
     @Test func sameTopKAsTheEmbeddedBackend() throws {
         let server = try PostgresServer()
@@ -65,5 +38,42 @@ final class PostgresServer {
 
     @Test func unreachableServerIsAClearError() {
         #expect(throws: SearchError.self) { try PostgresVectorSearch(url: "postgres://nobody@127.0.0.1:1/none", prefix: "x", dimension: 4) }
+    }
+}
+
+@Suite(.serialized) struct PostgresGalleryWriterTests {
+    /// The same additions and removals through PostgreSQL and through the embedded backend give the same answers.
+    @Test func changesMatchTheEmbeddedBackend() throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let local = try SmallGallery(images: 60)
+        let remote = try SmallGallery(images: 60, backend: .postgres(url: server.url, tablePrefix: "live"))
+        defer {
+            local.remove()
+            remote.remove()
+        }
+        for gallery in [local, remote] {
+            let writer = try GalleryWriter(index: try GalleryIndex(folder: gallery.folder))
+            try writer.add((0..<10).map { gallery.item("n\($0)", seed: 300 + UInt64($0)) })
+            try writer.remove(imageIDs: ["img5", "n3", "img59"])
+            try writer.add([gallery.item("img5", seed: 400)])
+            try writer.close()
+        }
+        let a = try GalleryIndex(folder: local.folder), b = try GalleryIndex(folder: remote.folder)
+        #expect(b.manifest.backend == "postgres")
+        for seed in 0..<10 as Range<UInt64> {
+            let query = unitRows(1, 8, seed: 800 + seed).values
+            #expect(try a.images(similarToImage: query, k: 10).map(\.id) == b.images(similarToImage: query, k: 10).map(\.id))
+            #expect(try a.captions(matchingImage: query, k: 10).map(\.id) == b.captions(matchingImage: query, k: 10).map(\.id))
+        }
+        // Rows a crashed writer inserted beyond the catalogue are never returned, and the next writer deletes them.
+        let stray = try PostgresVectorSearch(url: server.url, prefix: "live", dimension: 8)
+        try stray.store(unitRows(1, 8, seed: 805), in: .images, from: b.catalog.images.count, ids: ["ghost"], labels: ["/ghost"])
+        let reopened = try GalleryIndex(folder: remote.folder)
+        #expect(try !reopened.images(similarToImage: unitRows(1, 8, seed: 805).values, k: 5).contains { $0.id == "ghost" })
+        let writer = try GalleryWriter(index: reopened)
+        try writer.add([remote.item("after", seed: 500)])
+        try writer.close()
+        #expect(try GalleryIndex(folder: remote.folder).images(similarToImage: unitRows(1, 8, seed: 500).values, k: 1).first?.id == "after")
     }
 }
