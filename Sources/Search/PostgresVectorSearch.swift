@@ -113,6 +113,18 @@ public final class PostgresVectorSearch: VectorSearchBackend, @unchecked Sendabl
         }
     }
 
+    /// Every row's id in a set's table (row → id), for checking the table against the catalogue.
+    public func storedIDs(_ set: VectorSet) throws(SearchError) -> [Int: String] {
+        guard sets.contains(set) else { return [:] }
+        let connection = try borrow()
+        defer { giveBack(connection) }
+        var ids: [Int: String] = [:]
+        for row in try connection.query("SELECT row, id FROM \(Self.table(prefix, set))", []) {
+            if let index = Int(row[0]) { ids[index] = row[1] }
+        }
+        return ids
+    }
+
     /// Nothing to keep in memory: the server searches the table.
     public func publish(_ vectors: Matrix, in set: VectorSet, from start: Int) throws(SearchError) {}
 

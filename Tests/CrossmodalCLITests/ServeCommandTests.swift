@@ -11,9 +11,9 @@ final class ServerProcess {
     let process = Process()
     let port: UInt16
 
-    init(index: String) throws {
+    init(index: String, extra: [String] = []) throws {
         process.executableURL = CommandRunner.executable
-        process.arguments = ["serve", index, "--port", "0", "--max-body", "1"]
+        process.arguments = ["serve", index, "--port", "0", "--max-body", "1"] + extra
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -39,8 +39,8 @@ final class ServerProcess {
     }
 
     /// Sends one HTTP/1.1 request over a plain socket (Connection: close) and returns the status and body.
-    func request(_ path: String, method: String = "GET", body: Data? = nil) throws -> (status: Int, body: Data) {
-        try HTTPProbe.send(port: port, method: method, path: path, body: body)
+    func request(_ path: String, method: String = "GET", body: Data? = nil, headers: [String: String] = [:]) throws -> (status: Int, body: Data) {
+        try HTTPProbe.send(port: port, method: method, path: path, body: body, headers: headers)
     }
 
     func json(_ path: String) throws -> (status: Int, object: [String: Any]) {
@@ -182,9 +182,10 @@ struct PostgresScript {
 enum HTTPProbe {
     struct Failure: Error, CustomStringConvertible { let description: String }
 
-    static func send(port: UInt16, method: String, path: String, body: Data?) throws -> (status: Int, body: Data) {
+    static func send(port: UInt16, method: String, path: String, body: Data?, headers: [String: String] = [:]) throws -> (status: Int, body: Data) {
         let socket = try LoopbackSocket(port: port, timeoutSeconds: 60)
         var request = Data("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n".utf8)
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { request.append(Data("\(name): \(value)\r\n".utf8)) }
         if let body { request.append(Data("Content-Length: \(body.count)\r\nContent-Type: application/octet-stream\r\n".utf8)) }
         request.append(Data("\r\n".utf8))
         if let body { request.append(body) }
