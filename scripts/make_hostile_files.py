@@ -14,6 +14,7 @@ import json
 import os
 import random
 import shutil
+import sqlite3
 import struct
 import sys
 import zlib
@@ -303,7 +304,18 @@ def index_cases(c):
 
     variant("idx_dimension_huge", manifest_with(dimension=10 ** 12), ["index.json"])
     variant("idx_dimension_zero", manifest_with(dimension=0), ["index.json"])
-    variant("idx_counts_mismatch", manifest_with(images=manifest["images"] + 5), ["index"])
+    variant("idx_generation_huge", manifest_with(generation=10 ** 9), ["index.json"])
+
+    # The catalogue is the commit point: rows it names must exist in every vector file, numbered 0, 1, 2 …
+    def catalog_sql(statement):
+        def change(folder):
+            database = sqlite3.connect(os.path.join(folder, "catalog.sqlite"))
+            database.execute(statement)
+            database.commit()
+            database.close()
+        return change
+    variant("idx_catalog_row_gap", catalog_sql("UPDATE images SET row = row + 1000 WHERE row = (SELECT MAX(row) FROM images)"), ["catalog.sqlite"])
+    variant("idx_catalog_more_rows", catalog_sql("INSERT INTO images (row, id, path) SELECT MAX(row) + 1, 'ghost.png', '/ghost.png' FROM images"), [".f32"])
     variant("idx_not_json", lambda folder: c.write(os.path.join(folder, "index.json"), b"{\"format\": 1, "), ["index.json"])
 
     def truncate(name, by):

@@ -200,15 +200,7 @@ public final class GalleryWriter {
             }
             try LocalVectorSearch.write(matrix, set: set, to: index.folder, graph: local.isApproximate(set), generation: generation)
         }
-        var manifest = index.manifest
-        manifest.generation = generation
-        manifest.images = catalog.liveImageCount
-        manifest.captions = catalog.liveCaptionCount
-        do {
-            try GalleryIndex.writeManifest(manifest, to: index.folder)
-        } catch {
-            throw SearchError("\(index.folder.path): cannot update \(IndexManifest.fileName): \(error)")
-        }
+        try updateManifest(catalog, generation: generation)
         try GalleryFiles.removeStale(in: index.folder, keeping: generation)
         writeLock.unlock()
         return (old.images.count - liveImages.count, old.captions.count - liveCaptions.count)
@@ -220,8 +212,10 @@ public final class GalleryWriter {
         writeLock.unlock()
     }
 
-    private func updateManifest(_ catalog: GalleryCatalog) throws(SearchError) {
+    /// Replaces `index.json` with the live counts of `catalog` (and, after a compaction, its generation).
+    private func updateManifest(_ catalog: GalleryCatalog, generation: Int? = nil) throws(SearchError) {
         var manifest = index.manifest
+        if let generation { manifest.generation = generation }
         manifest.images = catalog.liveImageCount
         manifest.captions = catalog.liveCaptionCount
         do {
