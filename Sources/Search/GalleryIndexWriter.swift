@@ -1,6 +1,7 @@
 import Evaluation
 import Foundation
 import Numerics
+import SafeFiles
 
 /// Writes an index folder: `catalog.sqlite`, every vector set (local files or PostgreSQL tables) and
 /// `index.json`, in that order, so that a folder with a manifest is complete.
@@ -59,6 +60,14 @@ public struct GalleryIndexWriter {
             }
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // Not while a server or `index add` writes to this folder.
+        let lock: ExclusiveLock
+        do {
+            lock = try ExclusiveLock(folder.appendingPathComponent("write.lock"))
+        } catch {
+            throw SearchError(error.message)
+        }
+        defer { lock.unlock() }
         // A folder being rewritten loses its manifest first, so it never describes half-written sets.
         try? FileManager.default.removeItem(at: folder.appendingPathComponent(IndexManifest.fileName))
         try GalleryFiles.removeStale(in: folder, keeping: -1)  // every generation's files go
