@@ -47,6 +47,36 @@ public enum Parallel {
         }
     }
 
+    /// `transform(i)` for every `i` in `0..<count`: index 0 on the calling thread, the others handed to the
+    /// global queue, in index order. Unlike ``map(_:_:)`` this spreads the work even when called from
+    /// inside another parallel loop, where GCD runs a nested `concurrentPerform` serially on one thread:
+    /// the other pieces start as soon as a worker thread is free.
+    ///
+    /// If any call throws, the error of the lowest failing index is thrown (after every call has run).
+    public static func spread<T, E: Error>(_ count: Int, _ transform: (Int) throws(E) -> T) throws(E) -> [T] {
+        guard count > 1 else { return count == 1 ? [try transform(0)] : [] }
+        let slots = UnsafeMutableBufferPointer<Result<T, E>>.allocate(capacity: count)
+        defer { slots.deallocate() }
+        return try withoutActuallyEscaping(transform) { (body: @escaping (Int) throws(E) -> T) throws(E) -> [T] in
+            nonisolated(unsafe) let output = slots
+            nonisolated(unsafe) let run = body
+            let group = DispatchGroup()
+            for index in 1..<count {
+                DispatchQueue.global().async(group: group) {
+                    let result: Result<T, E>
+                    do throws(E) { result = .success(try run(index)) } catch { result = .failure(error) }
+                    (output.baseAddress! + index).initialize(to: result)
+                }
+            }
+            let first: Result<T, E>
+            do throws(E) { first = .success(try run(0)) } catch { first = .failure(error) }
+            output.baseAddress!.initialize(to: first)
+            group.wait()
+            defer { _ = output.deinitialize() }
+            return try output.map { (slot: Result<T, E>) throws(E) -> T in try slot.get() }
+        }
+    }
+
     /// Runs two independent pieces of work on two threads and returns both results (the first error
     /// if either throws).
     public static func both<A, B>(_ first: () throws -> A, _ second: () throws -> B) throws -> (A, B) {

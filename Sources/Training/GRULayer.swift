@@ -26,16 +26,33 @@ public final class EmbeddingGRU: Layer {
     /// The state width.
     public let hidden: Int
 
-    /// What the forward pass keeps for the backward pass, every array `steps × batch × …`, step-major.
-    private var steps = 0
+    /// What the forward pass keeps of one slice of rows for the backward pass, every array
+    /// `steps × rows × …`, step-major.
+    private struct Slice {
+        var rows: Range<Int>
+        var steps = 0
+        var tokens: [Int32] = []  // −1 where a row has no token at a step
+        var inputs: [Float] = []  // the embedding rows read, zero for inactive rows
+        var previous: [Float] = []  // the state entering each step
+        var r: [Float] = []
+        var z: [Float] = []
+        var n: [Float] = []
+        var recurrentN: [Float] = []  // h·U_n + b_hn
+    }
+
+    /// One slice's share of the weight gradients, added to the parameters' in slice order.
+    private struct SliceGradients {
+        var recurrentWeights: Matrix
+        var inputWeights: Matrix
+        var inputBias: Matrix
+        var recurrentBias: Matrix
+        var embeddingRows: Matrix  // d(embedding row) for each (step, row) with a token
+    }
+
+    private var slices: [Slice] = []
     private var batch = 0
-    private var tokens: [Int32] = []  // −1 where a row has no token at a step
-    private var inputs: [Float] = []  // the embedding rows read, zero for inactive rows
-    private var previous: [Float] = []  // the state entering each step
-    private var gateR: [Float] = []
-    private var gateZ: [Float] = []
-    private var gateN: [Float] = []
-    private var recurrentN: [Float] = []  // h·U_n + b_hn
+    /// Rows below which a batch is not split (a GEMM of fewer rows gains little from its own core).
+    static let minimumSliceRows = 16
 
     /// Creates the layer with embeddings `initial` and weights uniform in ±1/√hidden (PyTorch's default).
     public init(name: String, embeddings initial: Matrix, hidden: Int, generator: inout SeededGenerator) {
@@ -92,49 +109,61 @@ public final class EmbeddingGRU: Layer {
         }
     }
 
-    /// The forward pass. The input projections x·W + b_i of every step are one GEMM before the loop
-    /// (they do not depend on the state); each step then needs only h·U and the gates, eight lanes at a time.
+    /// The forward pass. Rows are independent, so a batch of at least 2 × ``minimumSliceRows`` rows is
+    /// split into one slice per core (the image tower runs on the other core only briefly). In each slice
+    /// the input projections x·W + b_i of every step are one GEMM before the loop (they do not depend on
+    /// the state); each step then needs only h·U and the gates, eight lanes at a time.
     ///
     /// - Complexity: O(T · B · (d + H) · 3H) for T steps of B rows, d-wide embeddings and H-wide states.
     public func forward(_ x: Matrix, training: Bool, generator: inout SeededGenerator) throws -> Matrix {
         batch = x.rows
+        let pieces = batch >= 2 * Self.minimumSliceRows ? min(Parallel.cores, batch / Self.minimumSliceRows) : 1
+        let ranges = (0..<pieces).map { ($0 * batch / pieces)..<(($0 + 1) * batch / pieces) }
+        let results = try Parallel.spread(pieces) { piece throws -> (Slice, Matrix) in try forwardSlice(x, rows: ranges[piece]) }
+        slices = results.map(\.0)
+        var state = Matrix(rows: batch, columns: hidden)
+        for (slice, sliceState) in results {
+            for (offset, row) in slice.rows.enumerated() {
+                for c in 0..<hidden { state.values[row * hidden + c] = sliceState.values[offset * hidden + c] }
+            }
+        }
+        return state
+    }
+
+    private func forwardSlice(_ x: Matrix, rows range: Range<Int>) throws -> (Slice, Matrix) {
         let h = hidden, h3 = 3 * hidden
         let width = embeddings.value.columns
         let vocabulary = embeddings.value.rows
+        let batch = range.count
+        var slice = Slice(rows: range)
         // Steps up to the last one with any token.
         var length = 0
         for t in 0..<x.columns {
-            for row in 0..<batch where Int(exactly: x[row, t]).map({ $0 >= 0 && $0 < vocabulary }) == true { length = t + 1 }
+            for row in range where Int(exactly: x[row, t]).map({ $0 >= 0 && $0 < vocabulary }) == true { length = t + 1 }
         }
-        steps = length
-        tokens = [Int32](repeating: -1, count: length * batch)
-        inputs = [Float](repeating: 0, count: length * batch * width)
+        slice.steps = length
+        var tokens = [Int32](repeating: -1, count: length * batch)
+        var inputs = [Float](repeating: 0, count: length * batch * width)
         embeddings.value.values.withUnsafeBufferPointer { table in
             for t in 0..<length {
-                for row in 0..<batch {
+                for (offset, row) in range.enumerated() {
                     guard let token = Int(exactly: x[row, t]), token >= 0, token < vocabulary else { continue }
-                    tokens[t * batch + row] = Int32(token)
-                    let target = (t * batch + row) * width
+                    tokens[t * batch + offset] = Int32(token)
+                    let target = (t * batch + offset) * width
                     for c in 0..<width { inputs[target + c] = table[token * width + c] }
                 }
             }
         }
         var state = Matrix(rows: batch, columns: h)
-        guard length > 0 else {
-            previous = []
-            gateR = []
-            gateZ = []
-            gateN = []
-            recurrentN = []
-            return state
-        }
+        slice.tokens = tokens
+        guard length > 0 else { return (slice, state) }
         let projected = try Matrix.product(Matrix(rows: length * batch, columns: width, values: inputs), inputWeights.value)
+        slice.inputs = inputs
         let count = length * batch * h
         var kept = (
             previous: [Float](repeating: 0, count: count), r: [Float](repeating: 0, count: count),
             z: [Float](repeating: 0, count: count), n: [Float](repeating: 0, count: count), rn: [Float](repeating: 0, count: count))
         var recurrent = Matrix(rows: batch, columns: h3)
-        let rowTokens = tokens
         for t in 0..<length {
             try Matrix.gemm(state, recurrentWeights.value, into: &recurrent)
             let offset = t * batch * h
@@ -153,7 +182,7 @@ public final class EmbeddingGRU: Layer {
                                                         let s = offset + row * h
                                                         let hRow = hState.baseAddress! + row * h
                                                         (keptPrevious.baseAddress! + s).update(from: hRow, count: h)
-                                                        guard rowTokens[t * batch + row] >= 0 else { continue }  // the state passes through
+                                                        guard tokens[t * batch + row] >= 0 else { continue }  // the state passes through
                                                         let giRow = gi.baseAddress! + (t * batch + row) * h3, ghRow = gh.baseAddress! + row * h3
                                                         var c = 0
                                                         while c < h {
@@ -185,50 +214,90 @@ public final class EmbeddingGRU: Layer {
                 }
             }
         }
-        (previous, gateR, gateZ, gateN, recurrentN) = kept
-        return state
+        (slice.previous, slice.r, slice.z, slice.n, slice.recurrentN) = kept
+        return (slice, state)
     }
 
-    /// Backpropagation through time. Per step only the state's gradient needs a GEMM (through U); the
-    /// gate gradients are stacked, so the input gradient, both weight gradients and the biases' come from
-    /// large GEMMs and sums after the loop.
+    /// Backpropagation through time, slice by slice on separate cores. Per step only the state's gradient
+    /// needs a GEMM (through U); the gate gradients are stacked, so the input gradient, both weight
+    /// gradients and the biases' come from large GEMMs and sums after the loop. The slices' shares are
+    /// added to the parameters' gradients in slice order, so the result does not depend on timing.
     public func backward(_ gradient: Matrix) throws -> Matrix {
+        let width = embeddings.value.columns
+        let shares = try Parallel.spread(slices.count) { index throws -> SliceGradients? in
+            try backwardSlice(slices[index], gradient: gradient)
+        }
+        for (slice, share) in zip(slices, shares) {
+            guard let share else { continue }
+            Self.add(share.recurrentWeights, into: &recurrentWeights.gradient)
+            Self.add(share.inputWeights, into: &inputWeights.gradient)
+            Self.add(share.inputBias, into: &inputBias.gradient)
+            Self.add(share.recurrentBias, into: &recurrentBias.gradient)
+            embeddings.gradient.values.withUnsafeMutableBufferPointer { table in
+                share.embeddingRows.values.withUnsafeBufferPointer { d in
+                    for index in 0..<slice.tokens.count where slice.tokens[index] >= 0 {
+                        let target = table.baseAddress! + Int(slice.tokens[index]) * width, source = d.baseAddress! + index * width
+                        for c in 0..<width { target[c] += source[c] }
+                    }
+                }
+            }
+        }
+        // Token ids have no gradient; nothing sits below this layer.
+        return Matrix(rows: batch, columns: 0)
+    }
+
+    private func backwardSlice(_ slice: Slice, gradient: Matrix) throws -> SliceGradients? {
         let h = hidden, h3 = 3 * hidden
         let width = embeddings.value.columns
-        guard steps > 0 else { return Matrix(rows: batch, columns: 0) }
-        var dh = gradient
+        let batch = slice.rows.count
+        let steps = slice.steps
+        guard steps > 0 else { return nil }
+        var dh = gradient.gatherRows(slice.rows)
         var inputGradient = Matrix(rows: steps * batch, columns: h3)  // d(x·W + b_i), step-major
         var stateGradient = Matrix(rows: steps * batch, columns: h3)  // d(h·U + b_h)
-        let (rowTokens, keptR, keptZ, keptN, keptPrevious, keptRN) = (tokens, gateR, gateZ, gateN, previous, recurrentN)
         for t in (0..<steps).reversed() {
             var carried = dh
             let offset = t * batch * h
             inputGradient.values.withUnsafeMutableBufferPointer { dgi in
                 stateGradient.values.withUnsafeMutableBufferPointer { dgh in
-                    for row in 0..<batch where rowTokens[t * batch + row] >= 0 {
-                        let s = offset + row * h
-                        let dgiRow = dgi.baseAddress! + (t * batch + row) * h3, dghRow = dgh.baseAddress! + (t * batch + row) * h3
-                        var c = 0
-                        while c < h {
-                            let k = min(8, h - c)
-                            let (r, z, n) = (
-                                keptR.withUnsafeBufferPointer { Self.load($0.baseAddress! + s + c, k) },
-                                keptZ.withUnsafeBufferPointer { Self.load($0.baseAddress! + s + c, k) },
-                                keptN.withUnsafeBufferPointer { Self.load($0.baseAddress! + s + c, k) })
-                            let old = keptPrevious.withUnsafeBufferPointer { Self.load($0.baseAddress! + s + c, k) }
-                            let rn = keptRN.withUnsafeBufferPointer { Self.load($0.baseAddress! + s + c, k) }
-                            let g = dh.values.withUnsafeBufferPointer { Self.load($0.baseAddress! + row * h + c, k) }
-                            carried.values.withUnsafeMutableBufferPointer { Self.store(g * z, $0.baseAddress! + row * h + c, k) }
-                            let dnPre = g * (1 - z) * (1 - n * n)
-                            let drPre = dnPre * rn * r * (1 - r)
-                            let dzPre = g * (old - n) * z * (1 - z)
-                            Self.store(drPre, dgiRow + c, k)
-                            Self.store(dzPre, dgiRow + h + c, k)
-                            Self.store(dnPre, dgiRow + 2 * h + c, k)
-                            Self.store(drPre, dghRow + c, k)
-                            Self.store(dzPre, dghRow + h + c, k)
-                            Self.store(dnPre * r, dghRow + 2 * h + c, k)
-                            c += 8
+                    slice.r.withUnsafeBufferPointer { keptR in
+                        slice.z.withUnsafeBufferPointer { keptZ in
+                            slice.n.withUnsafeBufferPointer { keptN in
+                                slice.previous.withUnsafeBufferPointer { keptPrevious in
+                                    slice.recurrentN.withUnsafeBufferPointer { keptRN in
+                                        dh.values.withUnsafeBufferPointer { dhValues in
+                                            carried.values.withUnsafeMutableBufferPointer { carriedValues in
+                                                for row in 0..<batch where slice.tokens[t * batch + row] >= 0 {
+                                                    let s = offset + row * h
+                                                    let dgiRow = dgi.baseAddress! + (t * batch + row) * h3
+                                                    let dghRow = dgh.baseAddress! + (t * batch + row) * h3
+                                                    var c = 0
+                                                    while c < h {
+                                                        let k = min(8, h - c)
+                                                        let r = Self.load(keptR.baseAddress! + s + c, k)
+                                                        let z = Self.load(keptZ.baseAddress! + s + c, k)
+                                                        let n = Self.load(keptN.baseAddress! + s + c, k)
+                                                        let old = Self.load(keptPrevious.baseAddress! + s + c, k)
+                                                        let rn = Self.load(keptRN.baseAddress! + s + c, k)
+                                                        let g = Self.load(dhValues.baseAddress! + row * h + c, k)
+                                                        Self.store(g * z, carriedValues.baseAddress! + row * h + c, k)
+                                                        let dnPre = g * (1 - z) * (1 - n * n)
+                                                        let drPre = dnPre * rn * r * (1 - r)
+                                                        let dzPre = g * (old - n) * z * (1 - z)
+                                                        Self.store(drPre, dgiRow + c, k)
+                                                        Self.store(dzPre, dgiRow + h + c, k)
+                                                        Self.store(dnPre, dgiRow + 2 * h + c, k)
+                                                        Self.store(drPre, dghRow + c, k)
+                                                        Self.store(dzPre, dghRow + h + c, k)
+                                                        Self.store(dnPre * r, dghRow + 2 * h + c, k)
+                                                        c += 8
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
@@ -239,25 +308,25 @@ public final class EmbeddingGRU: Layer {
             dh = carried
         }
         let rows = steps * batch
-        try Matrix.gemm(
-            Matrix(rows: rows, columns: h, values: previous), stateGradient, transposeA: .transposed, beta: 1, into: &recurrentWeights.gradient)
-        let stackedInputs = try Matrix(rows: rows, columns: width, values: inputs)
-        try Matrix.gemm(stackedInputs, inputGradient, transposeA: .transposed, beta: 1, into: &inputWeights.gradient)
+        var share = SliceGradients(
+            recurrentWeights: Matrix(rows: h, columns: h3), inputWeights: Matrix(rows: width, columns: h3),
+            inputBias: Matrix(rows: 1, columns: h3), recurrentBias: Matrix(rows: 1, columns: h3),
+            embeddingRows: try Matrix.product(inputGradient, inputWeights.value, transposeB: .transposed))
+        try Matrix.gemm(Matrix(rows: rows, columns: h, values: slice.previous), stateGradient, transposeA: .transposed, into: &share.recurrentWeights)
+        try Matrix.gemm(Matrix(rows: rows, columns: width, values: slice.inputs), inputGradient, transposeA: .transposed, into: &share.inputWeights)
         // Inactive rows' gate gradients are zero, so plain column sums give the biases' gradients.
-        // (Through pointers taken once: an element access to a class's stored array per addition would
-        // pay a dynamic exclusivity check each time.)
-        Self.addColumnSums(inputGradient, into: &inputBias.gradient)
-        Self.addColumnSums(stateGradient, into: &recurrentBias.gradient)
-        let dInput = try Matrix.product(inputGradient, inputWeights.value, transposeB: .transposed)
-        embeddings.gradient.values.withUnsafeMutableBufferPointer { table in
-            dInput.values.withUnsafeBufferPointer { d in
-                for index in 0..<rows where rowTokens[index] >= 0 {
-                    let target = table.baseAddress! + Int(rowTokens[index]) * width, source = d.baseAddress! + index * width
-                    for c in 0..<width { target[c] += source[c] }
-                }
+        Self.addColumnSums(inputGradient, into: &share.inputBias)
+        Self.addColumnSums(stateGradient, into: &share.recurrentBias)
+        return share
+    }
+
+    /// `total += part`, through pointers (an element access to a class's stored array per addition
+    /// would pay a dynamic exclusivity check each time).
+    static func add(_ part: Matrix, into total: inout Matrix) {
+        total.values.withUnsafeMutableBufferPointer { t in
+            part.values.withUnsafeBufferPointer { p in
+                for i in 0..<min(t.count, p.count) { t[i] += p[i] }
             }
         }
-        // Token ids have no gradient; nothing sits below this layer.
-        return Matrix(rows: batch, columns: 0)
     }
 }

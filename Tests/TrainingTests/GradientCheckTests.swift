@@ -155,6 +155,34 @@ import Training
         #expect(layer.embeddings.gradient.row(5) == [0, 0, 0, 0])
     }
 
+    /// A batch large enough to be split into one slice per core gives the gradients finite differences give.
+    @Test func gruGradientsOfASplitBatch() throws {
+        var generator = SeededGenerator(seed: 25)
+        let layer = EmbeddingGRU(name: "gru", embeddings: Self.random(9, 4, seed: 26, scale: 0.5), hidden: 10, generator: &generator)
+        var rows: [[Float]] = []
+        for row in 0..<40 {
+            let length = row % 5
+            rows.append((0..<4).map { $0 < length ? Float((row + 3 * $0) % 9) : -1 })
+        }
+        let tokens = try Matrix(rows)
+        let r = Self.random(40, 10, seed: 27)
+        func loss() throws -> Float {
+            var g = SeededGenerator(seed: 0)
+            return zip(try layer.forward(tokens, training: false, generator: &g).values, r.values).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        for parameter in layer.parameters { parameter.zeroGradient() }
+        _ = try layer.forward(tokens, training: false, generator: &generator)
+        _ = try layer.backward(r)
+        for parameter in layer.parameters {
+            let saved = parameter.value
+            try Self.check(saved, gradient: parameter.gradient, step: 1e-3) { value in
+                parameter.value = value
+                defer { parameter.value = saved }
+                return try loss()
+            }
+        }
+    }
+
     @Test func towerChainsLayers() throws {
         var generator = SeededGenerator(seed: 12)
         let tower = Tower(layers: [
