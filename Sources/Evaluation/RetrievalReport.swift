@@ -59,8 +59,9 @@ public struct RetrievalReport: Codable, Equatable, Sendable {
     ///   - k: the cut-off of the "mAP@k" (reciprocal rank) metric.
     ///   - folds: split the images into this many consecutive, equal-as-possible parts (with their captions),
     ///     evaluate each on its own and average: `folds: 5` on COCO's 5,000 test images is the "1K" protocol.
-    /// - Complexity: two passes of O(images · captions · d) GEMM in blocks, O(images · captions · r)
-    ///   comparisons; memory O(memoryBudget) beyond the embeddings.
+    /// - Complexity: one pass of O(images · captions · d) GEMM in blocks for one space ranked by inner
+    ///   product (``RelevanceRanking/jointRanks(images:texts:captionImage:memoryBudget:)``), two otherwise;
+    ///   O(images · captions · r) comparisons; memory O(memoryBudget) beyond the embeddings.
     public static func evaluate(
         images: Matrix, texts: Matrix, captionImage: [Int], k: Int = 10, folds: Int = 1, metric: SimilarityMetric = .innerProduct,
         memoryBudget: Int = RelevanceRanking.defaultMemoryBudget
@@ -106,6 +107,9 @@ public struct RetrievalReport: Codable, Equatable, Sendable {
         }
         var i2t: [DirectionMetrics] = []
         var t2i: [DirectionMetrics] = []
+        // One space ranked by inner product: both directions come from one GEMM of its scores.
+        let oneSpace = metric == .innerProduct && imageToText.0.rows == textToImage.0.rows
+            && imageToText.0.values == textToImage.0.values && imageToText.1.values == textToImage.1.values
         for fold in 0..<folds {
             let imageRange = (fold * n / folds)..<((fold + 1) * n / folds)
             let captionRows = captionImage.indices.filter { imageRange.contains(captionImage[$0]) }
@@ -115,6 +119,13 @@ public struct RetrievalReport: Codable, Equatable, Sendable {
             let whole = folds == 1
             func images(_ matrix: Matrix) -> Matrix { whole ? matrix : matrix.gatherRows(imageRange) }
             func texts(_ matrix: Matrix) -> Matrix { whole ? matrix : matrix.gatherRows(captionRows) }
+            if oneSpace {
+                let ranks = try RelevanceRanking.jointRanks(
+                    images: images(imageToText.0), texts: texts(imageToText.1), captionImage: foldImage, memoryBudget: memoryBudget)
+                i2t.append(DirectionMetrics(ranks: ranks.imageRanks, k: k))
+                t2i.append(DirectionMetrics(ranks: ranks.textRanks, k: k))
+                continue
+            }
             let imageQueries = metric.prepared(queries: images(imageToText.0), gallery: texts(imageToText.1))
             let textQueries = metric.prepared(queries: texts(textToImage.1), gallery: images(textToImage.0))
             let imageRanks = try RelevanceRanking.ranks(

@@ -43,3 +43,38 @@ import Testing
         #expect(throws: EvaluationError.self) { try RelevanceRanking.ranks(queries: a, gallery: a, relevant: []) }
     }
 }
+
+@Suite struct JointRanksTests {
+    /// One GEMM for both directions gives the ranks two separate rankings give, exact ties included.
+    static func compare(images: Matrix, texts: Matrix, captionImage: [Int], budget: Int) throws {
+        var captionsOf = [[Int]](repeating: [], count: images.rows)
+        for (c, j) in captionImage.enumerated() { captionsOf[j].append(c) }
+        let joint = try RelevanceRanking.jointRanks(images: images, texts: texts, captionImage: captionImage, memoryBudget: budget)
+        let imageRanks = try RelevanceRanking.ranks(queries: images, gallery: texts, relevant: captionsOf)
+        let textRanks = try RelevanceRanking.ranks(queries: texts, gallery: images, relevant: captionImage.map { [$0] })
+        #expect(joint.imageRanks == imageRanks)
+        #expect(joint.textRanks == textRanks)
+    }
+
+    @Test func manyExactTies() throws {
+        var generator = SeededGenerator(seed: 9)
+        var images = Matrix(rows: 41, columns: 6), texts = Matrix(rows: 120, columns: 6)
+        for i in images.values.indices { images.values[i] = Float(generator.int(below: 3)) - 1 }
+        for i in texts.values.indices { texts.values[i] = Float(generator.int(below: 3)) - 1 }
+        // Uneven caption counts, an image without captions, and duplicated captions.
+        let captionImage = (0..<120).map { $0 < 100 ? $0 % 40 : ($0 * 7) % 40 }
+        for c in 110..<120 { for k in 0..<6 { texts[c, k] = texts[c - 10, k] } }
+        for budget in [1, 4 * 41 * 7, 1 << 20] { try Self.compare(images: images, texts: texts, captionImage: captionImage, budget: budget) }
+    }
+
+    @Test func realValuedScoresWithNearTies() throws {
+        var generator = SeededGenerator(seed: 10)
+        var images = Matrix(rows: 300, columns: 64), texts = Matrix(rows: 1500, columns: 64)
+        for i in images.values.indices { images.values[i] = generator.normal() }
+        _ = images.normalizeRows()
+        let captionImage = (0..<1500).map { $0 / 5 }
+        for c in 0..<1500 { for k in 0..<64 { texts[c, k] = images[captionImage[c], k] + 0.3 * generator.normal() } }
+        _ = texts.normalizeRows()
+        for budget in [300 * 4 * 37, 1 << 24] { try Self.compare(images: images, texts: texts, captionImage: captionImage, budget: budget) }
+    }
+}
