@@ -26,11 +26,16 @@ public final class EmbeddingGRU: Layer {
     /// The state width.
     public let hidden: Int
 
-    /// What the forward pass keeps of one slice of rows for the backward pass, every array
-    /// `steps × rows × …`, step-major.
+    /// What the forward pass keeps of one slice of rows for the backward pass. Its rows are sorted longest
+    /// first (`order[i]` is the slice row at position i), so that the rows still reading at step t are the
+    /// first `active[t]`; the per-step arrays are packed, step t's rows starting at `offsets[t]` (as
+    /// PyTorch's packed sequences). Rows with gaps in their tokens keep their order and every step.
     private struct Slice {
         var rows: Range<Int>
         var steps = 0
+        var order: [Int] = []
+        var active: [Int] = []
+        var offsets: [Int] = []
         var tokens: [Int32] = []  // −1 where a row has no token at a step
         var inputs: [Float] = []  // the embedding rows read, zero for inactive rows
         var previous: [Float] = []  // the state entering each step
@@ -136,37 +141,64 @@ public final class EmbeddingGRU: Layer {
         let vocabulary = embeddings.value.rows
         let batch = range.count
         var slice = Slice(rows: range)
-        // Steps up to the last one with any token.
-        var length = 0
-        for t in 0..<x.columns {
-            for row in range where Int(exactly: x[row, t]).map({ $0 >= 0 && $0 < vocabulary }) == true { length = t + 1 }
+        func token(_ row: Int, _ t: Int) -> Int? {
+            guard let id = Int(exactly: x[row, t]), id >= 0, id < vocabulary else { return nil }
+            return id
+        }
+        // Each row's leading run of tokens, and whether any row has a token after a gap.
+        var lengths = [Int](repeating: 0, count: batch)
+        var length = 0, gaps = false
+        for (offset, row) in range.enumerated() {
+            var run = 0
+            while run < x.columns, token(row, run) != nil { run += 1 }
+            lengths[offset] = run
+            for t in run..<x.columns where token(row, t) != nil {
+                gaps = true
+                length = max(length, t + 1)
+            }
+            length = max(length, run)
         }
         slice.steps = length
-        var tokens = [Int32](repeating: -1, count: length * batch)
-        var inputs = [Float](repeating: 0, count: length * batch * width)
+        slice.order = gaps ? Array(0..<batch) : (0..<batch).sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
+        slice.active = (0..<length).map { t in gaps ? batch : lengths.reduce(0) { $0 + ($1 > t ? 1 : 0) } }
+        var total = 0
+        slice.offsets = slice.active.map { count in
+            defer { total += count }
+            return total
+        }
+        var tokens = [Int32](repeating: -1, count: total)
+        var inputs = [Float](repeating: 0, count: total * width)
         embeddings.value.values.withUnsafeBufferPointer { table in
             for t in 0..<length {
-                for (offset, row) in range.enumerated() {
-                    guard let token = Int(exactly: x[row, t]), token >= 0, token < vocabulary else { continue }
-                    tokens[t * batch + offset] = Int32(token)
-                    let target = (t * batch + offset) * width
-                    for c in 0..<width { inputs[target + c] = table[token * width + c] }
+                for i in 0..<slice.active[t] {
+                    guard let id = token(range.lowerBound + slice.order[i], t) else { continue }
+                    let packed = slice.offsets[t] + i
+                    tokens[packed] = Int32(id)
+                    for c in 0..<width { inputs[packed * width + c] = table[id * width + c] }
                 }
             }
         }
-        var state = Matrix(rows: batch, columns: h)
+        var state = Matrix(rows: batch, columns: h)  // in sorted order
         slice.tokens = tokens
         guard length > 0 else { return (slice, state) }
-        let projected = try Matrix.product(Matrix(rows: length * batch, columns: width, values: inputs), inputWeights.value)
+        let projected = try Matrix.product(Matrix(rows: total, columns: width, values: inputs), inputWeights.value)
         slice.inputs = inputs
-        let count = length * batch * h
+        let count = total * h
         var kept = (
             previous: [Float](repeating: 0, count: count), r: [Float](repeating: 0, count: count),
             z: [Float](repeating: 0, count: count), n: [Float](repeating: 0, count: count), rn: [Float](repeating: 0, count: count))
         var recurrent = Matrix(rows: batch, columns: h3)
         for t in 0..<length {
-            try Matrix.gemm(state, recurrentWeights.value, into: &recurrent)
-            let offset = t * batch * h
+            let (rows, first) = (slice.active[t], slice.offsets[t])
+            state.values.withUnsafeBufferPointer { hState in
+                recurrentWeights.value.values.withUnsafeBufferPointer { u in
+                    recurrent.values.withUnsafeMutableBufferPointer { out in
+                        BLAS.sgemm(
+                            transposeA: false, transposeB: false, m: rows, n: h3, k: h, a: hState.baseAddress!, lda: h, b: u.baseAddress!,
+                            ldb: h3, c: out.baseAddress!, ldc: h3)
+                    }
+                }
+            }
             projected.values.withUnsafeBufferPointer { gi in
                 recurrent.values.withUnsafeBufferPointer { gh in
                     inputBias.value.values.withUnsafeBufferPointer { bi in
@@ -178,12 +210,12 @@ public final class EmbeddingGRU: Layer {
                                             kept.n.withUnsafeMutableBufferPointer { keptN in
                                                 kept.rn.withUnsafeMutableBufferPointer { keptRN in
                                                     let (bi, bh) = (bi.baseAddress!, bh.baseAddress!)
-                                                    for row in 0..<batch {
-                                                        let s = offset + row * h
+                                                    for row in 0..<rows {
+                                                        let s = (first + row) * h
                                                         let hRow = hState.baseAddress! + row * h
                                                         (keptPrevious.baseAddress! + s).update(from: hRow, count: h)
-                                                        guard tokens[t * batch + row] >= 0 else { continue }  // the state passes through
-                                                        let giRow = gi.baseAddress! + (t * batch + row) * h3, ghRow = gh.baseAddress! + row * h3
+                                                        guard tokens[first + row] >= 0 else { continue }  // the state passes through
+                                                        let giRow = gi.baseAddress! + (first + row) * h3, ghRow = gh.baseAddress! + row * h3
                                                         var c = 0
                                                         while c < h {
                                                             let k = min(8, h - c)
@@ -215,7 +247,12 @@ public final class EmbeddingGRU: Layer {
             }
         }
         (slice.previous, slice.r, slice.z, slice.n, slice.recurrentN) = kept
-        return (slice, state)
+        // Back to the slice's own row order.
+        var output = Matrix(rows: batch, columns: h)
+        for (position, row) in slice.order.enumerated() {
+            for c in 0..<h { output.values[row * h + c] = state.values[position * h + c] }
+        }
+        return (slice, output)
     }
 
     /// Backpropagation through time, slice by slice on separate cores. Per step only the state's gradient
@@ -250,14 +287,17 @@ public final class EmbeddingGRU: Layer {
         let h = hidden, h3 = 3 * hidden
         let width = embeddings.value.columns
         let batch = slice.rows.count
-        let steps = slice.steps
-        guard steps > 0 else { return nil }
-        var dh = gradient.gatherRows(slice.rows)
-        var inputGradient = Matrix(rows: steps * batch, columns: h3)  // d(x·W + b_i), step-major
-        var stateGradient = Matrix(rows: steps * batch, columns: h3)  // d(h·U + b_h)
-        for t in (0..<steps).reversed() {
+        guard slice.steps > 0 else { return nil }
+        var dh = Matrix(rows: batch, columns: h)  // in the slice's sorted order
+        for (position, row) in slice.order.enumerated() {
+            for c in 0..<h { dh.values[position * h + c] = gradient.values[(slice.rows.lowerBound + row) * h + c] }
+        }
+        let total = slice.tokens.count
+        var inputGradient = Matrix(rows: total, columns: h3)  // d(x·W + b_i), packed like the forward pass
+        var stateGradient = Matrix(rows: total, columns: h3)  // d(h·U + b_h)
+        for t in (0..<slice.steps).reversed() {
+            let (rows, first) = (slice.active[t], slice.offsets[t])
             var carried = dh
-            let offset = t * batch * h
             inputGradient.values.withUnsafeMutableBufferPointer { dgi in
                 stateGradient.values.withUnsafeMutableBufferPointer { dgh in
                     slice.r.withUnsafeBufferPointer { keptR in
@@ -267,10 +307,10 @@ public final class EmbeddingGRU: Layer {
                                     slice.recurrentN.withUnsafeBufferPointer { keptRN in
                                         dh.values.withUnsafeBufferPointer { dhValues in
                                             carried.values.withUnsafeMutableBufferPointer { carriedValues in
-                                                for row in 0..<batch where slice.tokens[t * batch + row] >= 0 {
-                                                    let s = offset + row * h
-                                                    let dgiRow = dgi.baseAddress! + (t * batch + row) * h3
-                                                    let dghRow = dgh.baseAddress! + (t * batch + row) * h3
+                                                for row in 0..<rows where slice.tokens[first + row] >= 0 {
+                                                    let s = (first + row) * h
+                                                    let dgiRow = dgi.baseAddress! + (first + row) * h3
+                                                    let dghRow = dgh.baseAddress! + (first + row) * h3
                                                     var c = 0
                                                     while c < h {
                                                         let k = min(8, h - c)
@@ -302,18 +342,24 @@ public final class EmbeddingGRU: Layer {
                     }
                 }
             }
-            // The state's gradient flows back through U.
-            let stepGradient = stateGradient.gatherRows((t * batch)..<((t + 1) * batch))
-            try Matrix.gemm(stepGradient, recurrentWeights.value, transposeB: .transposed, beta: 1, into: &carried)
+            // The state's gradient flows back through U (for the rows that read at this step).
+            stateGradient.values.withUnsafeBufferPointer { dgh in
+                recurrentWeights.value.values.withUnsafeBufferPointer { u in
+                    carried.values.withUnsafeMutableBufferPointer { out in
+                        BLAS.sgemm(
+                            transposeA: false, transposeB: true, m: rows, n: h, k: h3, a: dgh.baseAddress! + first * h3, lda: h3,
+                            b: u.baseAddress!, ldb: h3, beta: 1, c: out.baseAddress!, ldc: h)
+                    }
+                }
+            }
             dh = carried
         }
-        let rows = steps * batch
         var share = SliceGradients(
             recurrentWeights: Matrix(rows: h, columns: h3), inputWeights: Matrix(rows: width, columns: h3),
             inputBias: Matrix(rows: 1, columns: h3), recurrentBias: Matrix(rows: 1, columns: h3),
             embeddingRows: try Matrix.product(inputGradient, inputWeights.value, transposeB: .transposed))
-        try Matrix.gemm(Matrix(rows: rows, columns: h, values: slice.previous), stateGradient, transposeA: .transposed, into: &share.recurrentWeights)
-        try Matrix.gemm(Matrix(rows: rows, columns: width, values: slice.inputs), inputGradient, transposeA: .transposed, into: &share.inputWeights)
+        try Matrix.gemm(Matrix(rows: total, columns: h, values: slice.previous), stateGradient, transposeA: .transposed, into: &share.recurrentWeights)
+        try Matrix.gemm(Matrix(rows: total, columns: width, values: slice.inputs), inputGradient, transposeA: .transposed, into: &share.inputWeights)
         // Inactive rows' gate gradients are zero, so plain column sums give the biases' gradients.
         Self.addColumnSums(inputGradient, into: &share.inputBias)
         Self.addColumnSums(stateGradient, into: &share.recurrentBias)
