@@ -62,20 +62,13 @@ public enum ExactNeighbors {
                                         selector.reset()
                                         if metric == .cosine {
                                             let limit = 1 - duplicateTolerance
-                                            for j in 0..<n {
-                                                let s = row[j]
-                                                if !(s > selector.threshold) { continue }
-                                                if j == query || s >= limit { continue }
-                                                selector.insert(score: s, index: Int32(j))
-                                            }
+                                            selector.select(from: row, count: n) { j, s in j != query && s < limit }
                                         } else {
+                                            // Maximise 2⟨q, x⟩ − ‖x‖², which orders by −‖q − x‖².
                                             let q = norms[query]
-                                            for j in 0..<n {
-                                                // Maximise 2⟨q, x⟩ − ‖x‖², which orders by −‖q − x‖².
-                                                let s = 2 * row[j] - norms[j]
-                                                if !(s > selector.threshold) { continue }
-                                                if j == query || q - s <= duplicateTolerance * (q + norms[j]) { continue }
-                                                selector.insert(score: s, index: Int32(j))
+                                            for j in 0..<n { row[j] = 2 * row[j] - norms[j] }
+                                            selector.select(from: row, count: n) { j, s in
+                                                j != query && !(q - s <= duplicateTolerance * (q + norms[j]))
                                             }
                                         }
                                         let found = selector.sortedBestFirst()
@@ -170,6 +163,61 @@ struct NearestSelector {
             }
         }
         if size == k { threshold = scores[0] }
+    }
+
+    /// Keeps the `k` best of `row[0..<count]` that `admit` lets through: the same as inserting them one by
+    /// one, but most are never touched. A first pass picks a threshold from every eighth score (the
+    /// 2k/8-th best of that sample, so about 2k scores lie above it), a second collects the admitted scores
+    /// above it, eight lanes at a time, and only those enter the heap. When fewer than `k` are collected the
+    /// threshold was too high, and every score goes through the heap instead. Exact either way: with at
+    /// least k admitted scores strictly above the threshold, no score at or below it can be among the k best.
+    ///
+    /// - Complexity: O(count) comparisons plus about O(k log k) heap work, against O(k log(count / k) log k)
+    ///   for the heap alone.
+    mutating func select(from row: UnsafePointer<Float>, count: Int, admit: (Int, Float) -> Bool) {
+        let wanted = max(1, (2 * k) / 8)
+        var cut = -Float.infinity
+        if count >= 64 * k / 8, count >= 64 {
+            var sample = NearestSelector(k: wanted)
+            var j = 0
+            while j < count {
+                let s = row[j]
+                if s > sample.threshold { sample.insert(score: s, index: Int32(j)) }
+                j += 8
+            }
+            if sample.size == wanted { cut = sample.threshold }
+        }
+        if cut > -.infinity {
+            var collected: [Int32] = []
+            collected.reserveCapacity(4 * k)
+            let cutLanes = SIMD8<Float>(repeating: cut)
+            var j = 0
+            while j + 8 <= count {
+                let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+                let above = v .> cutLanes
+                if any(above) {
+                    for lane in 0..<8 where above[lane] { collected.append(Int32(j + lane)) }
+                }
+                j += 8
+            }
+            while j < count {
+                if row[j] > cut { collected.append(Int32(j)) }
+                j += 1
+            }
+            var admitted = 0
+            for index in collected where admit(Int(index), row[Int(index)]) {
+                admitted += 1
+                if row[Int(index)] > threshold { insert(score: row[Int(index)], index: index) }
+            }
+            if admitted >= k { return }
+            reset()
+        }
+        for j in 0..<count {
+            let s = row[j]
+            if !(s > threshold) { continue }
+            if !admit(j, s) { continue }
+            insert(score: s, index: Int32(j))
+        }
     }
 
     func sortedBestFirst() -> [(score: Float, index: Int32)] {
