@@ -79,10 +79,23 @@ extension RelevanceRanking {
         for start in stride(from: 0, to: m, by: blockColumns) {
             let width = min(blockColumns, m - start)
             if width != scores.columns { scores = Matrix(rows: n, columns: width) }
-            do {
-                try Matrix.gemm(images, texts.gatherRows(start..<start + width), transposeB: .transposed, into: &scores)
-            } catch {
-                throw EvaluationError(error.message)
+            // The GEMM in one stream per core (row ranges of the images, single-threaded BLAS in each), so that
+            // no BLAS helper thread is left spinning on a core while the counting below runs.
+            let captions = texts.gatherRows(start..<start + width)
+            images.values.withUnsafeBufferPointer { a in
+                captions.values.withUnsafeBufferPointer { b in
+                    scores.values.withUnsafeMutableBufferPointer { c in
+                        nonisolated(unsafe) let (a, b, c) = (a, b, c)
+                        BLASThreads.with(1) {
+                            _ = Parallel.mapChunks(of: n, chunks: Parallel.cores) { rows in
+                                BLAS.sgemm(
+                                    transposeA: false, transposeB: true, m: rows.count, n: width, k: d,
+                                    a: a.baseAddress! + rows.lowerBound * d, lda: d, b: b.baseAddress!, ldb: d,
+                                    c: c.baseAddress! + rows.lowerBound * width, ldc: width)
+                            }
+                        }
+                    }
+                }
             }
             for c in 0..<width { ownScore[start + c] = scores.values[Int(imageOfCaption[start + c]) * width + c] }
             let block = scores
