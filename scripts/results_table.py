@@ -19,7 +19,7 @@ def ablation(folder):
     """Mean ± standard deviation over seeds of each weight setting's dev evaluation (run_ablation.sh)."""
     import statistics
     groups = {}
-    for run in sorted(Path(folder).glob("w*-s*")):
+    for run in sorted(Path(folder).glob("*-s[0-9]*")):
         file = run / "evaluation.json"
         if file.exists():
             groups.setdefault(run.name.rsplit("-s", 1)[0], []).append(json.loads(file.read_text()))
