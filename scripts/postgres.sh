@@ -26,6 +26,11 @@ user=crossmodal-pg
 
 say() { printf 'postgres: %s\n' "$*" >&2; }
 
+# Several tests may start servers at once: one of them installs, the others wait (and the lock is let go
+# before any server starts, so no server holds it).
+mkdir -p "$ROOT/.cache"
+exec 9>"$ROOT/.cache/pgserver.lock"
+flock 9
 if [ ! -x "$bin/postgres" ]; then
   say "downloading pgserver $PGSERVER_VERSION (PostgreSQL 16 + pgvector) from PyPI"
   mkdir -p "$ROOT/.cache/wheels"
@@ -44,6 +49,8 @@ else
   as_server() { "$@"; }
   owner=$(id -un)
 fi
+flock -u 9
+exec 9>&-
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 url_of() { echo "postgres://crossmodal@127.0.0.1:$(cat "$dir/port")/crossmodal"; }

@@ -179,7 +179,14 @@ public struct GalleryCatalog: Sendable {
     /// - Complexity: O(items).
     public static func read(from url: URL) throws(SearchError) -> GalleryCatalog {
         guard FileManager.default.fileExists(atPath: url.path) else { throw SearchError("\(url.path) is missing") }
-        let database = try SQLiteDatabase(path: url.path, readOnly: true)
+        // Opened for writing when the file allows it: a writer killed inside its transaction leaves a hot
+        // journal, which only a connection that may write rolls back; a read-only one could not read at all.
+        let database: SQLiteDatabase
+        if let writable = try? SQLiteDatabase(path: url.path, readOnly: false, create: false) {
+            database = writable
+        } else {
+            database = try SQLiteDatabase(path: url.path, readOnly: true)
+        }
         return try read(from: database)
     }
 

@@ -8,10 +8,10 @@ final class SQLiteDatabase {
     private var handle: OpaquePointer?
     let path: String
 
-    /// Opens (or, unless `readOnly`, creates) the database file.
-    init(path: String, readOnly: Bool) throws(SearchError) {
+    /// Opens the database file: read-only, or for writing (created when missing, with `create`).
+    init(path: String, readOnly: Bool, create: Bool = true) throws(SearchError) {
         self.path = path
-        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        let flags = readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
         guard sqlite3_open_v2(path, &handle, flags, nil) == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close(handle)
