@@ -70,10 +70,9 @@ struct IndexBuildCommand: ParsableCommand {
         let outcome = try PhotoGallery.build(
             run: source.runFolder, photos: folder, captions: captions.map { URL(fileURLWithPath: $0) }, into: URL(fileURLWithPath: out),
             backend: writerBackend, store: try source.model.store(), batchSize: batchSize, observer: .console)
-        let index = try GalleryIndex(folder: URL(fileURLWithPath: out))
         print("photos: \(grouped(outcome.added)) added, \(grouped(outcome.unchanged)) unchanged, \(grouped(outcome.removed)) removed, "
             + "\(grouped(outcome.skipped.count)) skipped")
-        print("index: \(out) (\(grouped(index.catalog.liveImageCount)) images, \(grouped(index.catalog.liveCaptionCount)) captions, "
-            + "\(index.manifest.backend) backend)")
+        print("index: \(out) (\(grouped(outcome.gallery.images)) images, \(grouped(outcome.gallery.captions)) captions, "
+            + "\(outcome.gallery.backend) backend)")
     }
 }

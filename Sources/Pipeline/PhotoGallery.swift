@@ -19,6 +19,8 @@ public enum PhotoGallery {
         public var unchanged = 0
         /// Files not added: path and reason.
         public var skipped: [(path: String, reason: String)] = []
+        /// Images and captions in the gallery afterwards, and where its vectors live.
+        public var gallery = (images: 0, captions: 0, backend: "")
     }
 
     /// A photo to add: its id, file and captions.
@@ -50,20 +52,21 @@ public enum PhotoGallery {
         let captionsOf = try captions.map(PhotoCaptions.read) ?? [:]
         let runPath = URL(fileURLWithPath: run).standardizedFileURL.path
         let manifestFile = folder.appendingPathComponent("index.json")
+        let index: GalleryIndex
         if FileManager.default.fileExists(atPath: manifestFile.path) {
-            let existing = try GalleryIndex(folder: folder)
-            guard existing.manifest.photoFolder == scan.root.path, existing.manifest.run == runPath else {
+            index = try GalleryIndex(folder: folder)
+            guard index.manifest.photoFolder == scan.root.path, index.manifest.run == runPath else {
                 throw PipelineError(
-                    "\(folder.path) already holds an index of \(existing.manifest.photoFolder ?? existing.manifest.dataset) made with "
-                        + "\(existing.manifest.run); give another --out, or delete it to start again")
+                    "\(folder.path) already holds an index of \(index.manifest.photoFolder ?? index.manifest.dataset) made with "
+                        + "\(index.manifest.run); give another --out, or delete it to start again")
             }
         } else {
             try createEmpty(run: run, photoFolder: scan.root.path, at: folder, backend: backend)
+            index = try GalleryIndex(folder: folder)
         }
         var outcome = Outcome()
         outcome.skipped = scan.skipped
         for (path, reason) in scan.skipped { observer.note("skipped \(path): \(reason)") }
-        let index = try GalleryIndex(folder: folder)
         let writer = try GalleryWriter(index: index)
         // Files gone, or changed (their old entry goes and the new content comes in as new).
         let present = Dictionary(scan.photos.map { ($0.id, $0.url) }, uniquingKeysWith: { first, _ in first })
@@ -94,6 +97,7 @@ public enum PhotoGallery {
         outcome.added = added.added
         outcome.skipped += added.skipped
         try writer.close()
+        outcome.gallery = (index.catalog.liveImageCount, index.catalog.liveCaptionCount, index.manifest.backend)
         return outcome
     }
 
