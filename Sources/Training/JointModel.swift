@@ -15,12 +15,30 @@ public final class JointModel {
     ///
     /// With `configuration.textRecurrentHidden`, `wordEmbeddings` (such as Doc2Vec's word vectors)
     /// initialise the text tower's embedding table and its inputs are token-id rows.
-    public init(configuration: TrainingConfiguration, imageInput: Int, textInput: Int, wordEmbeddings: Matrix? = nil) throws {
+    ///
+    /// With `configuration.imageFinetuning`, the image tower starts with the image network's last blocks
+    /// (an ``ImageNetworkTail``) over feature maps, from `imageNetwork`'s pretrained weights (or zeros, when a
+    /// checkpoint is loaded next); its weights train at the fine-tuning learning rate.
+    public init(
+        configuration: TrainingConfiguration, imageInput: Int, textInput: Int, wordEmbeddings: Matrix? = nil,
+        imageNetwork: [String: Matrix] = [:]
+    ) throws {
         self.configuration = configuration
         var generator = SeededGenerator(seed: configuration.seed)
-        imageTower = configuration.imageTower.build(
-            name: "image", input: imageInput, output: configuration.embeddingDimension, normalize: configuration.normalize,
-            generator: &generator)
+        if let finetuning = configuration.imageFinetuning {
+            guard let architecture = finetuning.architecture else {
+                throw TrainingError("fine-tuning the image network needs its architecture; extract the features first")
+            }
+            let tail = try ImageNetworkTail(name: "image.network", architecture: architecture, weights: imageNetwork)
+            for parameter in tail.parameters { parameter.learningRateScale = finetuning.learningRate / configuration.learningRate }
+            imageTower = configuration.imageTower.build(
+                name: "image", input: architecture.headOutput, output: configuration.embeddingDimension,
+                normalize: configuration.normalize, first: tail, generator: &generator)
+        } else {
+            imageTower = configuration.imageTower.build(
+                name: "image", input: imageInput, output: configuration.embeddingDimension, normalize: configuration.normalize,
+                generator: &generator)
+        }
         if let recurrent = configuration.textRecurrentHidden {
             guard let wordEmbeddings else {
                 throw TrainingError("a GRU text tower needs word embeddings to start from (Doc2Vec word vectors)")
@@ -49,8 +67,10 @@ public final class JointModel {
         var generator = SeededGenerator(seed: 0)
         var values: [Float] = []
         var width = configuration.embeddingDimension
-        for start in stride(from: 0, to: features.rows, by: 1024) {
-            let block = features.gatherRows(start..<min(start + 1024, features.rows))
+        // Feature maps of a fine-tuned network are large: blocks of 64 keep the activations small.
+        let step = configuration.imageFinetuning != nil && tower === imageTower ? 64 : 1024
+        for start in stride(from: 0, to: features.rows, by: step) {
+            let block = features.gatherRows(start..<min(start + step, features.rows))
             let out = try tower.forward(block, training: false, generator: &generator)
             width = out.columns
             values += out.values
@@ -123,9 +143,10 @@ public final class AdamOptimizer {
         let correction1 = 1 - pow(beta1, Float(step))
         let correction2 = 1 - pow(beta2, Float(step))
         let (b1, b2, eps, decay) = (beta1, beta2, epsilon, weightDecay)
-        let stepSize = learningRate / correction1
+        let baseStepSize = learningRate / correction1
         let inverseCorrection2 = 1 / correction2
         for parameter in parameters {
+            let stepSize = baseStepSize * parameter.learningRateScale
             let count = parameter.value.values.count
             let state = moments(for: parameter.name, count: count)
             parameter.value.values.withUnsafeMutableBufferPointer { value in

@@ -8,6 +8,9 @@ public final class Parameter: @unchecked Sendable {
     public var value: Matrix
     /// The gradient accumulated by the last backward pass.
     public var gradient: Matrix
+    /// This parameter's learning rate as a multiple of the optimiser's (fine-tuned image-network weights
+    /// train slower than the towers).
+    public var learningRateScale: Float = 1
 
     /// Creates a parameter with a zero gradient.
     public init(name: String, value: Matrix) {

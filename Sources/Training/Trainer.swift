@@ -73,14 +73,23 @@ public final class Trainer {
     let folder: URL
     let optimizer: AdamOptimizer
 
-    /// Prepares a run writing into `folder`; `wordEmbeddings` start a GRU text tower.
+    /// Prepares a run writing into `folder`; `wordEmbeddings` start a GRU text tower, `imageNetwork` (the
+    /// pretrained weights of the blocks a fine-tuning run trains, by ``ImageNetworkTail`` short names) its
+    /// image tower.
     public init(
         configuration: TrainingConfiguration, training: FeatureSet, validation: FeatureSet, folder: URL,
-        wordEmbeddings: Matrix? = nil
+        wordEmbeddings: Matrix? = nil, imageNetwork: [String: Matrix] = [:]
     ) throws {
         try configuration.validate()
-        // Token rows of a GRU may differ in width between splits (the longest text of each, without a cap).
-        guard training.imageFeatures.columns == validation.imageFeatures.columns,
+        // Token rows of a GRU may differ in width between splits (the longest text of each, without a cap);
+        // a fine-tuning run's training maps may carry their mirrors, its validation maps need not.
+        let imageWidthsFit: Bool
+        if let map = configuration.imageFinetuning?.architecture?.inputWidth {
+            imageWidthsFit = [training.imageFeatures.columns, validation.imageFeatures.columns].allSatisfy { $0 == map || $0 == 2 * map }
+        } else {
+            imageWidthsFit = training.imageFeatures.columns == validation.imageFeatures.columns
+        }
+        guard imageWidthsFit,
             configuration.textRecurrentHidden != nil || training.textFeatures.columns == validation.textFeatures.columns
         else { throw TrainingError("training and validation features have different widths") }
         if configuration.weights.usesNeighbors, training.neighbors == nil {
@@ -92,7 +101,7 @@ public final class Trainer {
         self.folder = folder
         self.model = try JointModel(
             configuration: configuration, imageInput: training.imageFeatures.columns, textInput: training.textFeatures.columns,
-            wordEmbeddings: wordEmbeddings)
+            wordEmbeddings: wordEmbeddings, imageNetwork: imageNetwork)
         self.optimizer = AdamOptimizer(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
     }
 

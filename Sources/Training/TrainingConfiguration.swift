@@ -134,6 +134,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var keep: CheckpointChoice?
     /// How a GRU text tower reads texts (nil: ``TokenSettings/standard``).
     public var tokens: TokenSettings?
+    /// Fine-tuning of the image network's last blocks (nil: frozen features, the image tower alone trains).
+    public var imageFinetuning: ImageFinetuning?
 
     /// The sampling in force: ``negatives``, or in-batch when unset.
     public var negativeSampling: NegativeSampling { negatives ?? .inBatch }
@@ -194,6 +196,13 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
             throw TrainingError("a step schedule needs at least 1 epoch per step and a positive factor")
         }
         if let maxTokens = tokens?.maxTokens, maxTokens < 1 { throw TrainingError("at least one token per text") }
+        if let finetuning = imageFinetuning {
+            guard finetuning.blocks >= 1 else { throw TrainingError("fine-tune at least one block, or leave fine-tuning off") }
+            guard finetuning.learningRate > 0, finetuning.learningRate.isFinite else {
+                throw TrainingError("the fine-tuning learning rate must be positive, got \(finetuning.learningRate)")
+            }
+            try finetuning.architecture?.validate()
+        }
         for (name, tower) in [("image", imageTower), ("text", textTower)] {
             for rate in [tower.dropout, tower.outputDropout] where !(rate >= 0 && rate < 1) {
                 throw TrainingError("the \(name) tower's dropout rates must be at least 0 and below 1, got \(rate)")

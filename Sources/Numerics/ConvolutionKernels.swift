@@ -5,17 +5,19 @@ import Numerics
 /// Pointwise (1×1) convolutions are one GEMM over every pixel of the batch; the stem is a GEMM over
 /// an im2col copy; depthwise convolutions are direct loops with channels innermost, which the
 /// compiler vectorises. All run on the calling thread; parallelism is one stream per core above them.
-enum ConvolutionKernels {
+///
+/// The backward passes (for fine-tuning the last blocks) are in `ConvolutionKernels+Backward.swift`.
+public enum ConvolutionKernels {
     /// Output size and leading padding of TensorFlow's "SAME" padding: `out = ⌈n / s⌉`,
     /// total padding `max((out − 1)·s + k − n, 0)`, the smaller half before.
-    static func samePadding(size: Int, kernel: Int, stride: Int) -> (output: Int, before: Int) {
+    public static func samePadding(size: Int, kernel: Int, stride: Int) -> (output: Int, before: Int) {
         let output = (size + stride - 1) / stride
         let total = max((output - 1) * stride + kernel - size, 0)
         return (output, total / 2)
     }
 
     /// `y = act(x · W + b)` for `pixels` rows of `x` (`pixels × input`), `W` (`input × output`).
-    static func pointwise(
+    public static func pointwise(
         _ x: [Float], pixels: Int, input: Int, weight: [Float], bias: [Float], output: Int, relu6: Bool
     ) -> [Float] {
         var y = [Float](repeating: 0, count: pixels * output)
@@ -34,7 +36,7 @@ enum ConvolutionKernels {
     }
 
     /// Adds a per-channel bias to every row and optionally clamps to [0, 6].
-    static func addBias(_ y: inout [Float], _ bias: [Float], relu6: Bool) {
+    public static func addBias(_ y: inout [Float], _ bias: [Float], relu6: Bool) {
         let channels = bias.count
         y.withUnsafeMutableBufferPointer { py in
             bias.withUnsafeBufferPointer { pb in
@@ -52,7 +54,7 @@ enum ConvolutionKernels {
     }
 
     /// Depthwise k×k convolution with stride `stride`, SAME padding, bias and ReLU6, on `[n, h, w, c]`.
-    static func depthwise(
+    public static func depthwise(
         _ x: [Float], batch: Int, height: Int, width: Int, channels: Int,
         kernel: Int, stride: Int, weight: [Float], bias: [Float]
     ) -> (output: [Float], height: Int, width: Int) {
@@ -95,7 +97,7 @@ enum ConvolutionKernels {
     }
 
     /// Patches of a k×k SAME convolution as rows `(ky, kx, c)`, one row per output pixel.
-    static func im2col(
+    public static func im2col(
         _ x: [Float], batch: Int, height: Int, width: Int, channels: Int, kernel: Int, stride: Int
     ) -> (patches: [Float], height: Int, width: Int) {
         let (outHeight, padTop) = samePadding(size: height, kernel: kernel, stride: stride)

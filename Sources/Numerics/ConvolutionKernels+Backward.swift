@@ -1,0 +1,179 @@
+/// Backward passes of the EfficientNet-Lite building blocks, for fine-tuning the network's last blocks.
+///
+/// Each takes `g = ∂L/∂y` of the layer's output (already multiplied by the derivative of any activation
+/// that followed, see ``relu6Backward(_:output:)``), accumulates the gradients of the layer's weights and
+/// bias into the caller's buffers, and returns `∂L/∂x` when asked. Buffers are NHWC, as in the forward
+/// kernels; every pass is checked against finite differences in `ConvolutionGradientTests`.
+extension ConvolutionKernels {
+    /// Multiplies `gradient` by ReLU6's derivative, read from the layer's output `y = min(max(x, 0), 6)`:
+    /// 1 where `0 < y < 6`, 0 where the clamp was active (PyTorch's `hardtanh` backward does the same).
+    ///
+    /// - Complexity: O(n).
+    public static func relu6Backward(_ gradient: inout [Float], output: [Float]) {
+        gradient.withUnsafeMutableBufferPointer { g in
+            output.withUnsafeBufferPointer { y in
+                for i in 0..<min(g.count, y.count) where !(y[i] > 0 && y[i] < 6) { g[i] = 0 }
+            }
+        }
+    }
+
+    /// Gradients of the pointwise convolution `y = x·W + b` over `pixels` rows: `∂L/∂W += xᵀ·g`,
+    /// `∂L/∂b += Σ_rows g`, and `∂L/∂x = g·Wᵀ` when `inputGradient` is set (nil otherwise).
+    ///
+    /// - Complexity: two GEMMs of `pixels × input × output` (one without `inputGradient`).
+    public static func pointwiseBackward(
+        _ gradient: [Float], input x: [Float], pixels: Int, input: Int, output: Int, weight: [Float],
+        weightGradient: inout [Float], biasGradient: inout [Float], inputGradient: Bool
+    ) -> [Float]? {
+        precondition(gradient.count == pixels * output && x.count == pixels * input && weight.count == input * output)
+        gradient.withUnsafeBufferPointer { pg in
+            x.withUnsafeBufferPointer { px in
+                weightGradient.withUnsafeMutableBufferPointer { pw in
+                    BLAS.sgemm(
+                        transposeA: true, transposeB: false, m: input, n: output, k: pixels,
+                        a: px.baseAddress!, lda: input, b: pg.baseAddress!, ldb: output, beta: 1, c: pw.baseAddress!, ldc: output)
+                }
+            }
+            biasGradient.withUnsafeMutableBufferPointer { pb in
+                for r in 0..<pixels {
+                    let row = pg.baseAddress! + r * output
+                    for c in 0..<output { pb[c] += row[c] }
+                }
+            }
+        }
+        guard inputGradient else { return nil }
+        var dx = [Float](repeating: 0, count: pixels * input)
+        gradient.withUnsafeBufferPointer { pg in
+            weight.withUnsafeBufferPointer { pw in
+                dx.withUnsafeMutableBufferPointer { pd in
+                    BLAS.sgemm(
+                        transposeA: false, transposeB: true, m: pixels, n: input, k: output,
+                        a: pg.baseAddress!, lda: output, b: pw.baseAddress!, ldb: output, c: pd.baseAddress!, ldc: input)
+                }
+            }
+        }
+        return dx
+    }
+
+    /// Gradients of the depthwise k×k convolution with SAME padding and `stride` (before its ReLU6):
+    /// `∂L/∂w[ky, kx, c] += Σ g[n, oy, ox, c] · x[n, iy, ix, c]`, `∂L/∂b[c] += Σ g[…, c]`, and the returned
+    /// `∂L/∂x[n, iy, ix, c] = Σ g[n, oy, ox, c] · w[ky, kx, c]` over the outputs whose window holds `(iy, ix)`,
+    /// where `iy = oy·stride − padTop + ky` (and the same across).
+    ///
+    /// `gradient` is `[n, ⌈h/s⌉, ⌈w/s⌉, c]`; `x` is the forward input `[n, h, w, c]`.
+    ///
+    /// - Complexity: O(n · outHeight · outWidth · k² · c), the forward pass's cost twice.
+    public static func depthwiseBackward(
+        _ gradient: [Float], input x: [Float], batch: Int, height: Int, width: Int, channels: Int,
+        kernel: Int, stride: Int, weight: [Float], weightGradient: inout [Float], biasGradient: inout [Float]
+    ) -> [Float] {
+        let (outHeight, padTop) = samePadding(size: height, kernel: kernel, stride: stride)
+        let (outWidth, padLeft) = samePadding(size: width, kernel: kernel, stride: stride)
+        precondition(gradient.count == batch * outHeight * outWidth * channels && x.count == batch * height * width * channels)
+        precondition(weight.count == kernel * kernel * channels && weightGradient.count == weight.count && biasGradient.count == channels)
+        var dx = [Float](repeating: 0, count: x.count)
+        gradient.withUnsafeBufferPointer { pg in
+            x.withUnsafeBufferPointer { px in
+                weight.withUnsafeBufferPointer { pw in
+                    weightGradient.withUnsafeMutableBufferPointer { pdw in
+                        biasGradient.withUnsafeMutableBufferPointer { pdb in
+                            dx.withUnsafeMutableBufferPointer { pdx in
+                                let g = pg.baseAddress!, input = px.baseAddress!, weights = pw.baseAddress!
+                                let dWeights = pdw.baseAddress!, dBias = pdb.baseAddress!, dInput = pdx.baseAddress!
+                                for rowIndex in 0..<(batch * outHeight) {
+                                    let n = rowIndex / outHeight
+                                    let oy = rowIndex % outHeight
+                                    for ox in 0..<outWidth {
+                                        let o = g + ((n * outHeight + oy) * outWidth + ox) * channels
+                                        for c in 0..<channels { dBias[c] += o[c] }
+                                        for ky in 0..<kernel {
+                                            let iy = oy * stride - padTop + ky
+                                            if iy < 0 || iy >= height { continue }
+                                            for kx in 0..<kernel {
+                                                let ix = ox * stride - padLeft + kx
+                                                if ix < 0 || ix >= width { continue }
+                                                let offset = ((n * height + iy) * width + ix) * channels
+                                                let i = input + offset, di = dInput + offset
+                                                let w = weights + (ky * kernel + kx) * channels
+                                                let dw = dWeights + (ky * kernel + kx) * channels
+                                                for c in 0..<channels {
+                                                    dw[c] += o[c] * i[c]
+                                                    di[c] += o[c] * w[c]
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    /// The depthwise convolution without its ReLU6 (the pre-activation), for tests and gradient checks:
+    /// `y = conv(x) + b`.
+    public static func depthwiseLinear(
+        _ x: [Float], batch: Int, height: Int, width: Int, channels: Int, kernel: Int, stride: Int, weight: [Float], bias: [Float]
+    ) -> [Float] {
+        let (outHeight, padTop) = samePadding(size: height, kernel: kernel, stride: stride)
+        let (outWidth, padLeft) = samePadding(size: width, kernel: kernel, stride: stride)
+        var y = [Float](repeating: 0, count: batch * outHeight * outWidth * channels)
+        for n in 0..<batch {
+            for oy in 0..<outHeight {
+                for ox in 0..<outWidth {
+                    let o = ((n * outHeight + oy) * outWidth + ox) * channels
+                    for c in 0..<channels { y[o + c] = bias[c] }
+                    for ky in 0..<kernel {
+                        let iy = oy * stride - padTop + ky
+                        if iy < 0 || iy >= height { continue }
+                        for kx in 0..<kernel {
+                            let ix = ox * stride - padLeft + kx
+                            if ix < 0 || ix >= width { continue }
+                            for c in 0..<channels {
+                                y[o + c] += x[((n * height + iy) * width + ix) * channels + c] * weight[(ky * kernel + kx) * channels + c]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// Global average pooling of `[n, pixels, c]` to `[n, c]`.
+    ///
+    /// - Complexity: O(n · pixels · c).
+    public static func averagePool(_ x: [Float], batch: Int, pixels: Int, channels: Int) -> [Float] {
+        var pooled = [Float](repeating: 0, count: batch * channels)
+        let scale = 1 / Float(pixels)
+        x.withUnsafeBufferPointer { px in
+            pooled.withUnsafeMutableBufferPointer { pp in
+                for n in 0..<batch {
+                    let out = pp.baseAddress! + n * channels
+                    for p in 0..<pixels {
+                        let row = px.baseAddress! + (n * pixels + p) * channels
+                        for c in 0..<channels { out[c] += row[c] }
+                    }
+                    for c in 0..<channels { out[c] *= scale }
+                }
+            }
+        }
+        return pooled
+    }
+
+    /// The gradient of ``averagePool(_:batch:pixels:channels:)``: each pixel gets `g[n, c] / pixels`.
+    public static func averagePoolBackward(_ gradient: [Float], batch: Int, pixels: Int, channels: Int) -> [Float] {
+        var dx = [Float](repeating: 0, count: batch * pixels * channels)
+        let scale = 1 / Float(pixels)
+        for n in 0..<batch {
+            for p in 0..<pixels {
+                let base = (n * pixels + p) * channels
+                for c in 0..<channels { dx[base + c] = gradient[n * channels + c] * scale }
+            }
+        }
+        return dx
+    }
+}
