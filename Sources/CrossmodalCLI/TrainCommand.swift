@@ -59,6 +59,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Divide the learning rate by 10 after this many epochs without improvement (0: never).") var plateauPatience: Int?
     @Option(help: "Captions drawn from the whole training set as extra negatives of the image→text term.") var textNegatives: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Fine-tune the image network's last N blocks and head (0: frozen features, the default).")
+    var finetuneBlocks: Int?
+    @Option(help: "Adam learning rate of the fine-tuned blocks (default 1e-5).") var finetuneLearningRate: Float?
+    @Flag(inversion: .prefixedNo, help: "Flip training images left–right at random when fine-tuning (default: on).")
+    var flip: Bool?
     @Flag(help: "Continue from the run folder's last checkpoint.") var resume = false
     @OptionGroup(title: "The two works' elements (docs/fidelity.md)") var fidelity: FidelityOptions
     @OptionGroup var modelOptions: ModelOptions
@@ -89,6 +94,7 @@ struct TrainCommand: ParsableCommand {
         (o.textTower, o.epochs, o.patience, o.stopOn, o.neighborPool) = (textTower, epochs, patience, stopOn, neighborPool)
         (o.plateauPatience, o.textNegatives, o.seed) = (plateauPatience, textNegatives, seed)
         o.normalize = normalize
+        (o.finetuneBlocks, o.finetuneLearningRate, o.flip) = (finetuneBlocks, finetuneLearningRate, flip)
         try fidelity.apply(to: &o)
         return o
     }

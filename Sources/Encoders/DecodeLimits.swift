@@ -28,7 +28,14 @@ public struct DecodeLimits: Sendable, Equatable {
     public static let standard = DecodeLimits()
 
     /// The default caps, decoded no larger than EfficientNet-Lite0's 224 × 224 input needs.
-    public static let forImageEncoder = DecodeLimits(minimumSize: (EfficientNetLite0.inputSize, EfficientNetLite0.inputSize))
+    public static let forImageEncoder = DecodeLimits(minimumSize: (224, 224))
+
+    /// These limits, decoding JPEGs no smaller than `side × side` (the input of a larger encoder).
+    public func covering(_ side: Int) -> DecodeLimits {
+        var limits = self
+        limits.minimumSize = (max(minimumSize.width, side), max(minimumSize.height, side))
+        return limits
+    }
 
     public static func == (a: DecodeLimits, b: DecodeLimits) -> Bool {
         a.maxPixels == b.maxPixels && a.maxScans == b.maxScans && a.minimumSize == b.minimumSize

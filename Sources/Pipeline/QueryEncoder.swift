@@ -19,7 +19,7 @@ public final class QueryEncoder: @unchecked Sendable {
     private let store: ModelStore
     private let towerLock = NSLock()
     private let imageEncoderLock = NSLock()
-    private var imageEncoder: EfficientNetLite0?
+    private var imageEncoder: EfficientNetLite?
 
     /// The joint space's width.
     public var dimension: Int { run.description.training.embeddingDimension }
@@ -44,7 +44,7 @@ public final class QueryEncoder: @unchecked Sendable {
             miniLM = nil
             words = vectors
         }
-        (imageModel, textModel) = try run.models(imageInput: EfficientNetLite0.featureDimension, textInput: textInput)
+        (imageModel, textModel) = try run.models(imageInput: EfficientNetLite.featureDimension, textInput: textInput)
     }
 
     /// The text's embedding in the text→image space; throws `DeadlineExceeded` once `deadline` passes.
@@ -60,18 +60,31 @@ public final class QueryEncoder: @unchecked Sendable {
         throw PipelineError("the run in \(run.folder.url.path) has no text encoder")
     }
 
-    private func loadedImageEncoder() throws -> EfficientNetLite0 {
-        try imageEncoderLock.withLock { () throws -> EfficientNetLite0 in
+    private func loadedImageEncoder() throws -> EfficientNetLite {
+        try imageEncoderLock.withLock { () throws -> EfficientNetLite in
             if let imageEncoder { return imageEncoder }
-            let loaded = try EfficientNetLite0(weightsFile: store.require(store.efficientNetLite0, model: "EfficientNet-Lite0"))
+            let loaded = try store.loadEfficientNet(run.description.imageEncoder.variant)
             imageEncoder = loaded
             return loaded
         }
     }
 
+    /// What the run's image tower reads: pooled features, or (a fine-tuned run) the maps its own blocks
+    /// turn into features, never the pretrained network's pooled features.
+    private func imageFeatures(_ images: [RGBImage], deadline: Deadline) throws -> Matrix {
+        let encoder = try loadedImageEncoder()
+        switch run.imageStage {
+        case .pooled: return try encoder.features(images, deadline: deadline)
+        case .maps(let blocks, _): return try encoder.maps(images, beforeLast: blocks, deadline: deadline)
+        }
+    }
+
+    /// Decoding limits that cover the run's image encoder.
+    public var decodeLimits: DecodeLimits { run.description.imageEncoder.decodeLimits }
+
     /// The image's embedding in the image→text space; throws `DeadlineExceeded` once `deadline` passes.
     public func embed(image: RGBImage, deadline: Deadline = .never) throws -> [Float] {
-        let features = try loadedImageEncoder().features([image], deadline: deadline)
+        let features = try imageFeatures([image], deadline: deadline)
         try deadline.check()
         return try towerLock.withLock { try imageModel.embedImages(features).values }
     }
@@ -81,7 +94,7 @@ public final class QueryEncoder: @unchecked Sendable {
     /// (`images-for-text-queries`).
     public func galleryVectors(images: [RGBImage], deadline: Deadline = .never) throws -> [[VectorSet: [Float]]] {
         guard !images.isEmpty else { return [] }
-        let features = try loadedImageEncoder().features(images, deadline: deadline)
+        let features = try imageFeatures(images, deadline: deadline)
         try deadline.check()
         let (forCaptions, forTexts) = try towerLock.withLock { () throws -> (Matrix, Matrix?) in
             (try imageModel.embedImages(features), run.separateDirections ? try textModel.embedImages(features) : nil)

@@ -1,4 +1,5 @@
 import Datasets
+import Encoders
 import Foundation
 import Neighbors
 import Numerics
@@ -17,26 +18,56 @@ public enum RunTraining {
 
     /// Runs `request`, reporting through `events`.
     public static func run(_ request: TrainingRequest, events: TrainingEvents = .silent) throws -> Outcome {
-        let configuration = request.configuration
+        var configuration = request.configuration
         let folder = request.run
         try folder.create()
         let needsNeighbors = configuration.weights.usesNeighbors
         let doc2vecModel = request.usesGRU || (needsNeighbors && request.neighbors == nil)
             ? try loadOrTrainDoc2Vec(request, events: events) : nil
 
-        func features(_ split: String) throws -> SplitFeatures {
+        // Fine-tuning: the tail's shape goes into the configuration, its pretrained weights into the trainers,
+        // and the features become the maps before it (with mirrors for training).
+        var imageNetwork: [String: Matrix] = [:]
+        var trainingStage = ImageFeatureStage.pooled
+        if var finetuning = configuration.imageFinetuning {
+            let network = try request.store.loadEfficientNet(request.imageEncoder.variant)
+            let (blocks, weights) = try network.tail(blocks: finetuning.blocks)
+            let map = network.mapShape(beforeLast: finetuning.blocks)
+            finetuning.architecture = ImageTailArchitecture(
+                height: map.height, width: map.width, channels: map.channels,
+                blocks: blocks.map {
+                    ImageTailArchitecture.Block(
+                        input: $0.input, expanded: $0.expanded, output: $0.output, kernel: $0.kernel, stride: $0.stride, residual: $0.residual)
+                },
+                headOutput: EfficientNetLite.featureDimension)
+            configuration.imageFinetuning = finetuning
+            try configuration.validate()
+            imageNetwork = weights
+            trainingStage = .maps(beforeLast: finetuning.blocks, mirrors: finetuning.flip)
+        }
+        func features(_ split: String, stage: ImageFeatureStage) throws -> SplitFeatures {
             try SplitFeatures.extract(
                 dataset: request.dataset, split: split, imageEncoder: request.imageEncoder, textEncoder: request.textEncoder,
                 tokensFrom: request.usesGRU ? doc2vecModel : nil, tokens: configuration.tokenSettings, store: request.store,
                 cache: request.cache,
-                strict: request.strict, observer: events.observer)
+                strict: request.strict, imageStage: stage, observer: events.observer)
         }
-        events.stage("features: \(request.imageEncoder.rawValue) images, "
-            + (request.usesGRU ? "Doc2Vec-vocabulary token ids for the GRU" : "\(request.textEncoder.rawValue) captions")
+        events.stage("features: \(request.imageEncoder.rawValue) images"
+            + (configuration.imageFinetuning.map { f in
+                " (the maps before its last \(f.blocks) blocks\(f.flip ? ", and of each image's mirror" : ""), for fine-tuning)" } ?? "")
+            + ", " + (request.usesGRU ? "Doc2Vec-vocabulary token ids for the GRU" : "\(request.textEncoder.rawValue) captions")
             + " (cached after the first run)")
-        let trainingSplit = try features(request.trainSplit)
+        let trainingSplit = try features(request.trainSplit, stage: trainingStage)
         var training = try trainingSplit.featureSet()
-        let validation = try features(request.validationSplit).featureSet()
+        let validation = try features(
+            request.validationSplit, stage: .evaluation(finetuning: configuration.imageFinetuning?.blocks)).featureSet()
+        if let finetuning = configuration.imageFinetuning, let architecture = finetuning.architecture {
+            let bytes = (training.imageFeatures.values.count + validation.imageFeatures.values.count) * MemoryLayout<Float>.size
+            events.stage("image maps in memory: \(grouped(training.imageFeatures.rows + validation.imageFeatures.rows)) images × "
+                + "\(architecture.height)×\(architecture.width)×\(architecture.channels)\(finetuning.flip ? " (training images twice, with mirrors)" : "")"
+                + " = \(FeatureExtraction.formatBytes(bytes)); training the last \(finetuning.blocks) blocks and the head at learning rate "
+                + "\(finetuning.learningRate)")
+        }
 
         var neighborFile = request.neighbors.map { URL(fileURLWithPath: $0) }
         if needsNeighbors {
@@ -68,7 +99,9 @@ public enum RunTraining {
         let embeddings = request.usesGRU
             ? doc2vecModel.map { GRUInput.embeddings($0, settings: configuration.tokenSettings, seed: configuration.seed) } : nil
         let trainers = try jobs.map { job in
-            try Trainer(configuration: job.configuration, training: training, validation: validation, folder: job.folder.url, wordEmbeddings: embeddings)
+            try Trainer(
+                configuration: job.configuration, training: training, validation: validation, folder: job.folder.url,
+                wordEmbeddings: embeddings, imageNetwork: imageNetwork)
         }
         // A checkpoint that cannot be resumed stops the run before anything in the folder changes.
         if request.resume { for trainer in trainers { try trainer.checkResumable() } }

@@ -30,17 +30,17 @@ public struct SplitFeatures: Sendable {
         return captionsOf
     }
 
-    /// Features of `split` through the cache; with `tokensFrom`, captions become token-id rows of that
+    /// Features of `split` through the cache (`imageStage`: pooled features or a fine-tuning run's maps); with `tokensFrom`, captions become token-id rows of that
     /// Doc2Vec model's vocabulary instead of `textEncoder` features.
     public static func extract(
         dataset: Dataset, split: String, imageEncoder: ImageEncoderName, textEncoder: TextEncoderName,
         tokensFrom doc2vec: Doc2VecModel?, tokens: TokenSettings = .standard, store: ModelStore, cache: EmbeddingCache?,
-        strict: Bool, observer: PipelineObserver = .silent
+        strict: Bool, imageStage: ImageFeatureStage = .pooled, observer: PipelineObserver = .silent
     ) throws -> SplitFeatures {
         let images = try dataset.images(in: split)
         let captions = try dataset.captions(in: split)
         let imageFeatures = try FeatureExtraction.images(
-            images, encoder: imageEncoder, store: store, cache: cache, strict: strict, observer: observer)
+            images, encoder: imageEncoder, store: store, cache: cache, strict: strict, stage: imageStage, observer: observer)
         let textFeatures: Matrix
         if let doc2vec {
             textFeatures = GRUInput.tokenMatrix(captions.map(\.text), model: doc2vec, settings: tokens)

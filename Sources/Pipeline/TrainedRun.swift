@@ -21,6 +21,9 @@ public struct TrainedRun {
     /// Whether the text tower reads Doc2Vec token ids (a GRU) rather than sentence features.
     public var usesTokens: Bool { description.training.textRecurrentHidden != nil }
 
+    /// What the run reads of each image at evaluation: pooled features, or maps for its fine-tuned blocks.
+    public var imageStage: ImageFeatureStage { .evaluation(finetuning: description.training.imageFinetuning?.blocks) }
+
     /// How the GRU reads texts.
     public var tokens: TokenSettings { description.training.tokenSettings }
 

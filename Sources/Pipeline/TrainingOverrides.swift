@@ -34,6 +34,12 @@ public struct TrainingOverrides: Sendable {
     /// The most tokens a GRU reads, or `.some(nil)` for all of them.
     public var maxTokens: Int??
     public var startEnd: Bool?
+    /// Fine-tune this many of the image network's last blocks (0: frozen, the default).
+    public var finetuneBlocks: Int?
+    /// Their learning rate (default 1e-5: a tenth of the towers' usual rate).
+    public var finetuneLearningRate: Float?
+    /// false turns off the random horizontal flips of a fine-tuning run.
+    public var flip: Bool?
     public var seed: UInt64 = 1
 
     /// No overrides.
@@ -85,6 +91,12 @@ public struct TrainingOverrides: Sendable {
             if let startEnd { tokens.startEnd = startEnd }
             c.tokens = tokens
         }
+        if let blocks = finetuneBlocks, blocks > 0 {
+            c.imageFinetuning = ImageFinetuning(blocks: blocks, learningRate: finetuneLearningRate ?? 1e-5, flip: flip ?? true)
+        } else if finetuneBlocks == nil, finetuneLearningRate != nil || flip != nil {
+            throw TrainingError("--finetune-learning-rate and --flip go with --finetune-blocks N (N ≥ 1)")
+        }
+        if let blocks = finetuneBlocks, blocks < 0 { throw TrainingError("--finetune-blocks takes 0 (frozen) or more, got \(blocks)") }
         c.seed = seed
         try c.validate()
         return c

@@ -12,7 +12,7 @@ import Testing
         let expected = try NPYFile.read(Reference.referenceFolder.appendingPathComponent("efficientnet_lite0_features.npy")).matrix()
         let expectedLogits = try NPYFile.read(Reference.referenceFolder.appendingPathComponent("efficientnet_lite0_logits.npy")).matrix()
 
-        let model = try EfficientNetLite0(weightsFile: Reference.models.require(Reference.models.efficientNetLite0, model: "EfficientNet-Lite0"))
+        let model = try EfficientNetLite(weightsFile: Reference.models.require(Reference.models.efficientNetLite0, model: "EfficientNet-Lite0"))
         let images = try ids.map { try RGBImage.load(Reference.images.appendingPathComponent($0)) }
         let features = model.features(images)
         #expect(features.rows == ids.count && features.columns == 1280)
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func batchAndSingleImagesAgree() throws {
-        let model = try EfficientNetLite0(weightsFile: Reference.models.efficientNetLite0)
+        let model = try EfficientNetLite(weightsFile: Reference.models.efficientNetLite0)
         let files = try FileManager.default.contentsOfDirectory(atPath: Reference.images.path).sorted().prefix(3)
         let images = try files.map { try RGBImage.load(Reference.images.appendingPathComponent($0)) }
         let batch = model.features(images)
