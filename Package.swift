@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Numerics"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Numerics", "Evaluation", "TestSupport"]),
         .testTarget(name: "SearchServerTests", dependencies: ["SearchServer", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Training", "Evaluation", "Numerics", "TextModels"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Training", "Evaluation", "Numerics", "TextModels", "Encoders"]),
         .testTarget(name: "CrossmodalCLITests", dependencies: ["crossmodal", "CrossmodalCLI", "TestSupport", "Encoders", "Search", "Numerics"]),
     ],
     cxxLanguageStandard: .cxx17

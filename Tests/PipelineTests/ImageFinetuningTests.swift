@@ -1,0 +1,59 @@
+import Encoders
+import Foundation
+import Numerics
+import Pipeline
+import Testing
+import Training
+
+/// The pieces of a fine-tuning run fit together: the maps the encoder caches, run through a tail built
+/// from the same network's last blocks, give that network's own features; and `--finetune-blocks 0`
+/// is today's frozen configuration.
+@Suite struct ImageFinetuningTests {
+    static var checkout: URL {
+        var folder = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { folder.deleteLastPathComponent() }
+        return folder
+    }
+
+    static var models: ModelStore { ModelStore(folder: checkout.appendingPathComponent(".cache/models")) }
+    static var images: URL { checkout.deletingLastPathComponent().appendingPathComponent("shared/flickr8k/images") }
+
+    @Test(arguments: [EfficientNetLite.Variant.lite0, .lite2], [1, 2, 3])
+    func mapsThroughTheTailAreTheFeatures(variant: EfficientNetLite.Variant, blocks: Int) throws {
+        let network = try Self.models.loadEfficientNet(variant)
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.images.path).sorted().prefix(3)
+        let images = try files.map { try RGBImage.load(Self.images.appendingPathComponent($0)) }
+        let (shapes, weights) = try network.tail(blocks: blocks)
+        let map = network.mapShape(beforeLast: blocks)
+        let architecture = ImageTailArchitecture(
+            height: map.height, width: map.width, channels: map.channels,
+            blocks: shapes.map { .init(input: $0.input, expanded: $0.expanded, output: $0.output, kernel: $0.kernel, stride: $0.stride, residual: $0.residual) },
+            headOutput: EfficientNetLite.featureDimension)
+        let tail = try ImageNetworkTail(name: "image.network", architecture: architecture, weights: weights)
+        var generator = SeededGenerator(seed: 1)
+        let viaTail = try tail.forward(network.maps(images, beforeLast: blocks), training: false, generator: &generator)
+        let whole = network.features(images)
+        let error = zip(viaTail.values, whole.values).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(viaTail.rows == 3 && error <= 1e-4, "max abs difference \(error)")
+    }
+
+    @Test func zeroBlocksIsTheFrozenConfiguration() throws {
+        var zero = TrainingOverrides()
+        zero.finetuneBlocks = 0
+        for preset in TrainingPreset.allCases {
+            #expect(try zero.configuration(from: preset) == TrainingOverrides().configuration(from: preset))
+            #expect(try zero.configuration(from: preset).imageFinetuning == nil)
+        }
+        var two = TrainingOverrides()
+        two.finetuneBlocks = 2
+        let configuration = try two.configuration(from: .vsepp)
+        #expect(configuration.imageFinetuning == ImageFinetuning(blocks: 2, learningRate: 1e-5, flip: true))
+        // The settings of fine-tuning alone, or a negative count, are refused with the option to fix.
+        var stray = TrainingOverrides()
+        stray.finetuneLearningRate = 1e-4
+        #expect(throws: TrainingError.self) { try stray.configuration(from: .vsepp) }
+        var negative = TrainingOverrides()
+        negative.finetuneBlocks = -1
+        #expect(throws: TrainingError.self) { try negative.configuration(from: .vsepp) }
+    }
+}
