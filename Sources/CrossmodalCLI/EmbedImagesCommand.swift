@@ -3,11 +3,11 @@ import Foundation
 import Pipeline
 import TensorFiles
 
-/// `crossmodal embed images`: EfficientNet-Lite0 features of a split's photos.
+/// `crossmodal embed images`: EfficientNet-Lite features of a split's photos.
 struct EmbedImagesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "images",
-        abstract: "Embed a split's images (1280-d EfficientNet-Lite0 features).",
+        abstract: "Embed a split's images (1280-d EfficientNet-Lite0 or Lite2 features).",
         discussion: "An unreadable or corrupt image is reported by file name and skipped (or stops the run under --strict)."
     )
 

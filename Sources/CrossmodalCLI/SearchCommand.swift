@@ -31,7 +31,7 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         let gallery = try GalleryIndex(folder: URL(fileURLWithPath: index))
         let encoder = try QueryEncoder(modelFolder: gallery.modelFolder, store: ModelStore.locate(explicit: models), observer: .console)
-        var limits = DecodeLimits.forImageEncoder
+        var limits = encoder.decodeLimits
         limits.maxPixels = maxPixels
         let results: [SearchResult]
         if let text {

@@ -54,7 +54,7 @@ struct ServeCommand: ParsableCommand {
         limits.maxBodyBytes = maxBody << 20
         limits.maxK = maxK
         limits.requestSeconds = timeout
-        var decoding = DecodeLimits.forImageEncoder
+        var decoding = encoder.decodeLimits
         decoding.maxPixels = maxPixels
         let token = writeToken ?? ProcessInfo.processInfo.environment["CROSSMODAL_WRITE_TOKEN"]
         if let token, token.count < 8 { throw ValidationError("the write token must have at least 8 characters") }

@@ -175,7 +175,8 @@ public enum PhotoGallery {
         try observer.step("images", total: candidates.count) { counter in
             for start in stride(from: 0, to: candidates.count, by: max(1, batchSize)) {
                 let batch = Array(candidates[start..<min(candidates.count, start + max(1, batchSize))])
-                let loaded = Parallel.map(batch.count) { i in Result { try load(batch[i].url) } }
+                let limits = encoder.decodeLimits
+                let loaded = Parallel.map(batch.count) { i in Result { try load(batch[i].url, limits: limits) } }
                 var items: [(Candidate, String, RGBImage)] = []
                 for (candidate, result) in zip(batch, loaded) {
                     switch result {
@@ -209,10 +210,11 @@ public enum PhotoGallery {
         }
     }
 
-    /// A photo's content hash and pixels, or an error naming what is wrong with it.
-    public static func load(_ url: URL) throws -> (String, RGBImage) {
+    /// A photo's content hash and pixels (decoded no smaller than `limits` asks), or an error naming what is
+    /// wrong with it.
+    public static func load(_ url: URL, limits: DecodeLimits = .forImageEncoder) throws -> (String, RGBImage) {
         let data = try RegularFile.read(url, maxBytes: RGBImage.maxFileBytes)
-        return (contentHash(of: data), try RGBImage.decode(data, limits: .forImageEncoder))
+        return (contentHash(of: data), try RGBImage.decode(data, limits: limits))
     }
 
     /// The content hash of a file's bytes.
