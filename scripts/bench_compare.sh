@@ -57,6 +57,17 @@ for tower in mlp gru; do
     "$(echo "$theirs" | grep -o '= [0-9]* pairs/s' | grep -o '[0-9]*')" \
     "$(echo "$ours" | grep -o '[0-9]* pairs/s' | grep -o '[0-9]*')" 1
 done
+echo "== fine-tuning" >&2
+for variant in lite0 lite2; do
+  ours=() theirs=()
+  for _ in 1 2; do
+    ours+=("$("$bin" bench finetune --image-encoder "efficientnet-$variant" | grep -o '[0-9.]* images/s' | grep -o '[0-9.]*')")
+    # The peer's faster layout: channels-last (NHWC, as ours).
+    theirs+=("$("$py" scripts/bench_pytorch_finetune.py "$models" --variant "$variant" --threads "$threads" --channels-last | grep -o '[0-9.]* images/s' | grep -o '[0-9.]*')")
+  done
+  row "fine-tuning step, EfficientNet-$variant's last 2 blocks and head, batch 32, best of 2 (images/s)" "PyTorch, same blocks (BatchNorm folded, frozen), channels-last" \
+    "$(best max "${theirs[@]}")" "$(best max "${ours[@]}")" 1
+done
 echo "== neighbours" >&2
 for n in 30000 100000; do
   python3 -c "import numpy as np; np.save('$work/v.npy', np.random.default_rng(1).standard_normal(($n, 200)).astype(np.float32))"

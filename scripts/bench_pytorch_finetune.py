@@ -59,6 +59,7 @@ def main():
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--channels-last", action="store_true", help="NHWC tensors (oneDNN's preferred layout), as crossmodal's")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     w = read_safetensors(Path(args.models) / f"efficientnet-{args.variant}.safetensors")
@@ -106,6 +107,11 @@ def main():
     optimizer = torch.optim.Adam(params, lr=1e-5)
     generator = torch.Generator().manual_seed(1)
     x = 6 * torch.rand(args.batch_size, channels, size, size, generator=generator)
+    if args.channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+        for p in params:
+            if p.dim() == 4:
+                p.data = p.data.contiguous(memory_format=torch.channels_last)
     g = torch.randn(args.batch_size, 1280, generator=generator) / args.batch_size
 
     def step():
@@ -120,7 +126,8 @@ def main():
     seconds = time.perf_counter() - start
     rate = args.steps * args.batch_size / seconds
     print(f"pytorch {args.variant}, last {args.blocks} blocks and head on {size}x{size}x{channels} maps, batch {args.batch_size}: "
-          f"{rate:.1f} images/s ({1000 * seconds / args.steps:.1f} ms per step; torch {torch.__version__}, {args.threads} threads)")
+          f"{rate:.1f} images/s ({1000 * seconds / args.steps:.1f} ms per step; torch {torch.__version__}, {args.threads} threads"
+          f"{', channels last' if args.channels_last else ''})")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ extension ConvolutionKernels {
     public static func relu6Backward(_ gradient: inout [Float], output: [Float]) {
         gradient.withUnsafeMutableBufferPointer { g in
             output.withUnsafeBufferPointer { y in
-                for i in 0..<min(g.count, y.count) where !(y[i] > 0 && y[i] < 6) { g[i] = 0 }
+                for i in 0..<min(g.count, y.count) {
+                    let inside = y[i] > 0 && y[i] < 6
+                    g[i] = inside ? g[i] : 0
+                }
             }
         }
     }
