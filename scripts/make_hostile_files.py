@@ -281,6 +281,20 @@ def checkpoint_cases(c, train):
     os.remove(os.path.join(folder, "config.json"))
     os.mkfifo(os.path.join(folder, "config.json"))
     c.add("run_config_fifo", ["evaluate", folder, "{base}/data/pairs.jsonl"], ["config.json"])
+    # A fine-tuning architecture whose sizes would allocate terabytes of weights, and one whose blocks do not chain.
+    with open(os.path.join(c.base, "run", "config.json")) as f:
+        config = json.load(f)
+    for name, architecture in [
+        ("run_config_huge_network", {"height": 7, "width": 7, "channels": 192, "headOutput": 1 << 40,
+                                     "blocks": [{"input": 192, "expanded": 1 << 40, "output": 192, "kernel": 5, "stride": 1, "residual": True}]}),
+        ("run_config_unchained_network", {"height": 7, "width": 7, "channels": 192, "headOutput": 1280,
+                                          "blocks": [{"input": 100, "expanded": 1152, "output": 192, "kernel": 5, "stride": 1, "residual": False}]}),
+    ]:
+        folder = c.folder(name, "run")
+        hostile = json.loads(json.dumps(config))
+        hostile["training"]["imageFinetuning"] = {"blocks": 1, "learningRate": 1e-5, "flip": True, "architecture": architecture}
+        c.write(os.path.join(folder, "config.json"), json.dumps(hostile).encode())
+        c.add(name, ["evaluate", folder, "{base}/data/pairs.jsonl", "--no-preservation"], ["config.json"])
     folder = c.folder("run_config_not_json", "run")
     c.write(os.path.join(folder, "config.json"), b'{"preset": "thomas2020", "training": ')
     c.add("run_config_not_json", ["evaluate", folder, "{base}/data/pairs.jsonl"], ["config.json"])

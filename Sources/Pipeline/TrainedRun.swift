@@ -69,9 +69,14 @@ public struct TrainedRun {
             guard model.hasBestCheckpoint else {
                 throw PipelineError("\(checkpoint.path) is missing: the run has not finished an epoch yet")
             }
-            let joint = try JointModel(
-                configuration: description.training, imageInput: imageInput, textInput: textInput,
-                wordEmbeddings: usesTokens ? doc2vec.map { GRUInput.embeddings($0, settings: tokens, seed: description.training.seed) } : nil)
+            let joint: JointModel
+            do {
+                joint = try JointModel(
+                    configuration: description.training, imageInput: imageInput, textInput: textInput,
+                    wordEmbeddings: usesTokens ? doc2vec.map { GRUInput.embeddings($0, settings: tokens, seed: description.training.seed) } : nil)
+            } catch let error as TrainingError {
+                throw PipelineError("\(folder.configurationFile.path): \(error.message)")
+            }
             try joint.load(SafetensorsFile.read(checkpoint).tensors, prefix: "param.", file: checkpoint.path)
             return joint
         }

@@ -55,16 +55,25 @@ public struct ImageTailArchitecture: Codable, Equatable, Sendable {
     /// Floats per image of the input map, `height × width × channels`.
     public var inputWidth: Int { height * width * channels }
 
-    /// Checks that the blocks chain and every size is positive.
+    /// The most channels of any layer, and the most blocks: far above EfficientNet's (at most 1,920 and 40),
+    /// low enough that no weight matrix a `config.json` describes can exhaust memory.
+    public static let maxChannels = 16_384, maxBlocks = 64
+
+    /// Checks that the blocks chain and every size is positive and bounded (a `config.json` is user input:
+    /// the weights are allocated from these sizes).
     public func validate() throws(TrainingError) {
-        guard height > 0, width > 0, channels > 0, headOutput > 0, height * width * channels <= 1 << 26 else {
-            throw TrainingError("the fine-tuned image network's input map \(height)×\(width)×\(channels) is not a valid size")
+        let limit = Self.maxChannels
+        guard (1...1024).contains(height), (1...1024).contains(width), (1...limit).contains(channels), (1...limit).contains(headOutput),
+            height * width * channels <= 1 << 24, blocks.count <= Self.maxBlocks
+        else {
+            throw TrainingError("the fine-tuned image network's input map \(height)×\(width)×\(channels), \(blocks.count) blocks or head "
+                + "width \(headOutput) is out of range")
         }
         var c = channels
         for (index, block) in blocks.enumerated() {
-            guard block.input == c, block.output > 0, (block.expanded ?? 1) > 0, block.kernel > 0, block.kernel <= 15,
+            guard block.input == c, (1...limit).contains(block.output), (1...limit).contains(block.expanded ?? 1), (1...15).contains(block.kernel),
                 block.stride == 1 || block.stride == 2, !block.residual || (block.stride == 1 && block.input == block.output)
-            else { throw TrainingError("block \(index) of the fine-tuned image network does not fit the one before it") }
+            else { throw TrainingError("block \(index) of the fine-tuned image network does not fit the one before it or is out of range") }
             c = block.output
         }
     }
