@@ -55,7 +55,10 @@ struct ReportPage {
         if t.keep == .last { schedule += "; the last epoch kept" }
         let rows: [(String, String)] = [
             ("preset", run.preset), ("dataset", source), ("trained on / chosen on", "\(run.trainSplit) / \(run.validationSplit)"),
-            ("image side", "\(run.imageEncoder.rawValue) features → \(tower(t.imageTower)) → \(t.embeddingDimension)-d"),
+            ("image side", t.imageFinetuning.map { f in
+                "\(run.imageEncoder.rawValue), its last \(f.blocks) blocks and head fine-tuned (learning rate \(f.learningRate)"
+                    + (f.flip ? ", random flips" : "") + ") → \(tower(t.imageTower)) → \(t.embeddingDimension)-d"
+            } ?? "\(run.imageEncoder.rawValue) features → \(tower(t.imageTower)) → \(t.embeddingDimension)-d"),
             ("text side", "\(textSide) → \(t.embeddingDimension)-d"),
             ("loss", "\(t.loss), negatives \(t.negativeSampling.rawValue)" + (t.normalize ? "" : ", unnormalised")),
             ("weights i2t, sym, img, text", t.weights.ordered.map { formatDecimal(Double($0)) }.joined(separator: ", ")),
