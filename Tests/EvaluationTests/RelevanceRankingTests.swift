@@ -77,4 +77,15 @@ import Testing
         _ = texts.normalizeRows()
         for budget in [300 * 4 * 37, 1 << 24] { try Self.compare(images: images, texts: texts, captionImage: captionImage, budget: budget) }
     }
+
+    /// Captions unrelated to their images (an untrained model): most scores reach the bands, so rows are
+    /// counted in whole-row passes rather than score by score.
+    @Test func unrelatedCaptionsTakeTheDensePath() throws {
+        var generator = SeededGenerator(seed: 11)
+        var images = Matrix(rows: 257, columns: 32), texts = Matrix(rows: 1285, columns: 32)
+        for i in images.values.indices { images.values[i] = generator.normal() }
+        for i in texts.values.indices { texts.values[i] = generator.normal() }
+        let captionImage = (0..<1285).map { $0 % 257 }
+        for budget in [257 * 4 * 64, 1 << 24] { try Self.compare(images: images, texts: texts, captionImage: captionImage, budget: budget) }
+    }
 }
