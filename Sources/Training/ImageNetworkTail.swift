@@ -19,7 +19,8 @@ public final class ImageNetworkTail: Layer {
     /// Per block: expansion weight and bias (if any), depthwise weight and bias, projection weight and bias.
     let blockParameters: [(expand: (Parameter, Parameter)?, depthwise: (Parameter, Parameter), project: (Parameter, Parameter))]
     let head: (weight: Parameter, bias: Parameter)
-    /// Compute `∂L/∂x` in ``backward(_:)`` (gradient checks); training skips it, the map being fixed.
+    /// Compute `∂L/∂x` in ``backward(_:)`` (gradient checks), and keep the activations of an evaluation
+    /// forward pass for it; training skips it, the map being fixed.
     public var computesInputGradient = false
     /// The number of halves a batch is split into.
     static let pieces = 2
@@ -106,14 +107,16 @@ public final class ImageNetworkTail: Layer {
             let pooled = pass.forward(input)
             return (pass, pooled)
         }
-        passes = outputs.map(\.0)
+        // Evaluation keeps no activations (a server would hold a batch's worth for nothing), unless a
+        // gradient check asks for a backward pass after it.
+        passes = training || computesInputGradient ? outputs.map(\.0) : []
         return try Matrix(rows: rows, columns: architecture.headOutput, values: outputs.flatMap(\.1))
     }
 
     /// Accumulates every weight's gradient; returns `∂L/∂x` (of the halves used) with
     /// ``computesInputGradient``, otherwise an empty matrix: the cached map is not trained.
     public func backward(_ gradient: Matrix) throws -> Matrix {
-        guard gradient.rows == rowsInPass.last?.upperBound ?? 0, gradient.columns == architecture.headOutput else {
+        guard !passes.isEmpty, gradient.rows == rowsInPass.last?.upperBound ?? 0, gradient.columns == architecture.headOutput else {
             throw TrainingError("the image network's backward pass got a \(gradient.rows)×\(gradient.columns) gradient for its last batch")
         }
         let ranges = rowsInPass
