@@ -22,12 +22,8 @@ struct BenchFinetuneCommand: ParsableCommand {
 
     func run() throws {
         let network = try modelOptions.store().loadEfficientNet(imageEncoder.variant)
-        let (shapes, weights) = try network.tail(blocks: blocks)
-        let map = network.mapShape(beforeLast: blocks)
-        let architecture = ImageTailArchitecture(
-            height: map.height, width: map.width, channels: map.channels,
-            blocks: shapes.map { .init(input: $0.input, expanded: $0.expanded, output: $0.output, kernel: $0.kernel, stride: $0.stride, residual: $0.residual) },
-            headOutput: 1280)
+        let (architecture, weights) = try network.finetuningTail(blocks: blocks)
+        let map = (height: architecture.height, width: architecture.width, channels: architecture.channels)
         let tail = try ImageNetworkTail(name: "image.network", architecture: architecture, weights: weights)
         let optimizer = AdamOptimizer(learningRate: 1e-5, weightDecay: 0)
         var generator = SeededGenerator(seed: 1)

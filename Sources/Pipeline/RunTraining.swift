@@ -30,16 +30,8 @@ public enum RunTraining {
         var imageNetwork: [String: Matrix] = [:]
         var trainingStage = ImageFeatureStage.pooled
         if var finetuning = configuration.imageFinetuning {
-            let network = try request.store.loadEfficientNet(request.imageEncoder.variant)
-            let (blocks, weights) = try network.tail(blocks: finetuning.blocks)
-            let map = network.mapShape(beforeLast: finetuning.blocks)
-            finetuning.architecture = ImageTailArchitecture(
-                height: map.height, width: map.width, channels: map.channels,
-                blocks: blocks.map {
-                    ImageTailArchitecture.Block(
-                        input: $0.input, expanded: $0.expanded, output: $0.output, kernel: $0.kernel, stride: $0.stride, residual: $0.residual)
-                },
-                headOutput: EfficientNetLite.featureDimension)
+            let (architecture, weights) = try request.store.loadEfficientNet(request.imageEncoder.variant).finetuningTail(blocks: finetuning.blocks)
+            finetuning.architecture = architecture
             configuration.imageFinetuning = finetuning
             try configuration.validate()
             imageNetwork = weights

@@ -23,12 +23,8 @@ import Training
         let network = try Self.models.loadEfficientNet(variant)
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.images.path).sorted().prefix(3)
         let images = try files.map { try RGBImage.load(Self.images.appendingPathComponent($0)) }
-        let (shapes, weights) = try network.tail(blocks: blocks)
-        let map = network.mapShape(beforeLast: blocks)
-        let architecture = ImageTailArchitecture(
-            height: map.height, width: map.width, channels: map.channels,
-            blocks: shapes.map { .init(input: $0.input, expanded: $0.expanded, output: $0.output, kernel: $0.kernel, stride: $0.stride, residual: $0.residual) },
-            headOutput: EfficientNetLite.featureDimension)
+        let (architecture, weights) = try network.finetuningTail(blocks: blocks)
+        #expect(architecture.channels == network.mapShape(beforeLast: blocks).channels)
         let tail = try ImageNetworkTail(name: "image.network", architecture: architecture, weights: weights)
         var generator = SeededGenerator(seed: 1)
         let viaTail = try tail.forward(network.maps(images, beforeLast: blocks), training: false, generator: &generator)
