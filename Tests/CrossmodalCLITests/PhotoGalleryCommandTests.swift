@@ -215,9 +215,8 @@ final class KilledWriter: @unchecked Sendable {
     /// True when it ended by itself with status 0.
     func run(killingAfterFirstAcknowledgement seconds: Double?) -> Bool {
         guard (try? process.run()) != nil else { return false }
-        let reader = DispatchGroup()
         let handle = output.fileHandleForReading
-        DispatchQueue.global().async(group: reader) {
+        let reader = DedicatedThread {
             while true {
                 let chunk = handle.availableData
                 if chunk.isEmpty { break }

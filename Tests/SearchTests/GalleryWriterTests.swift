@@ -3,6 +3,7 @@ import Evaluation
 import Foundation
 import Numerics
 @testable import Search
+import TestSupport
 import Testing
 
 /// A small gallery: `images` images with one caption each, vectors random unit rows of `width`.
@@ -192,11 +193,11 @@ func bruteForce(_ index: GalleryIndex, _ query: [Float], k: Int) throws -> [Stri
         let writer = try GalleryWriter(index: index)
         let odd = Counter()
         let searches = Counter()
-        let group = DispatchGroup()
         let stop = Counter()
         let started = DispatchSemaphore(value: 0)
-        for reader in 0..<3 {
-            DispatchQueue.global().async(group: group) {
+        // Threads of their own: three spinning readers on GCD's pool would starve it (and this test) on two cores.
+        let readers = (0..<3).map { reader in
+            DedicatedThread {
                 var seed = UInt64(reader * 10_000)
                 started.signal()
                 while stop.value == 0 {
@@ -215,7 +216,7 @@ func bruteForce(_ index: GalleryIndex, _ query: [Float], k: Int) throws -> [Stri
             // Also when a change throws: the readers must end, or the test process never does.
             if !stopped {
                 stop.add()
-                group.wait()
+                for reader in readers { reader.wait() }
             }
         }
         var changes = 0
@@ -227,7 +228,7 @@ func bruteForce(_ index: GalleryIndex, _ query: [Float], k: Int) throws -> [Stri
             changes += 1
         }
         stop.add()
-        group.wait()
+        for reader in readers { reader.wait() }
         stopped = true
         #expect(odd.value == 0)
         #expect(searches.value >= 10)

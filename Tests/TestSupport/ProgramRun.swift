@@ -23,10 +23,9 @@ public struct ProgramRun: Sendable {
         try process.run()
         // Standard error is read on another thread, so a program that fills that pipe cannot stall.
         let errData = DataBox()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { errData.data = errors.fileHandleForReading.readDataToEndOfFile() }
+        let errorReader = DedicatedThread { errData.data = errors.fileHandleForReading.readDataToEndOfFile() }
         let outData = output.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
+        errorReader.wait()
         process.waitUntilExit()
         return ProgramRun(
             status: process.terminationStatus,
