@@ -11,8 +11,11 @@ from pathlib import Path
 
 
 def best(folder):
+    """The epoch the run kept (the last marked best: by rsum, or by validation loss for presets that stop on
+    it), and how many epochs ran."""
     records = [json.loads(line) for line in open(folder / "metrics.jsonl")] if (folder / "metrics.jsonl").exists() else []
-    return (max(records, key=lambda r: r["rsum"]) if records else None), len(records)
+    kept = [r for r in records if r.get("best")]
+    return (kept[-1] if kept else (max(records, key=lambda r: r["rsum"]) if records else None)), len(records)
 
 
 def ablation(folder):
