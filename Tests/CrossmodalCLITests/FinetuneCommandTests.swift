@@ -69,4 +69,30 @@ import TensorFiles
         let widths = try entries.map { try NPYFile.read(URL(fileURLWithPath: data.path("cache/\($0)"))).shape.last ?? 0 }
         #expect(Set(widths) == [7 * 7 * 192, 2 * 7 * 7 * 192], "\(widths)")
     }
+
+    /// A Lite2 run: features of 260×260 images, and every later command reads the encoder from the run.
+    @Test func aLite2RunEmbedsItsQueriesWithLite2() throws {
+        let data = try SmallFlickr()
+        defer { data.remove() }
+        let embed = try CommandRunner.run([
+            "embed", "images", data.folder.path, "--split", "dev", "--encoder", "efficientnet-lite2", "--out", data.path("dev.npy"),
+            "--cache-dir", data.path("cache"),
+        ])
+        try #require(embed.status == 0, "\(embed.standardError)")
+        #expect(embed.standardOutput.contains("40 × 1280 efficientnet-lite2 image features"), "\(embed.standardOutput)")
+        let train = try CommandRunner.run([
+            "train", data.folder.path, "--preset", "infonce", "--text-tower", "mlp", "--text-encoder", "glove-mean",
+            "--image-encoder", "efficientnet-lite2", "--epochs", "1", "--cache-dir", data.path("cache"), "--out", data.path("run"),
+        ])
+        try #require(train.status == 0, "\(train.standardError)")
+        let index = try CommandRunner.run(["index", "build", data.path("run"), data.folder.path, "--split", "dev", "--out", data.path("index"), "--cache-dir", data.path("cache")])
+        try #require(index.status == 0, "\(index.standardError)")
+        let dev = try String(contentsOf: data.folder.appendingPathComponent("Flickr_8k.devImages.txt"), encoding: .utf8).split(separator: "\n")
+        let search = try CommandRunner.run(["search", data.path("index"), "--image", data.folder.appendingPathComponent("images/\(dev[5])").path, "--images", "-k", "1", "--json"])
+        try #require(search.status == 0, "\(search.standardError)")
+        let results = try #require((try JSONSerialization.jsonObject(with: Data(search.standardOutput.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+        // The query is embedded exactly as the gallery was: with Lite2, not Lite0.
+        #expect(results.first?["id"] as? String == String(dev[5]))
+        #expect(abs((results.first?["score"] as? Double ?? 0) - 1) < 1e-3, "\(search.standardOutput)")
+    }
 }
