@@ -8,16 +8,9 @@ enum LayerKernels {
     static func linear(_ x: [Float], rows: Int, input: Int, weight: [Float], bias: [Float]) -> [Float] {
         let output = bias.count
         var y = [Float](repeating: 0, count: rows * output)
-        x.withUnsafeBufferPointer { px in
-            weight.withUnsafeBufferPointer { pw in
-                y.withUnsafeMutableBufferPointer { py in
-                    BLAS.sgemm(
-                        transposeA: false, transposeB: true, m: rows, n: output, k: input,
-                        a: px.baseAddress!, lda: input, b: pw.baseAddress!, ldb: input,
-                        c: py.baseAddress!, ldc: output)
-                }
-            }
-        }
+        BLAS.sgemm(
+            transposeA: false, transposeB: true, m: rows, n: output, k: input, a: x, lda: input, b: weight, ldb: input,
+            c: &y, ldc: output)
         ConvolutionKernels.addBias(&y, bias, relu6: false)
         return y
     }

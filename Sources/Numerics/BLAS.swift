@@ -20,4 +20,23 @@ public enum BLAS {
             CMBlasRowMajor, transposeA ? CMBlasTrans : CMBlasNoTrans, transposeB ? CMBlasTrans : CMBlasNoTrans,
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
+
+    /// `C ← alpha · op(A) · op(B) + beta · C` on whole row-major arrays (the caller's sizes must fit them).
+    ///
+    /// - Complexity: O(m · n · k).
+    public static func sgemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: [Float], lda: Int, b: [Float], ldb: Int, beta: Float = 0, c: inout [Float], ldc: Int
+    ) {
+        guard m > 0, n > 0, k > 0 else { return }
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    sgemm(
+                        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                        a: pa.baseAddress!, lda: lda, b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc)
+                }
+            }
+        }
+    }
 }

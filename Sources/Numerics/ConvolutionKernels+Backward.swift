@@ -29,14 +29,10 @@ extension ConvolutionKernels {
         weightGradient: inout [Float], biasGradient: inout [Float], inputGradient: Bool
     ) -> [Float]? {
         precondition(gradient.count == pixels * output && x.count == pixels * input && weight.count == input * output)
+        BLAS.sgemm(
+            transposeA: true, transposeB: false, m: input, n: output, k: pixels, a: x, lda: input, b: gradient, ldb: output,
+            beta: 1, c: &weightGradient, ldc: output)
         gradient.withUnsafeBufferPointer { pg in
-            x.withUnsafeBufferPointer { px in
-                weightGradient.withUnsafeMutableBufferPointer { pw in
-                    BLAS.sgemm(
-                        transposeA: true, transposeB: false, m: input, n: output, k: pixels,
-                        a: px.baseAddress!, lda: input, b: pg.baseAddress!, ldb: output, beta: 1, c: pw.baseAddress!, ldc: output)
-                }
-            }
             biasGradient.withUnsafeMutableBufferPointer { pb in
                 for r in 0..<pixels {
                     let row = pg.baseAddress! + r * output
@@ -46,15 +42,9 @@ extension ConvolutionKernels {
         }
         guard inputGradient else { return nil }
         var dx = [Float](repeating: 0, count: pixels * input)
-        gradient.withUnsafeBufferPointer { pg in
-            weight.withUnsafeBufferPointer { pw in
-                dx.withUnsafeMutableBufferPointer { pd in
-                    BLAS.sgemm(
-                        transposeA: false, transposeB: true, m: pixels, n: input, k: output,
-                        a: pg.baseAddress!, lda: output, b: pw.baseAddress!, ldb: output, c: pd.baseAddress!, ldc: input)
-                }
-            }
-        }
+        BLAS.sgemm(
+            transposeA: false, transposeB: true, m: pixels, n: input, k: output, a: gradient, lda: output, b: weight, ldb: output,
+            c: &dx, ldc: input)
         return dx
     }
 
@@ -114,36 +104,6 @@ extension ConvolutionKernels {
             }
         }
         return dx
-    }
-
-    /// The depthwise convolution without its ReLU6 (the pre-activation), for tests and gradient checks:
-    /// `y = conv(x) + b`.
-    public static func depthwiseLinear(
-        _ x: [Float], batch: Int, height: Int, width: Int, channels: Int, kernel: Int, stride: Int, weight: [Float], bias: [Float]
-    ) -> [Float] {
-        let (outHeight, padTop) = samePadding(size: height, kernel: kernel, stride: stride)
-        let (outWidth, padLeft) = samePadding(size: width, kernel: kernel, stride: stride)
-        var y = [Float](repeating: 0, count: batch * outHeight * outWidth * channels)
-        for n in 0..<batch {
-            for oy in 0..<outHeight {
-                for ox in 0..<outWidth {
-                    let o = ((n * outHeight + oy) * outWidth + ox) * channels
-                    for c in 0..<channels { y[o + c] = bias[c] }
-                    for ky in 0..<kernel {
-                        let iy = oy * stride - padTop + ky
-                        if iy < 0 || iy >= height { continue }
-                        for kx in 0..<kernel {
-                            let ix = ox * stride - padLeft + kx
-                            if ix < 0 || ix >= width { continue }
-                            for c in 0..<channels {
-                                y[o + c] += x[((n * height + iy) * width + ix) * channels + c] * weight[(ky * kernel + kx) * channels + c]
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return y
     }
 
     /// Global average pooling of `[n, pixels, c]` to `[n, c]`.

@@ -21,16 +21,9 @@ public enum ConvolutionKernels {
         _ x: [Float], pixels: Int, input: Int, weight: [Float], bias: [Float], output: Int, relu6: Bool
     ) -> [Float] {
         var y = [Float](repeating: 0, count: pixels * output)
-        x.withUnsafeBufferPointer { px in
-            weight.withUnsafeBufferPointer { pw in
-                y.withUnsafeMutableBufferPointer { py in
-                    BLAS.sgemm(
-                        transposeA: false, transposeB: false, m: pixels, n: output, k: input,
-                        a: px.baseAddress!, lda: input, b: pw.baseAddress!, ldb: output,
-                        c: py.baseAddress!, ldc: output)
-                }
-            }
-        }
+        BLAS.sgemm(
+            transposeA: false, transposeB: false, m: pixels, n: output, k: input, a: x, lda: input, b: weight, ldb: output,
+            c: &y, ldc: output)
         addBias(&y, bias, relu6: relu6)
         return y
     }
@@ -53,10 +46,11 @@ public enum ConvolutionKernels {
         }
     }
 
-    /// Depthwise k×k convolution with stride `stride`, SAME padding, bias and ReLU6, on `[n, h, w, c]`.
+    /// Depthwise k×k convolution with stride `stride`, SAME padding, bias and (unless `relu6` is false, for
+    /// gradient checks of the linear part) ReLU6, on `[n, h, w, c]`.
     public static func depthwise(
         _ x: [Float], batch: Int, height: Int, width: Int, channels: Int,
-        kernel: Int, stride: Int, weight: [Float], bias: [Float]
+        kernel: Int, stride: Int, weight: [Float], bias: [Float], relu6: Bool = true
     ) -> (output: [Float], height: Int, width: Int) {
         let (outHeight, padTop) = samePadding(size: height, kernel: kernel, stride: stride)
         let (outWidth, padLeft) = samePadding(size: width, kernel: kernel, stride: stride)
@@ -86,7 +80,7 @@ public enum ConvolutionKernels {
                                         for c in 0..<channels { o[c] += i[c] * w[c] }
                                     }
                                 }
-                                for c in 0..<channels { o[c] = min(max(o[c], 0), 6) }
+                                if relu6 { for c in 0..<channels { o[c] = min(max(o[c], 0), 6) } }
                             }
                         }
                     }

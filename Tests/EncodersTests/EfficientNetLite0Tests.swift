@@ -14,17 +14,7 @@ import Testing
 
         let model = try EfficientNetLite(weightsFile: Reference.models.require(Reference.models.efficientNetLite0, model: "EfficientNet-Lite0"))
         let images = try ids.map { try RGBImage.load(Reference.images.appendingPathComponent($0)) }
-        let features = model.features(images)
-        #expect(features.rows == ids.count && features.columns == 1280)
-        let maxError = zip(features.values, expected.values).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(maxError <= 1e-3, "max abs error \(maxError)")
-
-        let logits = try model.logits(features: features)
-        let logitError = zip(logits.values, expectedLogits.values).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(logitError <= 1e-2, "max abs logit error \(logitError)")
-        for (row, classes) in logits.topKPerRow(k: 5).enumerated() {
-            #expect(classes.map(\.index) == topFive[row], "image \(ids[row])")
-        }
+        try Reference.expectParity(model, images: images, names: ids, features: expected, logits: expectedLogits, topFive: topFive)
     }
 
     @Test func batchAndSingleImagesAgree() throws {

@@ -22,16 +22,7 @@ import Testing
         #expect(model.inputSize == 260 && model.blockCount == 21)
         let images = try names.map { try RGBImage.load(Self.folder.appendingPathComponent($0)) }
         #expect(images.allSatisfy { $0.width == 260 && $0.height == 260 })
-        let features = model.features(images)
-        #expect(features.rows == names.count && features.columns == 1280)
-        let maxError = zip(features.values, expected.values).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(maxError <= 1e-3, "max abs error \(maxError)")
-        let logits = try model.logits(features: features)
-        let logitError = zip(logits.values, expectedLogits.values).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(logitError <= 1e-2, "max abs logit error \(logitError)")
-        for (row, classes) in logits.topKPerRow(k: 5).enumerated() {
-            #expect(classes.map(\.index) == topFive[row], "image \(names[row])")
-        }
+        try Reference.expectParity(model, images: images, names: names, features: expected, logits: expectedLogits, topFive: topFive)
     }
 
     /// The maps before the last blocks have the shape the tail reads (PipelineTests runs them through it).

@@ -36,8 +36,9 @@ import Training
             let w = GradientCheckTests.random(kernel * kernel, c, seed: 32, scale: 1)
             let b = GradientCheckTests.random(1, c, seed: 33, scale: 1)
             func forward(_ x: Matrix, _ w: Matrix, _ b: Matrix) -> [Float] {
-                ConvolutionKernels.depthwiseLinear(
-                    x.values, batch: 2, height: size, width: size, channels: c, kernel: kernel, stride: stride, weight: w.values, bias: b.values)
+                ConvolutionKernels.depthwise(
+                    x.values, batch: 2, height: size, width: size, channels: c, kernel: kernel, stride: stride, weight: w.values, bias: b.values,
+                    relu6: false).output
             }
             let y = forward(x, w, b)
             let r = GradientCheckTests.random(1, y.count, seed: 34)
