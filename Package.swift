@@ -17,6 +17,8 @@ let package = Package(
             name: "COpenBLAS",
             linkerSettings: [.linkedLibrary("openblas")]
         ),
+        // Small vectorised kernels of our own (a GEMM against a pre-packed matrix, Adam), AVX-512 or AVX2 at run time.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
         // JPEG (TurboJPEG) and PNG (libpng) decoding behind one small C function of our own.
         .target(
             name: "CImageCodecs",
@@ -28,7 +30,7 @@ let package = Package(
         // Reading user-named files safely: regular files only, sizes checked before allocating.
         .target(name: "SafeFiles"),
         // Hot numeric loops are compiled optimised even in debug builds, so tests run at speed.
-        .target(name: "Numerics", dependencies: ["COpenBLAS"], swiftSettings: optimised),
+        .target(name: "Numerics", dependencies: ["COpenBLAS", "CKernels"], swiftSettings: optimised),
         .target(name: "Encoders", dependencies: ["Numerics", "TensorFiles", "CImageCodecs", "SafeFiles"], swiftSettings: optimised),
         .target(name: "TextModels", dependencies: ["Numerics", "TensorFiles", "SafeFiles"], swiftSettings: optimised),
         // hnswlib (header-only C++) behind a C header of our own; Swift sees only C.
@@ -38,7 +40,7 @@ let package = Package(
         .target(name: "Search", dependencies: ["Numerics", "Neighbors", "Evaluation", "SafeFiles", "CSQLite", "CPostgres"], swiftSettings: optimised),
         // The search service: our own HTTP/1.1 server on one poll loop, with the limits a public server needs.
         .target(name: "SearchServer", dependencies: ["Search", "Numerics", "SafeFiles"]),
-        .target(name: "Training", dependencies: ["Numerics", "TensorFiles", "Evaluation", "SafeFiles"], swiftSettings: optimised),
+        .target(name: "Training", dependencies: ["Numerics", "CKernels", "TensorFiles", "Evaluation", "SafeFiles"], swiftSettings: optimised),
         .target(name: "TensorFiles", dependencies: ["Numerics", "SafeFiles"]),
         .target(name: "Datasets", dependencies: ["SafeFiles"]),
         // The pipeline library: run folders, features and their cache, presets, training, evaluation, reports
@@ -57,7 +59,7 @@ let package = Package(
         .executableTarget(name: "crossmodal", dependencies: ["CrossmodalCLI", "Numerics"]),
         // What several test targets share: running other programs (oracles, scripts, the executable).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
+        .testTarget(name: "NumericsTests", dependencies: ["Numerics", "CKernels"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles", "Numerics", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "EncodersTests", dependencies: ["Encoders", "Numerics", "TensorFiles"]),

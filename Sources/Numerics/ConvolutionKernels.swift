@@ -1,4 +1,3 @@
-import Numerics
 
 /// The convolution building blocks of EfficientNet-Lite on NHWC float buffers.
 ///

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Numerics
 
@@ -45,19 +46,17 @@ public final class EmbeddingGRU: Layer {
         var recurrentN: [Float] = []  // h·U_n + b_hn
     }
 
-    /// One slice's share of the weight gradients, added to the parameters' in slice order.
-    private struct SliceGradients {
-        var recurrentWeights: Matrix
-        var inputWeights: Matrix
-        var inputBias: Matrix
-        var recurrentBias: Matrix
-        var embeddingRows: Matrix  // d(embedding row) for each (step, row) with a token
+    /// One slice's gate gradients at every step, packed like its forward pass.
+    private struct GateGradients {
+        var input: Matrix  // d(x·W + b_i)
+        var state: Matrix  // d(h·U + b_h)
     }
 
     private var slices: [Slice] = []
     private var batch = 0
-    /// Rows below which a batch is not split (a GEMM of fewer rows gains little from its own core).
-    static let minimumSliceRows = 16
+    /// Rows per slice: a batch is cut into slices of about this many rows, which the cores claim one at a
+    /// time (so a core that finishes other work early, such as the image tower, takes its share).
+    static let sliceRows = 16
 
     /// Creates the layer with embeddings `initial` and weights uniform in ±1/√hidden (PyTorch's default).
     public init(name: String, embeddings initial: Matrix, hidden: Int, generator: inout SeededGenerator) {
@@ -77,43 +76,6 @@ public final class EmbeddingGRU: Layer {
 
     public var parameters: [Parameter] { [embeddings, inputWeights, recurrentWeights, inputBias, recurrentBias] }
 
-    /// σ(x) = 1 / (1 + e^−x), eight lanes at a time (FastMath.exp: relative error below 5e-7).
-    @inline(__always) static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> { 1 / (1 + FastMath.exp(-x)) }
-
-    /// tanh(x) = 1 − 2 / (e^2x + 1): exact at ±∞ (e^2x overflows to +inf or goes to 0); absolute error
-    /// about 1e-7 near 0, where the relative error of the difference grows.
-    @inline(__always) static func tanh(_ x: SIMD8<Float>) -> SIMD8<Float> { 1 - 2 / (FastMath.exp(x + x) + 1) }
-
-    /// Loads `count` (at most 8) floats into the low lanes, zero above.
-    @inline(__always) static func load(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD8<Float> {
-        if count == 8 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self) }
-        var v = SIMD8<Float>()
-        for i in 0..<count { v[i] = p[i] }
-        return v
-    }
-
-    /// Stores the low `count` lanes.
-    @inline(__always) static func store(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
-        if count == 8 {
-            UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
-            return
-        }
-        for i in 0..<count { p[i] = v[i] }
-    }
-
-    /// Adds the column sums of `matrix` to the one-row `sums`.
-    static func addColumnSums(_ matrix: Matrix, into sums: inout Matrix) {
-        let columns = matrix.columns
-        sums.values.withUnsafeMutableBufferPointer { total in
-            matrix.values.withUnsafeBufferPointer { values in
-                for row in 0..<matrix.rows {
-                    let source = values.baseAddress! + row * columns
-                    for c in 0..<columns { total[c] += source[c] }
-                }
-            }
-        }
-    }
-
     /// The forward pass. Rows are independent, so a batch of at least 2 × ``minimumSliceRows`` rows is
     /// split into one slice per core (the image tower runs on the other core only briefly). In each slice
     /// the input projections x·W + b_i of every step are one GEMM before the loop (they do not depend on
@@ -122,9 +84,12 @@ public final class EmbeddingGRU: Layer {
     /// - Complexity: O(T · B · (d + H) · 3H) for T steps of B rows, d-wide embeddings and H-wide states.
     public func forward(_ x: Matrix, training: Bool, generator: inout SeededGenerator) throws -> Matrix {
         batch = x.rows
-        let pieces = batch >= 2 * Self.minimumSliceRows ? min(Parallel.cores, batch / Self.minimumSliceRows) : 1
+        let pieces = max(1, batch / Self.sliceRows)
         let ranges = (0..<pieces).map { ($0 * batch / pieces)..<(($0 + 1) * batch / pieces) }
-        let results = try Parallel.spread(pieces) { piece throws -> (Slice, Matrix) in try forwardSlice(x, rows: ranges[piece]) }
+        let recurrent = PackedMatrix(recurrentWeights.value)  // read at every step of every slice
+        let results = try Parallel.spread(pieces) { piece throws -> (Slice, Matrix) in
+            try forwardSlice(x, rows: ranges[piece], recurrent: recurrent)
+        }
         slices = results.map(\.0)
         var state = Matrix(rows: batch, columns: hidden)
         for (slice, sliceState) in results {
@@ -135,7 +100,7 @@ public final class EmbeddingGRU: Layer {
         return state
     }
 
-    private func forwardSlice(_ x: Matrix, rows range: Range<Int>) throws -> (Slice, Matrix) {
+    private func forwardSlice(_ x: Matrix, rows range: Range<Int>, recurrent packedU: PackedMatrix) throws -> (Slice, Matrix) {
         let h = hidden, h3 = 3 * hidden
         let width = embeddings.value.columns
         let vocabulary = embeddings.value.rows
@@ -190,12 +155,13 @@ public final class EmbeddingGRU: Layer {
         var recurrent = Matrix(rows: batch, columns: h3)
         for t in 0..<length {
             let (rows, first) = (slice.active[t], slice.offsets[t])
+            // The state entering the first step is zero, and so is its product with U.
             state.values.withUnsafeBufferPointer { hState in
-                recurrentWeights.value.values.withUnsafeBufferPointer { u in
-                    recurrent.values.withUnsafeMutableBufferPointer { out in
-                        BLAS.sgemm(
-                            transposeA: false, transposeB: false, m: rows, n: h3, k: h, a: hState.baseAddress!, lda: h, b: u.baseAddress!,
-                            ldb: h3, c: out.baseAddress!, ldc: h3)
+                recurrent.values.withUnsafeMutableBufferPointer { out in
+                    if t == 0 {
+                        out.baseAddress!.update(repeating: 0, count: rows * h3)
+                    } else {
+                        packedU.multiply(rows: rows, hState.baseAddress!, lda: h, into: out.baseAddress!, ldc: h3)
                     }
                 }
             }
@@ -215,25 +181,9 @@ public final class EmbeddingGRU: Layer {
                                                         let hRow = hState.baseAddress! + row * h
                                                         (keptPrevious.baseAddress! + s).update(from: hRow, count: h)
                                                         guard tokens[first + row] >= 0 else { continue }  // the state passes through
-                                                        let giRow = gi.baseAddress! + (first + row) * h3, ghRow = gh.baseAddress! + row * h3
-                                                        var c = 0
-                                                        while c < h {
-                                                            let k = min(8, h - c)
-                                                            let r = Self.sigmoid(
-                                                                Self.load(giRow + c, k) + Self.load(bi + c, k) + Self.load(ghRow + c, k) + Self.load(bh + c, k))
-                                                            let z = Self.sigmoid(
-                                                                Self.load(giRow + h + c, k) + Self.load(bi + h + c, k) + Self.load(ghRow + h + c, k)
-                                                                    + Self.load(bh + h + c, k))
-                                                            let rn = Self.load(ghRow + 2 * h + c, k) + Self.load(bh + 2 * h + c, k)
-                                                            let n = Self.tanh(Self.load(giRow + 2 * h + c, k) + Self.load(bi + 2 * h + c, k) + r * rn)
-                                                            let old = Self.load(hRow + c, k)
-                                                            Self.store(r, keptR.baseAddress! + s + c, k)
-                                                            Self.store(z, keptZ.baseAddress! + s + c, k)
-                                                            Self.store(n, keptN.baseAddress! + s + c, k)
-                                                            Self.store(rn, keptRN.baseAddress! + s + c, k)
-                                                            Self.store((1 - z) * n + z * old, hRow + c, k)
-                                                            c += 8
-                                                        }
+                                                        cm_gru_forward_row(
+                                                            h, gi.baseAddress! + (first + row) * h3, bi, gh.baseAddress! + row * h3, bh, hRow,
+                                                            keptR.baseAddress! + s, keptZ.baseAddress! + s, keptN.baseAddress! + s, keptRN.baseAddress! + s)
                                                     }
                                                 }
                                             }
@@ -256,22 +206,45 @@ public final class EmbeddingGRU: Layer {
     }
 
     /// Backpropagation through time, slice by slice on separate cores. Per step only the state's gradient
-    /// needs a GEMM (through U); the gate gradients are stacked, so the input gradient, both weight
-    /// gradients and the biases' come from large GEMMs and sums after the loop. The slices' shares are
-    /// added to the parameters' gradients in slice order, so the result does not depend on timing.
+    /// needs a GEMM (through U); the gate gradients are stacked, so the weight gradients, the biases' and
+    /// the embedding rows' come from large GEMMs and sums after the loop. Those are cut by columns, each
+    /// piece adding the slices in order, so the result does not depend on timing.
     public func backward(_ gradient: Matrix) throws -> Matrix {
+        let h = hidden, h3 = 3 * hidden
         let width = embeddings.value.columns
-        let shares = try Parallel.spread(slices.count) { index throws -> SliceGradients? in
-            try backwardSlice(slices[index], gradient: gradient)
+        let transposedU = PackedMatrix(recurrentWeights.value, transposed: true)  // read at every step of every slice
+        let gates = try Parallel.spread(slices.count) { index throws -> GateGradients? in
+            try backwardThroughTime(slices[index], gradient: gradient, transposedU: transposedU)
         }
-        for (slice, share) in zip(slices, shares) {
-            guard let share else { continue }
-            Self.add(share.recurrentWeights, into: &recurrentWeights.gradient)
-            Self.add(share.inputWeights, into: &inputWeights.gradient)
-            Self.add(share.inputBias, into: &inputBias.gradient)
-            Self.add(share.recurrentBias, into: &recurrentBias.gradient)
-            embeddings.gradient.values.withUnsafeMutableBufferPointer { table in
-                share.embeddingRows.values.withUnsafeBufferPointer { d in
+        let columnPieces = min(2 * Parallel.cores, max(1, h3 / 64))
+        let columnRanges = (0..<columnPieces).map { ($0 * h3 / columnPieces)..<(($0 + 1) * h3 / columnPieces) }
+        let inputWeightValues = inputWeights.value
+        let embeddingRows: [Matrix?] = try recurrentWeights.gradient.values.withUnsafeMutableBufferPointer { dU in
+            try inputWeights.gradient.values.withUnsafeMutableBufferPointer { dW in
+                try inputBias.gradient.values.withUnsafeMutableBufferPointer { dbi in
+                    try recurrentBias.gradient.values.withUnsafeMutableBufferPointer { dbh in
+                        nonisolated(unsafe) let out = (dU: dU.baseAddress!, dW: dW.baseAddress!, dbi: dbi.baseAddress!, dbh: dbh.baseAddress!)
+                        return try Parallel.spread(columnPieces + slices.count) { task throws -> Matrix? in
+                            guard task < columnPieces else {
+                                // d(embedding row) = d(x·W) · Wᵀ for each (step, row) of one slice.
+                                guard let g = gates[task - columnPieces] else { return nil }
+                                return try Matrix.product(g.input, inputWeightValues, transposeB: .transposed)
+                            }
+                            let columns = columnRanges[task]
+                            for (slice, g) in zip(slices, gates) {
+                                guard let g else { continue }
+                                Self.addWeightGradients(slice, g, columns: columns, hidden: h, width: width, into: out)
+                            }
+                            return nil
+                        }
+                    }
+                }
+            }
+        }
+        embeddings.gradient.values.withUnsafeMutableBufferPointer { table in
+            for (slice, rows) in zip(slices, embeddingRows.dropFirst(columnPieces)) {
+                guard let rows else { continue }
+                rows.values.withUnsafeBufferPointer { d in
                     for index in 0..<slice.tokens.count where slice.tokens[index] >= 0 {
                         let target = table.baseAddress! + Int(slice.tokens[index]) * width, source = d.baseAddress! + index * width
                         for c in 0..<width { target[c] += source[c] }
@@ -283,7 +256,40 @@ public final class EmbeddingGRU: Layer {
         return Matrix(rows: batch, columns: 0)
     }
 
-    private func backwardSlice(_ slice: Slice, gradient: Matrix) throws -> SliceGradients? {
+    /// Adds one slice's share to `columns` of the gradients of U, W and both biases:
+    /// dU += Σ_t h_{t−1}ᵀ · d(h·U)_t (the first step's states are zero and add nothing),
+    /// dW += Σ_t x_tᵀ · d(x·W)_t, and the column sums of the gate gradients (zero on inactive rows).
+    private static func addWeightGradients(
+        _ slice: Slice, _ g: GateGradients, columns: Range<Int>, hidden h: Int, width: Int,
+        into out: (dU: UnsafeMutablePointer<Float>, dW: UnsafeMutablePointer<Float>, dbi: UnsafeMutablePointer<Float>, dbh: UnsafeMutablePointer<Float>)
+    ) {
+        let h3 = 3 * h, total = slice.tokens.count, skipped = slice.active[0]
+        let (first, n) = (columns.lowerBound, columns.count)
+        slice.previous.withUnsafeBufferPointer { previous in
+            slice.inputs.withUnsafeBufferPointer { inputs in
+                g.state.values.withUnsafeBufferPointer { dgh in
+                    g.input.values.withUnsafeBufferPointer { dgi in
+                        BLAS.sgemm(
+                            transposeA: true, transposeB: false, m: h, n: n, k: total - skipped, a: previous.baseAddress! + skipped * h, lda: h,
+                            b: dgh.baseAddress! + skipped * h3 + first, ldb: h3, beta: 1, c: out.dU + first, ldc: h3)
+                        BLAS.sgemm(
+                            transposeA: true, transposeB: false, m: width, n: n, k: total, a: inputs.baseAddress!, lda: width,
+                            b: dgi.baseAddress! + first, ldb: h3, beta: 1, c: out.dW + first, ldc: h3)
+                        for row in 0..<total {
+                            let (si, sh) = (dgi.baseAddress! + row * h3, dgh.baseAddress! + row * h3)
+                            for c in columns {
+                                out.dbi[c] += si[c]
+                                out.dbh[c] += sh[c]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The gate gradients of one slice at every step, from the gradient of its final states.
+    private func backwardThroughTime(_ slice: Slice, gradient: Matrix, transposedU: PackedMatrix) throws -> GateGradients? {
         let h = hidden, h3 = 3 * hidden
         let width = embeddings.value.columns
         let batch = slice.rows.count
@@ -311,27 +317,10 @@ public final class EmbeddingGRU: Layer {
                                                     let s = (first + row) * h
                                                     let dgiRow = dgi.baseAddress! + (first + row) * h3
                                                     let dghRow = dgh.baseAddress! + (first + row) * h3
-                                                    var c = 0
-                                                    while c < h {
-                                                        let k = min(8, h - c)
-                                                        let r = Self.load(keptR.baseAddress! + s + c, k)
-                                                        let z = Self.load(keptZ.baseAddress! + s + c, k)
-                                                        let n = Self.load(keptN.baseAddress! + s + c, k)
-                                                        let old = Self.load(keptPrevious.baseAddress! + s + c, k)
-                                                        let rn = Self.load(keptRN.baseAddress! + s + c, k)
-                                                        let g = Self.load(dhValues.baseAddress! + row * h + c, k)
-                                                        Self.store(g * z, carriedValues.baseAddress! + row * h + c, k)
-                                                        let dnPre = g * (1 - z) * (1 - n * n)
-                                                        let drPre = dnPre * rn * r * (1 - r)
-                                                        let dzPre = g * (old - n) * z * (1 - z)
-                                                        Self.store(drPre, dgiRow + c, k)
-                                                        Self.store(dzPre, dgiRow + h + c, k)
-                                                        Self.store(dnPre, dgiRow + 2 * h + c, k)
-                                                        Self.store(drPre, dghRow + c, k)
-                                                        Self.store(dzPre, dghRow + h + c, k)
-                                                        Self.store(dnPre * r, dghRow + 2 * h + c, k)
-                                                        c += 8
-                                                    }
+                                                    cm_gru_backward_row(
+                                                        h, keptR.baseAddress! + s, keptZ.baseAddress! + s, keptN.baseAddress! + s,
+                                                        keptPrevious.baseAddress! + s, keptRN.baseAddress! + s, dhValues.baseAddress! + row * h,
+                                                        carriedValues.baseAddress! + row * h, dgiRow, dghRow)
                                                 }
                                             }
                                         }
@@ -342,37 +331,17 @@ public final class EmbeddingGRU: Layer {
                     }
                 }
             }
-            // The state's gradient flows back through U (for the rows that read at this step).
-            stateGradient.values.withUnsafeBufferPointer { dgh in
-                recurrentWeights.value.values.withUnsafeBufferPointer { u in
+            // The state's gradient flows back through U (for the rows that read at this step); the initial
+            // state's gradient is not needed.
+            if t > 0 {
+                stateGradient.values.withUnsafeBufferPointer { dgh in
                     carried.values.withUnsafeMutableBufferPointer { out in
-                        BLAS.sgemm(
-                            transposeA: false, transposeB: true, m: rows, n: h, k: h3, a: dgh.baseAddress! + first * h3, lda: h3,
-                            b: u.baseAddress!, ldb: h3, beta: 1, c: out.baseAddress!, ldc: h)
+                        transposedU.multiply(rows: rows, dgh.baseAddress! + first * h3, lda: h3, into: out.baseAddress!, ldc: h, accumulate: true)
                     }
                 }
             }
             dh = carried
         }
-        var share = SliceGradients(
-            recurrentWeights: Matrix(rows: h, columns: h3), inputWeights: Matrix(rows: width, columns: h3),
-            inputBias: Matrix(rows: 1, columns: h3), recurrentBias: Matrix(rows: 1, columns: h3),
-            embeddingRows: try Matrix.product(inputGradient, inputWeights.value, transposeB: .transposed))
-        try Matrix.gemm(Matrix(rows: total, columns: h, values: slice.previous), stateGradient, transposeA: .transposed, into: &share.recurrentWeights)
-        try Matrix.gemm(Matrix(rows: total, columns: width, values: slice.inputs), inputGradient, transposeA: .transposed, into: &share.inputWeights)
-        // Inactive rows' gate gradients are zero, so plain column sums give the biases' gradients.
-        Self.addColumnSums(inputGradient, into: &share.inputBias)
-        Self.addColumnSums(stateGradient, into: &share.recurrentBias)
-        return share
-    }
-
-    /// `total += part`, through pointers (an element access to a class's stored array per addition
-    /// would pay a dynamic exclusivity check each time).
-    static func add(_ part: Matrix, into total: inout Matrix) {
-        total.values.withUnsafeMutableBufferPointer { t in
-            part.values.withUnsafeBufferPointer { p in
-                for i in 0..<min(t.count, p.count) { t[i] += p[i] }
-            }
-        }
+        return GateGradients(input: inputGradient, state: stateGradient)
     }
 }

@@ -137,33 +137,66 @@ public final class AdamOptimizer {
     /// Advances the step count; then ``apply(_:)`` may update disjoint groups from different threads.
     public func beginStep() { step += 1 }
 
-    /// Updates `parameters` for the current step (after ``beginStep()``).
-    public func apply(_ parameters: [Parameter]) {
+    /// Updates `parameters` for the current step (after ``beginStep()``), in pieces of at most
+    /// ``piece`` values spread over the cores (each value's update is independent of the others').
+    ///
+    /// - Parameter clearingGradients: leave the gradients zero, ready for the next step (cleared while the
+    ///   update has them in the cache, instead of in a pass of their own).
+    public func apply(_ parameters: [Parameter], clearingGradients: Bool = false) {
         let step = max(self.step, 1)
         let correction1 = 1 - pow(beta1, Float(step))
         let correction2 = 1 - pow(beta2, Float(step))
         let (b1, b2, eps, decay) = (beta1, beta2, epsilon, weightDecay)
         let baseStepSize = learningRate / correction1
         let inverseCorrection2 = 1 / correction2
+        var pieces: [(parameter: Parameter, state: Moments, range: Range<Int>)] = []
         for parameter in parameters {
-            let stepSize = baseStepSize * parameter.learningRateScale
             let count = parameter.value.values.count
             let state = moments(for: parameter.name, count: count)
+            for start in stride(from: 0, to: count, by: Self.piece) { pieces.append((parameter, state, start..<min(start + Self.piece, count))) }
+        }
+        // Each piece reaches its buffers through pointers taken here, once: the threads write disjoint ranges.
+        withBuffers(pieces.map { ($0.parameter, $0.state) }) { buffers in
+            Parallel.spread(pieces.count) { index in
+                let (parameter, range) = (pieces[index].parameter, pieces[index].range)
+                let b = buffers[ObjectIdentifier(parameter)]!
+                Kernels.adam(
+                    value: UnsafeMutableBufferPointer(rebasing: b.value[range]), gradient: UnsafeMutableBufferPointer(rebasing: b.gradient[range]),
+                    m: UnsafeMutableBufferPointer(rebasing: b.m[range]), v: UnsafeMutableBufferPointer(rebasing: b.v[range]), beta1: b1, beta2: b2,
+                    decay: decay, stepSize: baseStepSize * parameter.learningRateScale, inverseCorrection2: inverseCorrection2, epsilon: eps,
+                    clearingGradient: clearingGradients)
+            }
+        }
+    }
+
+    /// Values per piece of an update: large enough that claiming a piece costs nothing beside it.
+    static let piece = 1 << 18
+
+    private typealias Buffers = (
+        value: UnsafeMutableBufferPointer<Float>, gradient: UnsafeMutableBufferPointer<Float>, m: UnsafeMutableBufferPointer<Float>,
+        v: UnsafeMutableBufferPointer<Float>
+    )
+
+    /// Calls `body` with the buffers of every distinct parameter held open (nested, one parameter at a time).
+    private func withBuffers(_ list: [(Parameter, Moments)], _ body: ([ObjectIdentifier: Buffers]) -> Void) {
+        var seen = Set<ObjectIdentifier>()
+        let distinct = list.filter { seen.insert(ObjectIdentifier($0.0)).inserted }
+        func open(_ index: Int, _ held: [ObjectIdentifier: Buffers]) {
+            guard index < distinct.count else { return body(held) }
+            let (parameter, state) = distinct[index]
             parameter.value.values.withUnsafeMutableBufferPointer { value in
-                parameter.gradient.values.withUnsafeBufferPointer { gradient in
+                parameter.gradient.values.withUnsafeMutableBufferPointer { gradient in
                     state.first.withUnsafeMutableBufferPointer { m in
                         state.second.withUnsafeMutableBufferPointer { v in
-                            for i in 0..<count {
-                                let g = gradient[i] + decay * value[i]
-                                m[i] = b1 * m[i] + (1 - b1) * g
-                                v[i] = b2 * v[i] + (1 - b2) * g * g
-                                value[i] -= stepSize * m[i] / ((v[i] * inverseCorrection2).squareRoot() + eps)
-                            }
+                            var next = held
+                            next[ObjectIdentifier(parameter)] = (value, gradient, m, v)
+                            open(index + 1, next)
                         }
                     }
                 }
             }
         }
+        open(0, [:])
     }
 
     private let lock = NSLock()

@@ -207,7 +207,8 @@ public final class Trainer {
         var termTotals = [Double](repeating: 0, count: 4)
         var steps = 0
         var pairs = 0
-        let parameters = model.parameters
+        // Gradients start at zero; each update clears those it read, ready for the next step.
+        for parameter in model.parameters { parameter.zeroGradient() }
         for start in stride(from: 0, to: order.count, by: b) {
             let captions = Array(order[start..<min(start + b, order.count)])
             guard captions.count >= 2 else { continue }
@@ -237,7 +238,6 @@ public final class Trainer {
                 imageRows += (0..<count).map { _ in generator.int(below: training.imageFeatures.rows) }
                 sampledImages = sampledImages.lowerBound..<imageRows.count
             }
-            for parameter in parameters { parameter.zeroGradient() }
             // The towers share nothing, so each runs on its own core with its own dropout stream.
             let imageInput = training.imageFeatures.gatherRows(imageRows)
             let textInput = training.textFeatures.gatherRows(textRows)
@@ -292,11 +292,11 @@ public final class Trainer {
             _ = try Parallel.both(
                 {
                     try self.model.imageTower.backward(gradients.images)
-                    self.optimizer.apply(self.model.imageTower.parameters)
+                    self.optimizer.apply(self.model.imageTower.parameters, clearingGradients: true)
                 },
                 {
                     try self.model.textTower.backward(gradients.texts)
-                    self.optimizer.apply(self.model.textTower.parameters)
+                    self.optimizer.apply(self.model.textTower.parameters, clearingGradients: true)
                 })
             totalLoss += Double(batchLoss)
             steps += 1

@@ -1,0 +1,73 @@
+import CKernels
+
+/// A k × n matrix packed once into column panels, for many products `A · B` with small `A`.
+///
+/// A general BLAS call packs its operands on every call. When the same `B` meets a few rows of `A` many
+/// times (a GRU's recurrent weights at every time step), packing costs about as much as the arithmetic:
+/// packed once per batch, the product is only the arithmetic. Each element of the product is accumulated
+/// in k order with fused multiply-adds (AVX-512 or AVX2, chosen at run time), so a row's result does not
+/// depend on the other rows it is computed with; it differs from BLAS's by rounding only.
+public struct PackedMatrix: Sendable {
+    /// k, the rows of the packed matrix.
+    public let rows: Int
+    /// n, its columns.
+    public let columns: Int
+    let panels: [Float]
+
+    /// Packs `matrix` (k × n), or its transpose (then `matrix` is n × k) when `transposed`.
+    ///
+    /// - Complexity: O(k · n).
+    public init(_ matrix: Matrix, transposed: Bool = false) {
+        rows = transposed ? matrix.columns : matrix.rows
+        columns = transposed ? matrix.rows : matrix.columns
+        let (k, n) = (rows, columns)
+        panels = [Float](unsafeUninitializedCapacity: cm_packed_count(k, n)) { buffer, count in
+            matrix.values.withUnsafeBufferPointer { source in
+                if let base = source.baseAddress, let out = buffer.baseAddress {
+                    cm_pack(base, matrix.columns, transposed ? 1 : 0, k, n, out)
+                } else {
+                    buffer.initialize(repeating: 0)
+                }
+            }
+            count = buffer.count
+        }
+    }
+
+    /// The packed panels, for a kernel called directly.
+    public func withPanels<R>(_ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+        try panels.withUnsafeBufferPointer { try body($0.baseAddress!) }
+    }
+
+    /// `C ← A · B + (accumulate ? C : 0)` for `m` rows of `A` (k wide, leading dimension `lda`) into `C`
+    /// (n wide, leading dimension `ldc`). The caller guarantees the buffers hold those rows.
+    ///
+    /// - Complexity: O(m · k · n).
+    public func multiply(rows m: Int, _ a: UnsafePointer<Float>, lda: Int, into c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false) {
+        guard m > 0, columns > 0 else { return }
+        panels.withUnsafeBufferPointer { packed in
+            cm_gemm_packed(m, columns, rows, a, lda, packed.baseAddress!, accumulate ? 1 : 0, c, ldc)
+        }
+    }
+}
+
+/// The optimiser's kernel, vectorised for the CPU at run time (AVX-512 or AVX2).
+public enum Kernels {
+    /// One Adam step on `value` in place, with L2 `decay` added to the gradient (PyTorch's `weight_decay`):
+    /// g = ∇ + decay·θ; m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²; θ ← θ − step·m / (√(v·c₂) + ε), where the
+    /// caller folds the bias corrections into `step` (lr / (1 − β₁ᵗ)) and `inverseCorrection2` (1 / (1 − β₂ᵗ)).
+    /// Single precision without fused multiply-adds: the same bits on every CPU, and as the scalar formula.
+    /// With `clearingGradient`, the gradient is zero afterwards (cleared while still in the cache).
+    ///
+    /// - Complexity: O(n), one pass over the four buffers.
+    public static func adam(
+        value: UnsafeMutableBufferPointer<Float>, gradient: UnsafeMutableBufferPointer<Float>, m: UnsafeMutableBufferPointer<Float>,
+        v: UnsafeMutableBufferPointer<Float>, beta1: Float, beta2: Float, decay: Float, stepSize: Float, inverseCorrection2: Float,
+        epsilon: Float, clearingGradient: Bool = false
+    ) {
+        let count = min(value.count, gradient.count, m.count, v.count)
+        guard count > 0 else { return }
+        cm_adam(
+            value.baseAddress!, gradient.baseAddress!, m.baseAddress!, v.baseAddress!, count, beta1, beta2, decay, stepSize,
+            inverseCorrection2, epsilon, clearingGradient ? 1 : 0)
+    }
+}
