@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "TextModels", dependencies: ["Numerics", "TensorFiles", "SafeFiles"], swiftSettings: optimised),
         // hnswlib (header-only C++) behind a C header of our own; Swift sees only C.
         .target(name: "CHNSW", cxxSettings: [.unsafeFlags(["-O2"])]),
-        .target(name: "Neighbors", dependencies: ["Numerics", "TensorFiles", "CHNSW", "SafeFiles"], swiftSettings: optimised),
+        .target(name: "Neighbors", dependencies: ["Numerics", "CKernels", "TensorFiles", "CHNSW", "SafeFiles"], swiftSettings: optimised),
         .target(name: "Evaluation", dependencies: ["Numerics", "Neighbors"], swiftSettings: optimised),
         .target(name: "Search", dependencies: ["Numerics", "Neighbors", "Evaluation", "SafeFiles", "CSQLite", "CPostgres"], swiftSettings: optimised),
         // The search service: our own HTTP/1.1 server on one poll loop, with the limits a public server needs.

@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Foundation
 import Numerics
@@ -6,7 +7,8 @@ import Numerics
 ///
 /// Rows are taken `blockSize` at a time; each block's similarities to every item come from one
 /// GEMM into a `blockSize × n` buffer, from which each row keeps its best `k` by partial selection.
-/// Memory is the vectors plus one such buffer per worker, never the whole `n × n` matrix.
+/// The items are packed once for those GEMMs (a BLAS call would copy all of them again for every block).
+/// Memory is the vectors twice plus one such buffer per worker, never the whole `n × n` matrix.
 /// Each item itself and its exact duplicates (distance 0, up to rounding) are left out.
 public enum ExactNeighbors {
     /// Relative tolerance under which two items count as exact duplicates.
@@ -35,9 +37,9 @@ public enum ExactNeighbors {
         let blocks = (n + blockSize - 1) / blockSize
         let streams = max(1, min(workers, blocks))
         let rowsDone = Counter()
+        let packed = PackedMatrix(items, transposed: true)  // Xᵀ, d × n
 
-        // One stream keeps multi-threaded BLAS; several streams each use one thread.
-        BLASThreads.with(streams > 1 ? 1 : BLASThreads.current) {
+        do {
             items.values.withUnsafeBufferPointer { itemBuffer in
                 squaredNorms.withUnsafeBufferPointer { normBuffer in
                     indices.withUnsafeMutableBufferPointer { indexBuffer in
@@ -53,9 +55,7 @@ public enum ExactNeighbors {
                                 for block in stride(from: stream, to: blocks, by: streams) {
                                     let first = block * blockSize
                                     let rows = min(blockSize, n - first)
-                                    BLAS.sgemm(
-                                        transposeA: false, transposeB: true, m: rows, n: n, k: d,
-                                        a: x + first * d, lda: d, b: x, ldb: d, c: scores, ldc: n)
+                                    packed.multiply(rows: rows, x + first * d, lda: d, into: scores, ldc: n)
                                     for r in 0..<rows {
                                         let query = first + r
                                         let row = scores + r * n
@@ -116,15 +116,25 @@ struct NearestSelector {
     /// The lowest kept score once full, −∞ before.
     private(set) var threshold: Float = -.infinity
 
-    init(k: Int) {
+    /// Whether the kept entries are already best first (the candidate path), not a heap.
+    private var ordered = false
+    // Buffers of the candidate path, reused from row to row.
+    private var collected: [Int32]
+    private var candidates: [cm_scored] = []
+    private var scratch: [cm_scored]
+
+    init(k: Int, candidatePath: Bool = true) {
         self.k = k
         scores = [Float](repeating: 0, count: k)
         indices = [Int32](repeating: 0, count: k)
+        collected = [Int32](repeating: 0, count: candidatePath ? 8 * k + 64 : 0)
+        scratch = [cm_scored](repeating: cm_scored(score: 0, index: 0), count: candidatePath ? k : 0)
     }
 
     mutating func reset() {
         size = 0
         threshold = -.infinity
+        ordered = false
     }
 
     /// Whether `(a, ia)` ranks below `(b, ib)`: lower score, or equal score and higher index.
@@ -166,19 +176,21 @@ struct NearestSelector {
     }
 
     /// Keeps the `k` best of `row[0..<count]` that `admit` lets through: the same as inserting them one by
-    /// one, but most are never touched. A first pass picks a threshold from every eighth score (the
-    /// 2k/8-th best of that sample, so about 2k scores lie above it), a second collects the admitted scores
-    /// above it, eight lanes at a time, and only those enter the heap. When fewer than `k` are collected the
-    /// threshold was too high, and every score goes through the heap instead. Exact either way: with at
-    /// least k admitted scores strictly above the threshold, no score at or below it can be among the k best.
+    /// one, but most are never touched. A heap over a sample picks a threshold (the 2k/8-th best of every
+    /// eighth score, so about 2k scores lie above it); a vectorised scan collects the scores above it, and
+    /// the k best of the admitted ones are selected and sorted (quickselect and a merge sort, by score, then
+    /// lower index). When fewer than `k` are admitted the threshold was too high, and every score goes
+    /// through the heap instead. Exact either way: with at least k admitted scores strictly above the
+    /// threshold, no score at or below it can be among the k best.
     ///
-    /// - Complexity: O(count) comparisons plus about O(k log k) heap work, against O(k log(count / k) log k)
-    ///   for the heap alone.
+    /// - Complexity: O(count) comparisons plus about O(k log k) for the candidates, against
+    ///   O(k log(count / k) log k) for the heap alone.
     mutating func select(from row: UnsafePointer<Float>, count: Int, admit: (Int, Float) -> Bool) {
         let wanted = max(1, (2 * k) / 8)
         var cut = -Float.infinity
         if count >= 64 * k / 8, count >= 64 {
-            var sample = NearestSelector(k: wanted)
+            // A heap of the sample's best: after the first few, most samples fail one comparison.
+            var sample = NearestSelector(k: wanted, candidatePath: false)
             var j = 0
             while j < count {
                 let s = row[j]
@@ -188,29 +200,27 @@ struct NearestSelector {
             if sample.size == wanted { cut = sample.threshold }
         }
         if cut > -.infinity {
-            var collected: [Int32] = []
-            collected.reserveCapacity(4 * k)
-            let cutLanes = SIMD8<Float>(repeating: cut)
-            var j = 0
-            while j + 8 <= count {
-                let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
-                let above = v .> cutLanes
-                if any(above) {
-                    for lane in 0..<8 where above[lane] { collected.append(Int32(j + lane)) }
+            var found = collected.withUnsafeMutableBufferPointer { cm_indices_above(row, count, cut, $0.baseAddress!, $0.count) }
+            if found > collected.count {
+                collected = [Int32](repeating: 0, count: found)
+                found = collected.withUnsafeMutableBufferPointer { cm_indices_above(row, count, cut, $0.baseAddress!, $0.count) }
+            }
+            candidates.removeAll(keepingCapacity: true)
+            for index in collected[0..<found] where admit(Int(index), row[Int(index)]) {
+                candidates.append(cm_scored(score: row[Int(index)], index: index))
+            }
+            if candidates.count >= k {
+                candidates.withUnsafeMutableBufferPointer { items in
+                    scratch.withUnsafeMutableBufferPointer { cm_best_first(items.baseAddress!, items.count, k, $0.baseAddress!) }
                 }
-                j += 8
+                for slot in 0..<k {
+                    scores[slot] = candidates[slot].score
+                    indices[slot] = candidates[slot].index
+                }
+                size = k
+                ordered = true
+                return
             }
-            while j < count {
-                if row[j] > cut { collected.append(Int32(j)) }
-                j += 1
-            }
-            var admitted = 0
-            for index in collected where admit(Int(index), row[Int(index)]) {
-                admitted += 1
-                if row[Int(index)] > threshold { insert(score: row[Int(index)], index: index) }
-            }
-            if admitted >= k { return }
-            reset()
         }
         for j in 0..<count {
             let s = row[j]
@@ -221,7 +231,7 @@ struct NearestSelector {
     }
 
     func sortedBestFirst() -> [(score: Float, index: Int32)] {
-        (0..<size).map { (scores[$0], indices[$0]) }
-            .sorted { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
+        let kept = (0..<size).map { (score: scores[$0], index: indices[$0]) }
+        return ordered ? kept : kept.sorted { $0.score != $1.score ? $0.score > $1.score : $0.index < $1.index }
     }
 }

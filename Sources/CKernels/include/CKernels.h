@@ -2,6 +2,7 @@
 #define CROSSMODAL_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -59,6 +60,20 @@ void cm_gru_forward_row(size_t h, const float *gi, const float *bi, const float 
 /// carried = g · z (the part of ∂L/∂h that bypasses U) and the gate gradients d(gi) and d(gh) (3h wide).
 void cm_gru_backward_row(size_t h, const float *r, const float *z, const float *n, const float *old, const float *rn,
                          const float *g, float *carried, float *dgi, float *dgh);
+
+/// The indices j (increasing) of the scores row[j] > cut; writes at most `capacity` of them and returns
+/// how many there are (call again with more room when that is more than `capacity`).
+size_t cm_indices_above(const float *row, size_t count, float cut, int32_t *out, size_t capacity);
+
+/// A score and the index it belongs to.
+typedef struct {
+    float score;
+    int32_t index;
+} cm_scored;
+
+/// Moves the k best items (higher score first, then lower index) to the front of `items`, in that order;
+/// `scratch` holds at least k items. Expected O(count + k log k).
+void cm_best_first(cm_scored *items, size_t count, size_t k, cm_scored *scratch);
 
 #ifdef __cplusplus
 }
