@@ -33,6 +33,16 @@ public protocol Layer: AnyObject {
     func backward(_ gradient: Matrix) throws -> Matrix
     /// The trainable parameters.
     var parameters: [Parameter] { get }
+    /// ``backward(_:)`` for the first layer of a tower whose input is data: only the parameter gradients,
+    /// returning an empty `rows × 0` matrix (a layer may skip the input gradient's work).
+    func backwardToParameters(_ gradient: Matrix) throws -> Matrix
+}
+
+extension Layer {
+    public func backwardToParameters(_ gradient: Matrix) throws -> Matrix {
+        _ = try backward(gradient)
+        return Matrix(rows: gradient.rows, columns: 0)
+    }
 }
 
 /// `y = x·W + b`, with `W` of shape `input × output`.
@@ -73,19 +83,36 @@ public final class Linear: Layer {
         input = x
         var y = try Matrix.product(x, weight.value)
         let columns = y.columns
-        for r in 0..<y.rows {
-            for c in 0..<columns { y.values[r * columns + c] += bias.value.values[c] }
+        // Through pointers: an element access to a class's stored array pays an exclusivity check each time.
+        y.values.withUnsafeMutableBufferPointer { out in
+            bias.value.values.withUnsafeBufferPointer { b in
+                for r in 0..<y.rows {
+                    for c in 0..<columns { out[r * columns + c] += b[c] }
+                }
+            }
         }
         return y
     }
 
     public func backward(_ gradient: Matrix) throws -> Matrix {
+        try backwardToParameters(gradient)
+        return try Matrix.product(gradient, weight.value, transposeB: .transposed)
+    }
+
+    /// The weight and bias gradients without the input's (`x·W`'s input gradient is a GEMM as large as the
+    /// weight gradient, wasted on data).
+    @discardableResult
+    public func backwardToParameters(_ gradient: Matrix) throws -> Matrix {
         try Matrix.gemm(input, gradient, transposeA: .transposed, beta: 1, into: &weight.gradient)
         let columns = gradient.columns
-        for r in 0..<gradient.rows {
-            for c in 0..<columns { bias.gradient.values[c] += gradient.values[r * columns + c] }
+        bias.gradient.values.withUnsafeMutableBufferPointer { b in
+            gradient.values.withUnsafeBufferPointer { g in
+                for r in 0..<gradient.rows {
+                    for c in 0..<columns { b[c] += g[r * columns + c] }
+                }
+            }
         }
-        return try Matrix.product(gradient, weight.value, transposeB: .transposed)
+        return Matrix(rows: gradient.rows, columns: 0)
     }
 }
 
@@ -230,11 +257,14 @@ public final class Tower {
         return y
     }
 
-    /// Runs every layer backward, accumulating parameter gradients.
+    /// Runs every layer backward, accumulating parameter gradients, and returns the input's gradient, or
+    /// (without `inputGradient`, for a tower over data) an empty matrix, skipping the first layer's share.
     @discardableResult
-    public func backward(_ gradient: Matrix) throws -> Matrix {
+    public func backward(_ gradient: Matrix, inputGradient: Bool = true) throws -> Matrix {
         var g = gradient
-        for layer in layers.reversed() { g = try layer.backward(g) }
+        for (index, layer) in layers.enumerated().reversed() {
+            g = try index == 0 && !inputGradient ? layer.backwardToParameters(g) : layer.backward(g)
+        }
         return g
     }
 }

@@ -291,11 +291,11 @@ public final class Trainer {
             optimizer.beginStep()
             _ = try Parallel.both(
                 {
-                    try self.model.imageTower.backward(gradients.images)
+                    try self.model.imageTower.backward(gradients.images, inputGradient: false)
                     self.optimizer.apply(self.model.imageTower.parameters, clearingGradients: true)
                 },
                 {
-                    try self.model.textTower.backward(gradients.texts)
+                    try self.model.textTower.backward(gradients.texts, inputGradient: false)
                     self.optimizer.apply(self.model.textTower.parameters, clearingGradients: true)
                 })
             totalLoss += Double(batchLoss)

@@ -201,5 +201,13 @@ import Training
         _ = try tower.forward(x, training: false, generator: &generator)
         let dx = try tower.backward(r)
         try Self.check(x, gradient: dx, step: 1e-3, loss)
+        // Over data, the input's gradient is skipped and the parameters' are the same.
+        for parameter in tower.parameters { parameter.zeroGradient() }
+        _ = try tower.forward(x, training: false, generator: &generator)
+        _ = try tower.backward(r)
+        let full = tower.parameters.map(\.gradient)
+        for parameter in tower.parameters { parameter.zeroGradient() }
+        #expect(try tower.backward(r, inputGradient: false).columns == 0)
+        #expect(tower.parameters.map(\.gradient) == full)
     }
 }
