@@ -133,7 +133,9 @@ public final class PReLU: Layer {
         input = x
         let a = slope.value.values[0]
         var y = x
-        for i in y.values.indices where y.values[i] < 0 { y.values[i] *= a }
+        y.values.withUnsafeMutableBufferPointer { out in
+            for i in out.indices where out[i] < 0 { out[i] *= a }
+        }
         return y
     }
 
@@ -141,9 +143,16 @@ public final class PReLU: Layer {
         let a = slope.value.values[0]
         var dx = gradient
         var da: Float = 0
-        for i in dx.values.indices where input.values[i] < 0 {
-            da += gradient.values[i] * input.values[i]
-            dx.values[i] *= a
+        // Through pointers: an element access to a class's stored array pays an exclusivity check each time.
+        dx.values.withUnsafeMutableBufferPointer { out in
+            input.values.withUnsafeBufferPointer { x in
+                gradient.values.withUnsafeBufferPointer { g in
+                    for i in 0..<min(out.count, x.count) where x[i] < 0 {
+                        da += g[i] * x[i]
+                        out[i] *= a
+                    }
+                }
+            }
         }
         slope.gradient.values[0] += da
         return dx
@@ -192,16 +201,23 @@ public final class Dropout: Layer {
         }
         let keep = 1 / (1 - probability)
         mask = (0..<x.values.count).map { _ in generator.uniformFloat() < probability ? 0 : keep }
-        var y = x
-        for i in y.values.indices { y.values[i] *= mask[i] }
-        return y
+        return Self.scaled(x, by: mask)
     }
 
     public func backward(_ gradient: Matrix) throws -> Matrix {
         guard !mask.isEmpty else { return gradient }
-        var dx = gradient
-        for i in dx.values.indices { dx.values[i] *= mask[i] }
-        return dx
+        return Self.scaled(gradient, by: mask)
+    }
+
+    /// `x ⊙ mask`, element by element through pointers.
+    private static func scaled(_ x: Matrix, by mask: [Float]) -> Matrix {
+        var y = x
+        y.values.withUnsafeMutableBufferPointer { out in
+            mask.withUnsafeBufferPointer { m in
+                for i in 0..<min(out.count, m.count) { out[i] *= m[i] }
+            }
+        }
+        return y
     }
 }
 
