@@ -33,10 +33,14 @@ void cm_pack(const float *source, size_t ld, int transposed, size_t k, size_t n,
             }
         } else {
             if (width < NR) memset(panel, 0, k * NR * sizeof(float));
-            // Column j of the panel is row first + j of the source: read each row once, sequentially.
-            for (size_t j = 0; j < width; j++) {
-                const float *row = source + (first + j) * ld;
-                for (size_t q = 0; q < k; q++) panel[q * NR + j] = row[q];
+            // Column j of the panel is row first + j of the source, copied in tiles of 16 of its values so
+            // that the tile being written (16 × NR floats) stays in the first-level cache.
+            for (size_t q0 = 0; q0 < k; q0 += 16) {
+                size_t q1 = q0 + 16 < k ? q0 + 16 : k;
+                for (size_t j = 0; j < width; j++) {
+                    const float *row = source + (first + j) * ld;
+                    for (size_t q = q0; q < q1; q++) panel[q * NR + j] = row[q];
+                }
             }
         }
     }
