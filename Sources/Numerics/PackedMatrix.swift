@@ -33,6 +33,21 @@ public struct PackedMatrix: Sendable {
         }
     }
 
+    /// `A · B` for all rows of `a` (k wide).
+    ///
+    /// - Complexity: O(m · k · n).
+    public func product(_ a: Matrix) throws(NumericsError) -> Matrix {
+        guard a.columns == rows else {
+            throw NumericsError("cannot multiply a \(a.rows)×\(a.columns) matrix by a packed \(rows)×\(columns) matrix")
+        }
+        var c = Matrix(rows: a.rows, columns: columns)
+        guard rows > 0 else { return c }
+        a.values.withUnsafeBufferPointer { pa in
+            c.values.withUnsafeMutableBufferPointer { pc in multiply(rows: a.rows, pa.baseAddress!, lda: rows, into: pc.baseAddress!, ldc: columns) }
+        }
+        return c
+    }
+
     /// The packed panels, for a kernel called directly.
     public func withPanels<R>(_ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
         try panels.withUnsafeBufferPointer { try body($0.baseAddress!) }

@@ -67,6 +67,16 @@ import Testing
         }
     }
 
+    @Test func productMatchesBLASAndChecksShapes() throws {
+        let a = try Matrix(rows: 37, columns: 45, values: Self.random(37 * 45, seed: 11))
+        let b = try Matrix(rows: 45, columns: 70, values: Self.random(45 * 70, seed: 12))
+        let packed = try PackedMatrix(b).product(a)
+        let reference = try Matrix.product(a, b)
+        #expect(packed.rows == 37 && packed.columns == 70)
+        #expect(zip(packed.values, reference.values).allSatisfy { abs($0 - $1) <= 1e-4 })
+        #expect(throws: NumericsError.self) { try PackedMatrix(b).product(reference) }
+    }
+
     @Test func adamMatchesTheScalarFormulaBitForBit() {
         let count = 9237  // blocks of 4,096, a vector body and a scalar tail
         let (b1, b2, decay, step, inverse2, eps): (Float, Float, Float, Float, Float, Float) = (0.9, 0.999, 1e-5, 3e-4, 1.7, 1e-8)
