@@ -41,7 +41,7 @@ public struct PackedMatrix: Sendable {
             throw NumericsError("cannot multiply a \(a.rows)×\(a.columns) matrix by a packed \(rows)×\(columns) matrix")
         }
         var c = Matrix(rows: a.rows, columns: columns)
-        guard rows > 0 else { return c }
+        guard rows > 0, a.rows > 0, columns > 0 else { return c }
         a.values.withUnsafeBufferPointer { pa in
             c.values.withUnsafeMutableBufferPointer { pc in multiply(rows: a.rows, pa.baseAddress!, lda: rows, into: pc.baseAddress!, ldc: columns) }
         }
@@ -49,8 +49,8 @@ public struct PackedMatrix: Sendable {
     }
 
     /// The packed panels, for a kernel called directly.
-    public func withPanels<R>(_ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
-        try panels.withUnsafeBufferPointer { try body($0.baseAddress!) }
+    public func withPanels<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try panels.withUnsafeBufferPointer { try body($0) }
     }
 
     /// `C ← A · B + (accumulate ? C : 0)` for `m` rows of `A` (k wide, leading dimension `lda`) into `C`
@@ -59,6 +59,11 @@ public struct PackedMatrix: Sendable {
     /// - Complexity: O(m · k · n).
     public func multiply(rows m: Int, _ a: UnsafePointer<Float>, lda: Int, into c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false) {
         guard m > 0, columns > 0 else { return }
+        guard rows > 0, !panels.isEmpty else {
+            // k = 0: the product is zero.
+            if !accumulate { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: columns) } }
+            return
+        }
         panels.withUnsafeBufferPointer { packed in
             cm_gemm_packed(m, columns, rows, a, lda, packed.baseAddress!, accumulate ? 1 : 0, c, ldc)
         }

@@ -29,7 +29,7 @@ import Testing
                 packed.withPanels { panels in
                     a.withUnsafeBufferPointer { pa in
                         c.withUnsafeMutableBufferPointer { pc in
-                            cm_gemm_packed_isa(isa, m, n, k, pa.baseAddress!, k, panels, accumulate ? 1 : 0, pc.baseAddress!, n)
+                            cm_gemm_packed_isa(isa, m, n, k, pa.baseAddress!, k, panels.baseAddress!, accumulate ? 1 : 0, pc.baseAddress!, n)
                         }
                     }
                 }
@@ -65,6 +65,18 @@ import Testing
             }
             #expect(alone == Array(all[(row * n)..<((row + 1) * n)]))
         }
+    }
+
+    /// k = 0: an empty packed matrix gives a zero product, or leaves C as it was when accumulating.
+    @Test func anEmptyInnerDimensionGivesZero() throws {
+        let packed = PackedMatrix(Matrix(rows: 0, columns: 5))
+        #expect(try packed.product(Matrix(rows: 3, columns: 0)) == Matrix(rows: 3, columns: 5))
+        var c = [Float](repeating: 2, count: 15)
+        let a: [Float] = [0]
+        a.withUnsafeBufferPointer { pa in
+            c.withUnsafeMutableBufferPointer { packed.multiply(rows: 3, pa.baseAddress!, lda: 0, into: $0.baseAddress!, ldc: 5, accumulate: true) }
+        }
+        #expect(c == [Float](repeating: 2, count: 15))
     }
 
     @Test func productMatchesBLASAndChecksShapes() throws {
