@@ -32,7 +32,7 @@ public final class EmbeddingGRU: Layer {
     /// first `active[t]`; the per-step arrays are packed, step t's rows starting at `offsets[t]` (as
     /// PyTorch's packed sequences). Rows with gaps in their tokens keep their order and every step.
     private struct Slice {
-        var rows: Range<Int>
+        var rows: [Int]  // the batch rows it holds
         var steps = 0
         var order: [Int] = []
         var active: [Int] = []
@@ -76,16 +76,25 @@ public final class EmbeddingGRU: Layer {
 
     public var parameters: [Parameter] { [embeddings, inputWeights, recurrentWeights, inputBias, recurrentBias] }
 
-    /// The forward pass. Rows are independent, so a batch of at least 2 × ``minimumSliceRows`` rows is
-    /// split into one slice per core (the image tower runs on the other core only briefly). In each slice
-    /// the input projections x·W + b_i of every step are one GEMM before the loop (they do not depend on
-    /// the state); each step then needs only h·U and the gates, eight lanes at a time.
+    /// The forward pass. Rows are independent, so the batch is cut into slices of about ``sliceRows`` rows
+    /// that the cores claim one at a time. In each slice the input projections x·W + b_i of every step are
+    /// one GEMM before the loop (they do not depend on the state); each step then needs only h·U, against
+    /// U packed once for all slices and steps (``PackedMatrix``), and the gates (vectorised C).
     ///
     /// - Complexity: O(T · B · (d + H) · 3H) for T steps of B rows, d-wide embeddings and H-wide states.
     public func forward(_ x: Matrix, training: Bool, generator: inout SeededGenerator) throws -> Matrix {
         batch = x.rows
         let pieces = max(1, batch / Self.sliceRows)
-        let ranges = (0..<pieces).map { ($0 * batch / pieces)..<(($0 + 1) * batch / pieces) }
+        // Rows of similar length share a slice (fewer partly filled steps), and the longest slices come
+        // first, so the last pieces the cores claim are the shortest.
+        let vocabulary = Float(embeddings.value.rows)
+        let lengths = (0..<batch).map { row in
+            var run = 0
+            while run < x.columns, x[row, run] >= 0, x[row, run] < vocabulary { run += 1 }
+            return run
+        }
+        let byLength = (0..<batch).sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
+        let ranges = (0..<pieces).map { Array(byLength[($0 * batch / pieces)..<(($0 + 1) * batch / pieces)]) }
         let recurrent = PackedMatrix(recurrentWeights.value)  // read at every step of every slice
         let results = try Parallel.spread(pieces) { piece throws -> (Slice, Matrix) in
             try forwardSlice(x, rows: ranges[piece], recurrent: recurrent)
@@ -100,7 +109,7 @@ public final class EmbeddingGRU: Layer {
         return state
     }
 
-    private func forwardSlice(_ x: Matrix, rows range: Range<Int>, recurrent packedU: PackedMatrix) throws -> (Slice, Matrix) {
+    private func forwardSlice(_ x: Matrix, rows range: [Int], recurrent packedU: PackedMatrix) throws -> (Slice, Matrix) {
         let h = hidden, h3 = 3 * hidden
         let width = embeddings.value.columns
         let vocabulary = embeddings.value.rows
@@ -136,7 +145,7 @@ public final class EmbeddingGRU: Layer {
         embeddings.value.values.withUnsafeBufferPointer { table in
             for t in 0..<length {
                 for i in 0..<slice.active[t] {
-                    guard let id = token(range.lowerBound + slice.order[i], t) else { continue }
+                    guard let id = token(range[slice.order[i]], t) else { continue }
                     let packed = slice.offsets[t] + i
                     tokens[packed] = Int32(id)
                     for c in 0..<width { inputs[packed * width + c] = table[id * width + c] }
@@ -296,7 +305,7 @@ public final class EmbeddingGRU: Layer {
         guard slice.steps > 0 else { return nil }
         var dh = Matrix(rows: batch, columns: h)  // in the slice's sorted order
         for (position, row) in slice.order.enumerated() {
-            for c in 0..<h { dh.values[position * h + c] = gradient.values[(slice.rows.lowerBound + row) * h + c] }
+            for c in 0..<h { dh.values[position * h + c] = gradient.values[slice.rows[row] * h + c] }
         }
         let total = slice.tokens.count
         var inputGradient = Matrix(rows: total, columns: h3)  // d(x·W + b_i), packed like the forward pass
