@@ -36,4 +36,16 @@ import Testing
         values.withUnsafeMutableBufferPointer { FastMath.gelu($0) }
         for (got, want) in zip(values, expected) { #expect(abs(Double(got) - want) < 1e-6) }
     }
+
+    /// The vectorised buffer version (C, AVX-512 or AVX2) computes exactly what the SIMD8 formula does.
+    @Test func geluOverABufferMatchesTheLaneFormulaBitForBit() {
+        var values: [Float] = (0..<1003).map { Float($0) * 0.0173 - 8.7 }
+        let expected = stride(from: 0, to: 1003, by: 8).flatMap { start -> [Float] in
+            let lanes = SIMD8<Float>((0..<8).map { start + $0 < 1003 ? values[start + $0] : 0 })
+            let y = 0.5 * lanes * (1 + FastMath.erf(lanes * 0.707_106_78))
+            return (0..<min(8, 1003 - start)).map { y[$0] }
+        }
+        values.withUnsafeMutableBufferPointer { FastMath.gelu($0) }
+        #expect(values == expected)
+    }
 }

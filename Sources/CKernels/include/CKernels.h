@@ -61,6 +61,9 @@ void cm_gru_forward_row(size_t h, const float *gi, const float *bi, const float 
 void cm_gru_backward_row(size_t h, const float *r, const float *z, const float *n, const float *old, const float *rn,
                          const float *g, float *carried, float *dgi, float *dgh);
 
+/// GELU in place, x/2 · (1 + erf(x/√2)), with FastMath.erf's approximation (absolute error below 5e-7).
+void cm_gelu(float *values, size_t count);
+
 /// The indices j (increasing) of the scores row[j] > cut; writes at most `capacity` of them and returns
 /// how many there are (call again with more room when that is more than `capacity`).
 size_t cm_indices_above(const float *row, size_t count, float cut, int32_t *out, size_t capacity);

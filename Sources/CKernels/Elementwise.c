@@ -1,11 +1,11 @@
-// The gates of one GRU step for one row, forward and backward (PyTorch's equations, gates r, z, n):
+// Elementwise kernels over generic vectors, written once and compiled for AVX-512, AVX2 and the baseline:
+// the gates of one GRU step for one row, forward and backward (PyTorch's equations, gates r, z, n):
 //
 //     r = σ(gi_r + bi_r + gh_r + bh_r)      z = σ(gi_z + bi_z + gh_z + bh_z)
 //     rn = gh_n + bh_n      n = tanh(gi_n + bi_n + r · rn)      h' = (1 − z) · n + z · h
 //
-// with σ(x) = 1 / (1 + eˣ⁻) and tanh(x) = 1 − 2 / (e²ˣ + 1), and eˣ as FastMath.exp computes it (the same
-// operations in the same order, without fused multiply-adds), written once over generic vectors and
-// compiled for AVX-512, AVX2 and the baseline.
+// with σ(x) = 1 / (1 + eˣ⁻) and tanh(x) = 1 − 2 / (e²ˣ + 1); and GELU, x/2 · (1 + erf(x/√2)). eˣ and erf are
+// FastMath's: the same operations in the same order, without fused multiply-adds.
 
 #include "CKernels.h"
 
@@ -69,6 +69,36 @@
             NAME##_store(n, n_out + c);                                                                               \
             NAME##_store(rn, rn_out + c);                                                                             \
             NAME##_store((1 - z) * n + z * old, state + c);                                                           \
+        }                                                                                                             \
+    }                                                                                                                 \
+                                                                                                                      \
+    /* erf by Abramowitz & Stegun 7.1.26 with the sign restored, as FastMath.erf. */                                  \
+    TARGET static inline NAME##_f NAME##_erf(NAME##_f x) {                                                            \
+        NAME##_i negative = x < 0;                                                                                    \
+        NAME##_f a = NAME##_select(negative, -x, x);                                                                  \
+        NAME##_f t = 1 / (1 + 0.3275911f * a);                                                                        \
+        NAME##_f poly = (NAME##_f){0} + 1.061405429f;                                                                 \
+        poly = poly * t - 1.453152027f;                                                                               \
+        poly = poly * t + 1.421413741f;                                                                               \
+        poly = poly * t - 0.284496736f;                                                                               \
+        poly = poly * t + 0.254829592f;                                                                               \
+        poly = poly * t;                                                                                              \
+        NAME##_f y = 1 - poly * NAME##_exp(-a * a);                                                                   \
+        return NAME##_select(negative, -y, y);                                                                        \
+    }                                                                                                                 \
+                                                                                                                      \
+    TARGET static void NAME##_gelu(float *values, size_t count) {                                                     \
+        size_t i = 0;                                                                                                 \
+        for (; i + LANES <= count; i += LANES) {                                                                      \
+            NAME##_f x = NAME##_load(values + i);                                                                     \
+            NAME##_store(0.5f * x * (1 + NAME##_erf(x * 0.70710678f)), values + i);                                   \
+        }                                                                                                             \
+        if (i < count) {                                                                                              \
+            float tail[LANES] = {0};                                                                                  \
+            memcpy(tail, values + i, (count - i) * sizeof(float));                                                    \
+            NAME##_f x = NAME##_load(tail);                                                                           \
+            NAME##_store(0.5f * x * (1 + NAME##_erf(x * 0.70710678f)), tail);                                         \
+            memcpy(values + i, tail, (count - i) * sizeof(float));                                                    \
         }                                                                                                             \
     }                                                                                                                 \
                                                                                                                       \
@@ -173,4 +203,12 @@ void cm_gru_backward_row(size_t h, const float *r, const float *z, const float *
         done = h;
     }
     if (done < h) backward_tail(h, done, r, z, n, old, rn, g, carried, dgi, dgh);
+}
+
+void cm_gelu(float *values, size_t count) {
+    switch (cm_kernels_best_isa()) {
+    case CM_KERNELS_AVX512: v16_gelu(values, count); break;
+    case CM_KERNELS_AVX2: v8_gelu(values, count); break;
+    default: v4_gelu(values, count); break;
+    }
 }
