@@ -4,8 +4,9 @@
 //     r = σ(gi_r + bi_r + gh_r + bh_r)      z = σ(gi_z + bi_z + gh_z + bh_z)
 //     rn = gh_n + bh_n      n = tanh(gi_n + bi_n + r · rn)      h' = (1 − z) · n + z · h
 //
-// with σ(x) = 1 / (1 + eˣ⁻) and tanh(x) = 1 − 2 / (e²ˣ + 1); and GELU, x/2 · (1 + erf(x/√2)). eˣ and erf are
-// FastMath's: the same operations in the same order, without fused multiply-adds.
+// with σ(x) = 1 / (1 + eˣ⁻) and tanh(x) = 1 − 2 / (e²ˣ + 1); GELU, x/2 · (1 + erf(x/√2)); and Adam. eˣ and erf
+// are FastMath's: the same operations in the same order, without fused multiply-adds (so every width gives
+// the same bits). A row's last, partial vector is computed on zero-padded lanes.
 
 #include "CKernels.h"
 
@@ -13,7 +14,7 @@
 
 #pragma STDC FP_CONTRACT OFF
 
-#define DEFINE_GATES(NAME, TARGET, LANES)                                                                             \
+#define DEFINE_KERNELS(NAME, TARGET, LANES)                                                                             \
     typedef float NAME##_f __attribute__((vector_size(4 * LANES)));                                                  \
     typedef int NAME##_i __attribute__((vector_size(4 * LANES)));                                                    \
                                                                                                                       \
@@ -45,30 +46,56 @@
         return NAME##_select(x > highest, (NAME##_f){0} + __builtin_inff(), result);                                  \
     }                                                                                                                 \
                                                                                                                       \
-    TARGET static inline NAME##_f NAME##_load(const float *p) {                                                       \
-        NAME##_f v;                                                                                                   \
-        memcpy(&v, p, sizeof v);                                                                                      \
+    /* The first k lanes (k ≤ LANES) from memory, zero above: a row's last, partial vector. */                      \
+    TARGET static inline NAME##_f NAME##_load(const float *p, size_t k) {                                             \
+        NAME##_f v = {0};                                                                                             \
+        if (k >= LANES) memcpy(&v, p, sizeof v); /* one vector load */                                                \
+        else memcpy(&v, p, k * sizeof(float));                                                                        \
         return v;                                                                                                     \
     }                                                                                                                 \
                                                                                                                       \
-    TARGET static inline void NAME##_store(NAME##_f v, float *p) { memcpy(p, &v, sizeof v); }                         \
+    TARGET static inline void NAME##_store(NAME##_f v, float *p, size_t k) {                                          \
+        if (k >= LANES) memcpy(p, &v, sizeof v);                                                                      \
+        else memcpy(p, &v, k * sizeof(float));                                                                        \
+    }                                                                                                                 \
                                                                                                                       \
     TARGET static void NAME##_forward(size_t h, const float *gi, const float *bi, const float *gh, const float *bh,  \
                                       float *state, float *r_out, float *z_out, float *n_out, float *rn_out) {        \
-        for (size_t c = 0; c + LANES <= h; c += LANES) {                                                              \
-            NAME##_f r = 1 / (1 + NAME##_exp(-(NAME##_load(gi + c) + NAME##_load(bi + c) + NAME##_load(gh + c) +     \
-                                              NAME##_load(bh + c))));                                                 \
-            NAME##_f z = 1 / (1 + NAME##_exp(-(NAME##_load(gi + h + c) + NAME##_load(bi + h + c) +                    \
-                                              NAME##_load(gh + h + c) + NAME##_load(bh + h + c))));                   \
-            NAME##_f rn = NAME##_load(gh + 2 * h + c) + NAME##_load(bh + 2 * h + c);                                  \
-            NAME##_f x = NAME##_load(gi + 2 * h + c) + NAME##_load(bi + 2 * h + c) + r * rn;                          \
+        for (size_t c = 0; c < h; c += LANES) {                                                                       \
+            size_t k = h - c;                                                                                         \
+            NAME##_f r = 1 / (1 + NAME##_exp(-(NAME##_load(gi + c, k) + NAME##_load(bi + c, k) +                      \
+                                              NAME##_load(gh + c, k) + NAME##_load(bh + c, k))));                     \
+            NAME##_f z = 1 / (1 + NAME##_exp(-(NAME##_load(gi + h + c, k) + NAME##_load(bi + h + c, k) +              \
+                                              NAME##_load(gh + h + c, k) + NAME##_load(bh + h + c, k))));             \
+            NAME##_f rn = NAME##_load(gh + 2 * h + c, k) + NAME##_load(bh + 2 * h + c, k);                            \
+            NAME##_f x = NAME##_load(gi + 2 * h + c, k) + NAME##_load(bi + 2 * h + c, k) + r * rn;                    \
             NAME##_f n = 1 - 2 / (NAME##_exp(x + x) + 1);                                                             \
-            NAME##_f old = NAME##_load(state + c);                                                                    \
-            NAME##_store(r, r_out + c);                                                                               \
-            NAME##_store(z, z_out + c);                                                                               \
-            NAME##_store(n, n_out + c);                                                                               \
-            NAME##_store(rn, rn_out + c);                                                                             \
-            NAME##_store((1 - z) * n + z * old, state + c);                                                           \
+            NAME##_f old = NAME##_load(state + c, k);                                                                 \
+            NAME##_store(r, r_out + c, k);                                                                            \
+            NAME##_store(z, z_out + c, k);                                                                            \
+            NAME##_store(n, n_out + c, k);                                                                            \
+            NAME##_store(rn, rn_out + c, k);                                                                          \
+            NAME##_store((1 - z) * n + z * old, state + c, k);                                                        \
+        }                                                                                                             \
+    }                                                                                                                 \
+                                                                                                                      \
+    TARGET static void NAME##_backward(size_t h, const float *r_in, const float *z_in, const float *n_in,             \
+                                       const float *old_in, const float *rn_in, const float *g_in, float *carried,    \
+                                       float *dgi, float *dgh) {                                                      \
+        for (size_t c = 0; c < h; c += LANES) {                                                                       \
+            size_t k = h - c;                                                                                         \
+            NAME##_f r = NAME##_load(r_in + c, k), z = NAME##_load(z_in + c, k), n = NAME##_load(n_in + c, k);        \
+            NAME##_f old = NAME##_load(old_in + c, k), rn = NAME##_load(rn_in + c, k), g = NAME##_load(g_in + c, k);  \
+            NAME##_store(g * z, carried + c, k);                                                                      \
+            NAME##_f dn = g * (1 - z) * (1 - n * n);                                                                  \
+            NAME##_f dr = dn * rn * r * (1 - r);                                                                      \
+            NAME##_f dz = g * (old - n) * z * (1 - z);                                                                \
+            NAME##_store(dr, dgi + c, k);                                                                             \
+            NAME##_store(dz, dgi + h + c, k);                                                                         \
+            NAME##_store(dn, dgi + 2 * h + c, k);                                                                     \
+            NAME##_store(dr, dgh + c, k);                                                                             \
+            NAME##_store(dz, dgh + h + c, k);                                                                         \
+            NAME##_store(dn * r, dgh + 2 * h + c, k);                                                                 \
         }                                                                                                             \
     }                                                                                                                 \
                                                                                                                       \
@@ -88,127 +115,68 @@
     }                                                                                                                 \
                                                                                                                       \
     TARGET static void NAME##_gelu(float *values, size_t count) {                                                     \
-        size_t i = 0;                                                                                                 \
-        for (; i + LANES <= count; i += LANES) {                                                                      \
-            NAME##_f x = NAME##_load(values + i);                                                                     \
-            NAME##_store(0.5f * x * (1 + NAME##_erf(x * 0.70710678f)), values + i);                                   \
-        }                                                                                                             \
-        if (i < count) {                                                                                              \
-            float tail[LANES] = {0};                                                                                  \
-            memcpy(tail, values + i, (count - i) * sizeof(float));                                                    \
-            NAME##_f x = NAME##_load(tail);                                                                           \
-            NAME##_store(0.5f * x * (1 + NAME##_erf(x * 0.70710678f)), tail);                                         \
-            memcpy(values + i, tail, (count - i) * sizeof(float));                                                    \
+        for (size_t i = 0; i < count; i += LANES) {                                                                   \
+            NAME##_f x = NAME##_load(values + i, count - i);                                                          \
+            NAME##_store(0.5f * x * (1 + NAME##_erf(x * 0.70710678f)), values + i, count - i);                        \
         }                                                                                                             \
     }                                                                                                                 \
                                                                                                                       \
-    TARGET static void NAME##_backward(size_t h, const float *r_in, const float *z_in, const float *n_in,             \
-                                       const float *old_in, const float *rn_in, const float *g_in, float *carried,    \
-                                       float *dgi, float *dgh) {                                                      \
-        for (size_t c = 0; c + LANES <= h; c += LANES) {                                                              \
-            NAME##_f r = NAME##_load(r_in + c), z = NAME##_load(z_in + c), n = NAME##_load(n_in + c);                 \
-            NAME##_f old = NAME##_load(old_in + c), rn = NAME##_load(rn_in + c), g = NAME##_load(g_in + c);           \
-            NAME##_store(g * z, carried + c);                                                                         \
-            NAME##_f dn = g * (1 - z) * (1 - n * n);                                                                  \
-            NAME##_f dr = dn * rn * r * (1 - r);                                                                      \
-            NAME##_f dz = g * (old - n) * z * (1 - z);                                                                \
-            NAME##_store(dr, dgi + c);                                                                                \
-            NAME##_store(dz, dgi + h + c);                                                                            \
-            NAME##_store(dn, dgi + 2 * h + c);                                                                        \
-            NAME##_store(dr, dgh + c);                                                                                \
-            NAME##_store(dz, dgh + h + c);                                                                            \
-            NAME##_store(dn * r, dgh + 2 * h + c);                                                                    \
+    /* Adam, in blocks of 4,096 values whose gradient is cleared (when asked) right after it is read. */             \
+    TARGET static void NAME##_adam(float *value, float *gradient, float *m, float *v, size_t count, float b1,         \
+                                   float b2, float decay, float step, float inverse2, float eps, int clear) {         \
+        for (size_t start = 0; start < count; start += 4096) {                                                        \
+            size_t end = count - start < 4096 ? count : start + 4096;                                                 \
+            for (size_t i = start; i < end; i += LANES) {                                                             \
+                size_t k = end - i;                                                                                   \
+                NAME##_f p = NAME##_load(value + i, k);                                                               \
+                NAME##_f g = NAME##_load(gradient + i, k) + decay * p;                                                \
+                NAME##_f mm = b1 * NAME##_load(m + i, k) + (1 - b1) * g;                                              \
+                NAME##_f vv = b2 * NAME##_load(v + i, k) + (1 - b2) * g * g;                                          \
+                NAME##_store(mm, m + i, k);                                                                           \
+                NAME##_store(vv, v + i, k);                                                                           \
+                NAME##_store(p - step * mm / (__builtin_elementwise_sqrt(vv * inverse2) + eps), value + i, k);        \
+            }                                                                                                         \
+            if (clear) memset(gradient + start, 0, (end - start) * sizeof(float));                                    \
         }                                                                                                             \
     }
 
-DEFINE_GATES(v16, __attribute__((target("avx512f"))), 16)
-DEFINE_GATES(v8, __attribute__((target("avx2"))), 8)
-DEFINE_GATES(v4, , 4)
+DEFINE_KERNELS(v16, __attribute__((target("avx512f"))), 16)
+DEFINE_KERNELS(v8, __attribute__((target("avx2"))), 8)
+DEFINE_KERNELS(v4, , 4)
 
-// Widths that are not a multiple of the lanes: the whole row goes through 4-lane vectors, with the last
-// partial vector computed on zero-padded copies.
-static void forward_tail(size_t h, size_t from, const float *gi, const float *bi, const float *gh, const float *bh,
-                         float *state, float *r, float *z, float *n, float *rn) {
-    for (size_t c = from; c < h; c += 4) {
-        size_t k = h - c < 4 ? h - c : 4;
-        float pgi[12] = {0}, pbi[12] = {0}, pgh[12] = {0}, pbh[12] = {0}, ps[4] = {0}, pr[4], pz[4], pn[4], prn[4];
-        for (size_t j = 0; j < k; j++) {
-            for (int gate = 0; gate < 3; gate++) {
-                pgi[gate * 4 + j] = gi[gate * h + c + j];
-                pbi[gate * 4 + j] = bi[gate * h + c + j];
-                pgh[gate * 4 + j] = gh[gate * h + c + j];
-                pbh[gate * 4 + j] = bh[gate * h + c + j];
-            }
-            ps[j] = state[c + j];
-        }
-        v4_forward(4, pgi, pbi, pgh, pbh, ps, pr, pz, pn, prn);
-        for (size_t j = 0; j < k; j++) {
-            state[c + j] = ps[j];
-            r[c + j] = pr[j];
-            z[c + j] = pz[j];
-            n[c + j] = pn[j];
-            rn[c + j] = prn[j];
-        }
+// Each entry point takes the widest vectors this CPU has (the baseline's 4 lanes are SSE2, always present).
+#define DISPATCH(FUNCTION, ...)                                                                                       \
+    switch (isa) {                                                                                                    \
+    case CM_KERNELS_AVX512: v16_##FUNCTION(__VA_ARGS__); break;                                                       \
+    case CM_KERNELS_AVX2: v8_##FUNCTION(__VA_ARGS__); break;                                                          \
+    default: v4_##FUNCTION(__VA_ARGS__); break;                                                                       \
     }
-}
-
-static void backward_tail(size_t h, size_t from, const float *r, const float *z, const float *n, const float *old,
-                          const float *rn, const float *g, float *carried, float *dgi, float *dgh) {
-    for (size_t c = from; c < h; c += 4) {
-        size_t k = h - c < 4 ? h - c : 4;
-        float pr[4] = {0}, pz[4] = {0}, pn[4] = {0}, po[4] = {0}, prn[4] = {0}, pg[4] = {0}, pc[4], pi[12], ph[12];
-        for (size_t j = 0; j < k; j++) {
-            pr[j] = r[c + j], pz[j] = z[c + j], pn[j] = n[c + j], po[j] = old[c + j], prn[j] = rn[c + j], pg[j] = g[c + j];
-        }
-        v4_backward(4, pr, pz, pn, po, prn, pg, pc, pi, ph);
-        for (size_t j = 0; j < k; j++) {
-            carried[c + j] = pc[j];
-            for (int gate = 0; gate < 3; gate++) {
-                dgi[gate * h + c + j] = pi[gate * 4 + j];
-                dgh[gate * h + c + j] = ph[gate * 4 + j];
-            }
-        }
-    }
-}
 
 void cm_gru_forward_row(size_t h, const float *gi, const float *bi, const float *gh, const float *bh, float *state,
                         float *r, float *z, float *n, float *rn) {
     int isa = cm_kernels_best_isa();
-    size_t done = 0;
-    if (isa == CM_KERNELS_AVX512 && h % 16 == 0) {
-        v16_forward(h, gi, bi, gh, bh, state, r, z, n, rn);
-        done = h;
-    } else if (isa >= CM_KERNELS_AVX2 && h % 8 == 0) {
-        v8_forward(h, gi, bi, gh, bh, state, r, z, n, rn);
-        done = h;
-    } else if (h % 4 == 0) {
-        v4_forward(h, gi, bi, gh, bh, state, r, z, n, rn);
-        done = h;
-    }
-    if (done < h) forward_tail(h, done, gi, bi, gh, bh, state, r, z, n, rn);
+    DISPATCH(forward, h, gi, bi, gh, bh, state, r, z, n, rn)
 }
 
 void cm_gru_backward_row(size_t h, const float *r, const float *z, const float *n, const float *old, const float *rn,
                          const float *g, float *carried, float *dgi, float *dgh) {
     int isa = cm_kernels_best_isa();
-    size_t done = 0;
-    if (isa == CM_KERNELS_AVX512 && h % 16 == 0) {
-        v16_backward(h, r, z, n, old, rn, g, carried, dgi, dgh);
-        done = h;
-    } else if (isa >= CM_KERNELS_AVX2 && h % 8 == 0) {
-        v8_backward(h, r, z, n, old, rn, g, carried, dgi, dgh);
-        done = h;
-    } else if (h % 4 == 0) {
-        v4_backward(h, r, z, n, old, rn, g, carried, dgi, dgh);
-        done = h;
-    }
-    if (done < h) backward_tail(h, done, r, z, n, old, rn, g, carried, dgi, dgh);
+    DISPATCH(backward, h, r, z, n, old, rn, g, carried, dgi, dgh)
 }
 
 void cm_gelu(float *values, size_t count) {
-    switch (cm_kernels_best_isa()) {
-    case CM_KERNELS_AVX512: v16_gelu(values, count); break;
-    case CM_KERNELS_AVX2: v8_gelu(values, count); break;
-    default: v4_gelu(values, count); break;
-    }
+    int isa = cm_kernels_best_isa();
+    DISPATCH(gelu, values, count)
+}
+
+void cm_adam_isa(int isa, float *value, float *gradient, float *m, float *v, size_t count, float beta1, float beta2,
+                 float decay, float step_size, float inverse_correction2, float epsilon, int clear_gradient) {
+    DISPATCH(adam, value, gradient, m, v, count, beta1, beta2, decay, step_size, inverse_correction2, epsilon,
+             clear_gradient)
+}
+
+void cm_adam(float *value, float *gradient, float *m, float *v, size_t count, float beta1, float beta2, float decay,
+             float step_size, float inverse_correction2, float epsilon, int clear_gradient) {
+    cm_adam_isa(cm_kernels_best_isa(), value, gradient, m, v, count, beta1, beta2, decay, step_size,
+                inverse_correction2, epsilon, clear_gradient);
 }

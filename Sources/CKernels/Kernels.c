@@ -1,7 +1,6 @@
-// Small dense kernels the training loop calls thousands of times per epoch, where a general BLAS call
-// costs more in packing than in arithmetic: a GEMM against a matrix packed once and used many times (a
-// GRU's recurrent weights, read at every time step), and the Adam update. Each has an AVX-512 and an
-// AVX2 version chosen at run time, and a portable version.
+// A GEMM against a matrix packed once and used many times (a GRU's recurrent weights, read at every time
+// step), where a general BLAS call costs more in packing than in arithmetic. It has an AVX-512 and an AVX2
+// version chosen at run time, and a portable version.
 
 #include "CKernels.h"
 
@@ -184,97 +183,4 @@ void cm_gemm_packed_isa(int isa, size_t m, size_t n, size_t k, const float *a, s
 void cm_gemm_packed(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *packed, float beta, float *c,
                     size_t ldc) {
     gemm_dispatch(cm_kernels_best_isa(), m, n, k, a, lda, packed, k * NR, NR, beta, c, ldc);
-}
-
-// MARK: - Adam
-
-// One element, in the order of operations every version keeps (no fused multiply-adds: see the pragma).
-static inline void adam_one(float *value, const float *gradient, float *m, float *v, size_t i, float b1, float b2,
-                            float decay, float step, float inverse2, float eps) {
-    float g = gradient[i] + decay * value[i];
-    m[i] = b1 * m[i] + (1 - b1) * g;
-    v[i] = b2 * v[i] + (1 - b2) * g * g;
-    value[i] = value[i] - step * m[i] / (__builtin_sqrtf(v[i] * inverse2) + eps);
-}
-
-static void adam_portable(float *value, const float *gradient, float *m, float *v, size_t count, float b1, float b2,
-                          float decay, float step, float inverse2, float eps) {
-    for (size_t i = 0; i < count; i++) adam_one(value, gradient, m, v, i, b1, b2, decay, step, inverse2, eps);
-}
-
-// Adam over blocks of 4,096 parameters, each block's gradient cleared right after it is read (while it is
-// still in the cache), when `clear` is set.
-static void adam_blocks(void (*kernel)(float *, const float *, float *, float *, size_t, float, float, float, float,
-                                       float, float),
-                        float *value, float *gradient, float *m, float *v, size_t count, float b1, float b2,
-                        float decay, float step, float inverse2, float eps, int clear) {
-    for (size_t start = 0; start < count; start += 4096) {
-        size_t n = count - start < 4096 ? count - start : 4096;
-        kernel(value + start, gradient + start, m + start, v + start, n, b1, b2, decay, step, inverse2, eps);
-        if (clear) memset(gradient + start, 0, n * sizeof(float));
-    }
-}
-
-__attribute__((target("avx512f"))) static void adam_avx512(float *value, const float *gradient, float *m, float *v,
-                                                           size_t count, float b1, float b2, float decay, float step,
-                                                           float inverse2, float eps) {
-    __m512 vb1 = _mm512_set1_ps(b1), vb2 = _mm512_set1_ps(b2), one1 = _mm512_set1_ps(1 - b1),
-           one2 = _mm512_set1_ps(1 - b2), vdecay = _mm512_set1_ps(decay), vstep = _mm512_set1_ps(step),
-           vinv = _mm512_set1_ps(inverse2), veps = _mm512_set1_ps(eps);
-    size_t i = 0;
-    for (; i + 16 <= count; i += 16) {
-        __m512 p = _mm512_loadu_ps(value + i);
-        __m512 g = _mm512_add_ps(_mm512_loadu_ps(gradient + i), _mm512_mul_ps(vdecay, p));
-        __m512 mm = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(m + i)), _mm512_mul_ps(one1, g));
-        __m512 vv = _mm512_add_ps(_mm512_mul_ps(vb2, _mm512_loadu_ps(v + i)), _mm512_mul_ps(_mm512_mul_ps(one2, g), g));
-        __m512 d = _mm512_add_ps(_mm512_sqrt_ps(_mm512_mul_ps(vv, vinv)), veps);
-        _mm512_storeu_ps(m + i, mm);
-        _mm512_storeu_ps(v + i, vv);
-        _mm512_storeu_ps(value + i, _mm512_sub_ps(p, _mm512_div_ps(_mm512_mul_ps(vstep, mm), d)));
-    }
-    for (; i < count; i++) adam_one(value, gradient, m, v, i, b1, b2, decay, step, inverse2, eps);
-}
-
-__attribute__((target("avx2"))) static void adam_avx2(float *value, const float *gradient, float *m, float *v,
-                                                      size_t count, float b1, float b2, float decay, float step,
-                                                      float inverse2, float eps) {
-    __m256 vb1 = _mm256_set1_ps(b1), vb2 = _mm256_set1_ps(b2), one1 = _mm256_set1_ps(1 - b1),
-           one2 = _mm256_set1_ps(1 - b2), vdecay = _mm256_set1_ps(decay), vstep = _mm256_set1_ps(step),
-           vinv = _mm256_set1_ps(inverse2), veps = _mm256_set1_ps(eps);
-    size_t i = 0;
-    for (; i + 8 <= count; i += 8) {
-        __m256 p = _mm256_loadu_ps(value + i);
-        __m256 g = _mm256_add_ps(_mm256_loadu_ps(gradient + i), _mm256_mul_ps(vdecay, p));
-        __m256 mm = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(one1, g));
-        __m256 vv = _mm256_add_ps(_mm256_mul_ps(vb2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(one2, g), g));
-        __m256 d = _mm256_add_ps(_mm256_sqrt_ps(_mm256_mul_ps(vv, vinv)), veps);
-        _mm256_storeu_ps(m + i, mm);
-        _mm256_storeu_ps(v + i, vv);
-        _mm256_storeu_ps(value + i, _mm256_sub_ps(p, _mm256_div_ps(_mm256_mul_ps(vstep, mm), d)));
-    }
-    for (; i < count; i++) adam_one(value, gradient, m, v, i, b1, b2, decay, step, inverse2, eps);
-}
-
-void cm_adam_isa(int isa, float *value, float *gradient, float *m, float *v, size_t count, float beta1, float beta2,
-                 float decay, float step_size, float inverse_correction2, float epsilon, int clear_gradient) {
-    switch (isa) {
-    case CM_KERNELS_AVX512:
-        adam_blocks(adam_avx512, value, gradient, m, v, count, beta1, beta2, decay, step_size, inverse_correction2,
-                    epsilon, clear_gradient);
-        break;
-    case CM_KERNELS_AVX2:
-        adam_blocks(adam_avx2, value, gradient, m, v, count, beta1, beta2, decay, step_size, inverse_correction2,
-                    epsilon, clear_gradient);
-        break;
-    default:
-        adam_blocks(adam_portable, value, gradient, m, v, count, beta1, beta2, decay, step_size, inverse_correction2,
-                    epsilon, clear_gradient);
-        break;
-    }
-}
-
-void cm_adam(float *value, float *gradient, float *m, float *v, size_t count, float beta1, float beta2, float decay,
-             float step_size, float inverse_correction2, float epsilon, int clear_gradient) {
-    cm_adam_isa(cm_kernels_best_isa(), value, gradient, m, v, count, beta1, beta2, decay, step_size,
-                inverse_correction2, epsilon, clear_gradient);
 }

@@ -34,7 +34,7 @@ struct BenchFinetuneCommand: ParsableCommand {
         func step() throws {
             for parameter in tail.parameters { parameter.zeroGradient() }
             _ = try tail.forward(input, training: true, generator: &generator)
-            try tail.backward(gradient)
+            _ = try tail.backward(gradient)
             optimizer.update(tail.parameters)
         }
         try BLASThreads.with(1) {

@@ -17,7 +17,7 @@ public enum ExactNeighbors {
     /// The `k` nearest other items of every row of `vectors`.
     ///
     /// - Parameters:
-    ///   - workers: concurrent block streams, each with single-threaded BLAS.
+    ///   - workers: concurrent block streams.
     ///   - progress: called with the number of rows done.
     /// - Complexity: O(n² · d) time in GEMM plus O(n² log k) for selection; O(workers · blockSize · n) memory.
     public static func search(
@@ -39,47 +39,45 @@ public enum ExactNeighbors {
         let rowsDone = Counter()
         let packed = PackedMatrix(items, transposed: true)  // Xᵀ, d × n
 
-        do {
-            items.values.withUnsafeBufferPointer { itemBuffer in
-                squaredNorms.withUnsafeBufferPointer { normBuffer in
-                    indices.withUnsafeMutableBufferPointer { indexBuffer in
-                        distances.withUnsafeMutableBufferPointer { distanceBuffer in
-                            nonisolated(unsafe) let x = itemBuffer.baseAddress!
-                            nonisolated(unsafe) let norms = normBuffer.baseAddress!
-                            nonisolated(unsafe) let outIndices = indexBuffer.baseAddress!
-                            nonisolated(unsafe) let outDistances = distanceBuffer.baseAddress!
-                            DispatchQueue.concurrentPerform(iterations: streams) { stream in
-                                let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockSize * n)
-                                defer { scores.deallocate() }
-                                var selector = NearestSelector(k: k)
-                                for block in stride(from: stream, to: blocks, by: streams) {
-                                    let first = block * blockSize
-                                    let rows = min(blockSize, n - first)
-                                    packed.multiply(rows: rows, x + first * d, lda: d, into: scores, ldc: n)
-                                    for r in 0..<rows {
-                                        let query = first + r
-                                        let row = scores + r * n
-                                        selector.reset()
-                                        if metric == .cosine {
-                                            let limit = 1 - duplicateTolerance
-                                            selector.select(from: row, count: n) { j, s in j != query && s < limit }
-                                        } else {
-                                            // Maximise 2⟨q, x⟩ − ‖x‖², which orders by −‖q − x‖².
-                                            let q = norms[query]
-                                            for j in 0..<n { row[j] = 2 * row[j] - norms[j] }
-                                            selector.select(from: row, count: n) { j, s in
-                                                j != query && !(q - s <= duplicateTolerance * (q + norms[j]))
-                                            }
-                                        }
-                                        let found = selector.sortedBestFirst()
-                                        for (slot, entry) in found.enumerated() {
-                                            outIndices[query * k + slot] = entry.index
-                                            outDistances[query * k + slot] = metric == .cosine
-                                                ? max(0, 1 - entry.score) : max(0, norms[query] - entry.score).squareRoot()
+        items.values.withUnsafeBufferPointer { itemBuffer in
+            squaredNorms.withUnsafeBufferPointer { normBuffer in
+                indices.withUnsafeMutableBufferPointer { indexBuffer in
+                    distances.withUnsafeMutableBufferPointer { distanceBuffer in
+                        nonisolated(unsafe) let x = itemBuffer.baseAddress!
+                        nonisolated(unsafe) let norms = normBuffer.baseAddress!
+                        nonisolated(unsafe) let outIndices = indexBuffer.baseAddress!
+                        nonisolated(unsafe) let outDistances = distanceBuffer.baseAddress!
+                        DispatchQueue.concurrentPerform(iterations: streams) { stream in
+                            let scores = UnsafeMutablePointer<Float>.allocate(capacity: blockSize * n)
+                            defer { scores.deallocate() }
+                            var selector = NearestSelector(k: k)
+                            for block in stride(from: stream, to: blocks, by: streams) {
+                                let first = block * blockSize
+                                let rows = min(blockSize, n - first)
+                                packed.multiply(rows: rows, x + first * d, lda: d, into: scores, ldc: n)
+                                for r in 0..<rows {
+                                    let query = first + r
+                                    let row = scores + r * n
+                                    selector.reset()
+                                    if metric == .cosine {
+                                        let limit = 1 - duplicateTolerance
+                                        selector.select(from: row, count: n) { j, s in j != query && s < limit }
+                                    } else {
+                                        // Maximise 2⟨q, x⟩ − ‖x‖², which orders by −‖q − x‖².
+                                        let q = norms[query]
+                                        for j in 0..<n { row[j] = 2 * row[j] - norms[j] }
+                                        selector.select(from: row, count: n) { j, s in
+                                            j != query && !(q - s <= duplicateTolerance * (q + norms[j]))
                                         }
                                     }
-                                    progress?(rowsDone.add(rows))
+                                    let found = selector.sortedBestFirst()
+                                    for (slot, entry) in found.enumerated() {
+                                        outIndices[query * k + slot] = entry.index
+                                        outDistances[query * k + slot] = metric == .cosine
+                                            ? max(0, 1 - entry.score) : max(0, norms[query] - entry.score).squareRoot()
+                                    }
                                 }
+                                progress?(rowsDone.add(rows))
                             }
                         }
                     }

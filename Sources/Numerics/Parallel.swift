@@ -78,7 +78,7 @@ public enum Parallel {
     public static func both<A, B>(_ first: () throws -> A, _ second: () throws -> B) throws -> (A, B) {
         nonisolated(unsafe) var a: Result<A, any Error>?
         nonisolated(unsafe) var b: Result<B, any Error>?
-        spread(2) { index in
+        _ = spread(2) { index in
             if index == 0 { a = Result { try first() } } else { b = Result { try second() } }
         }
         guard let a, let b else { throw NumericsError("a parallel task did not run") }

@@ -87,17 +87,16 @@ public final class EmbeddingGRU: Layer {
         let pieces = max(1, batch / Self.sliceRows)
         // Rows of similar length share a slice (fewer partly filled steps), and the longest slices come
         // first, so the last pieces the cores claim are the shortest.
-        let vocabulary = Float(embeddings.value.rows)
-        let lengths = (0..<batch).map { row in
+        let lengths = (0..<batch).map { row in  // each row's leading run of tokens
             var run = 0
-            while run < x.columns, x[row, run] >= 0, x[row, run] < vocabulary { run += 1 }
+            while run < x.columns, token(x, row, run) != nil { run += 1 }
             return run
         }
         let byLength = (0..<batch).sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
         let ranges = (0..<pieces).map { Array(byLength[($0 * batch / pieces)..<(($0 + 1) * batch / pieces)]) }
         let recurrent = PackedMatrix(recurrentWeights.value)  // read at every step of every slice
         let results = try Parallel.spread(pieces) { piece throws -> (Slice, Matrix) in
-            try forwardSlice(x, rows: ranges[piece], recurrent: recurrent)
+            try forwardSlice(x, rows: ranges[piece], lengths: ranges[piece].map { lengths[$0] }, recurrent: recurrent)
         }
         slices = results.map(\.0)
         var state = Matrix(rows: batch, columns: hidden)
@@ -109,24 +108,23 @@ public final class EmbeddingGRU: Layer {
         return state
     }
 
-    private func forwardSlice(_ x: Matrix, rows range: [Int], recurrent packedU: PackedMatrix) throws -> (Slice, Matrix) {
+    /// The token id at row `row`, step `t` of `x`, or nil for padding (anything but an id in the vocabulary).
+    private func token(_ x: Matrix, _ row: Int, _ t: Int) -> Int? {
+        guard let id = Int(exactly: x[row, t]), id >= 0, id < embeddings.value.rows else { return nil }
+        return id
+    }
+
+    /// One slice: `range` are its batch rows, `lengths` their leading runs of tokens.
+    private func forwardSlice(_ x: Matrix, rows range: [Int], lengths: [Int], recurrent packedU: PackedMatrix) throws -> (Slice, Matrix) {
         let h = hidden, h3 = 3 * hidden
         let width = embeddings.value.columns
-        let vocabulary = embeddings.value.rows
         let batch = range.count
         var slice = Slice(rows: range)
-        func token(_ row: Int, _ t: Int) -> Int? {
-            guard let id = Int(exactly: x[row, t]), id >= 0, id < vocabulary else { return nil }
-            return id
-        }
-        // Each row's leading run of tokens, and whether any row has a token after a gap.
-        var lengths = [Int](repeating: 0, count: batch)
+        // Whether any row has a token after a gap.
         var length = 0, gaps = false
         for (offset, row) in range.enumerated() {
-            var run = 0
-            while run < x.columns, token(row, run) != nil { run += 1 }
-            lengths[offset] = run
-            for t in run..<x.columns where token(row, t) != nil {
+            let run = lengths[offset]
+            for t in run..<x.columns where token(x, row, t) != nil {
                 gaps = true
                 length = max(length, t + 1)
             }
@@ -145,7 +143,7 @@ public final class EmbeddingGRU: Layer {
         embeddings.value.values.withUnsafeBufferPointer { table in
             for t in 0..<length {
                 for i in 0..<slice.active[t] {
-                    guard let id = token(range[slice.order[i]], t) else { continue }
+                    guard let id = token(x, range[slice.order[i]], t) else { continue }
                     let packed = slice.offsets[t] + i
                     tokens[packed] = Int32(id)
                     for c in 0..<width { inputs[packed * width + c] = table[id * width + c] }
@@ -300,7 +298,6 @@ public final class EmbeddingGRU: Layer {
     /// The gate gradients of one slice at every step, from the gradient of its final states.
     private func backwardThroughTime(_ slice: Slice, gradient: Matrix, transposedU: PackedMatrix) throws -> GateGradients? {
         let h = hidden, h3 = 3 * hidden
-        let width = embeddings.value.columns
         let batch = slice.rows.count
         guard slice.steps > 0 else { return nil }
         var dh = Matrix(rows: batch, columns: h)  // in the slice's sorted order

@@ -157,7 +157,7 @@ public final class AdamOptimizer {
         }
         // Each piece reaches its buffers through pointers taken here, once: the threads write disjoint ranges.
         withBuffers(pieces.map { ($0.parameter, $0.state) }) { buffers in
-            Parallel.spread(pieces.count) { index in
+            _ = Parallel.spread(pieces.count) { index in
                 let (parameter, range) = (pieces[index].parameter, pieces[index].range)
                 let b = buffers[ObjectIdentifier(parameter)]!
                 Kernels.adam(
