@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Numerics"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "Numerics"]),
         .testTarget(name: "SearchTests", dependencies: ["Search", "Numerics", "Evaluation", "TestSupport"]),
-        .testTarget(name: "SearchServerTests", dependencies: ["SearchServer", "TestSupport"]),
+        .testTarget(name: "SearchServerTests", dependencies: ["SearchServer", "Search", "SafeFiles", "Numerics", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Training", "Evaluation", "Numerics", "TextModels", "Encoders"]),
         .testTarget(name: "CrossmodalCLITests", dependencies: ["crossmodal", "CrossmodalCLI", "TestSupport", "Encoders", "Search", "Numerics"]),
     ],

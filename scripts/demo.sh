@@ -42,7 +42,7 @@ echo "== 5. evaluation on dev, the joint-space embeddings, and a report to look 
 
 echo
 echo "== 6. a searchable index of dev (catalogue + vectors + the run's model), searched from the command line"
-"$BIN" index build work/runs/thomas2020 "$DATASET" --split dev --out work/index
+"$BIN" index build work/runs/thomas2020 "$DATASET" --split dev --out work/index --replace  # the demo's own index, rebuilt each time
 "$BIN" search work/index --text "a dog runs through the snow" -k 5
 
 echo

@@ -2,6 +2,7 @@
 """An attack on `crossmodal serve` from this machine, beside a normal client (standard library only).
 
     hostile_load.py URL PHOTO.jpg [--seconds 30] [--slow 2000] [--bombs 16] [--floods 16] [--queries FILE]
+    hostile_load.py URL --slow-readers 2000 --image-id ID --server-pid PID [--seconds 30]
 
 At once, for --seconds: --slow connections that send their head one line every 10 s (reconnecting when
 the server drops them), --bombs clients uploading a JPEG whose header claims 10,000 x 10,000 pixels,
@@ -9,6 +10,11 @@ the server drops them), --bombs clients uploading a JPEG whose header claims 10,
 queries, one connection each. Before and after the attack the normal client runs alone for 5 s.
 Prints one JSON object: the normal client's answers, errors and latency percentiles in each phase, and
 what the attackers got back. Traffic goes only to URL, which must be on loopback.
+
+With --slow-readers N: N clients with a 4 KiB receive buffer each ask for the gallery image ID (a large
+file) and never read the answer, while a normal client queries; the server's resident memory (VmRSS of
+PID) is sampled every 0.25 s. Prints the memory before, the peak during and after, and the normal client's
+latencies.
 """
 import argparse
 import asyncio
@@ -139,11 +145,68 @@ def upload_process(host, port, bodies, seconds, queue):
     queue.put(asyncio.run(run()))
 
 
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
+async def slow_readers(args, host, port):
+    """N connections that ask for a large image and never read; the server's memory sampled meanwhile."""
+    import socket
+    path = "/api/images/" + urllib.parse.quote(args.image_id, safe="")
+    raw = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+    before = rss_mib(args.server_pid)
+    queue = multiprocessing.Queue()
+    normal = multiprocessing.Process(target=normal_process, args=(host, port, ["a dog runs on the grass"], args.seconds, queue))
+    normal.start()
+    sockets, refused = [], 0
+    samples = [before]
+    started = time.perf_counter()
+    for i in range(args.slow_readers):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.setblocking(False)
+        try:
+            s.connect_ex((host, port))
+            sockets.append(s)
+        except OSError:
+            refused += 1
+            s.close()
+        if i % 100 == 99:
+            await asyncio.sleep(0.05)
+    await asyncio.sleep(0.2)
+    for s in sockets:
+        try:
+            s.send(raw)
+        except OSError:
+            refused += 1
+    opened = time.perf_counter() - started
+    while time.perf_counter() - started < args.seconds:
+        samples.append(rss_mib(args.server_pid))
+        await asyncio.sleep(0.25)
+    record, failures = await asyncio.get_running_loop().run_in_executor(None, queue.get)
+    normal.join()
+    for s in sockets:
+        s.close()
+    await asyncio.sleep(1)
+    after = rss_mib(args.server_pid)
+    print(json.dumps({
+        "slow_readers": len(sockets), "not_connected": refused, "seconds_to_open": round(opened, 1),
+        "rss_mib_before": round(before, 1), "rss_mib_peak_sampled": round(max(samples), 1), "rss_mib_after": round(after, 1),
+        "normal_client": summary(record), "normal_client_failures": failures,
+    }, indent=1))
+
+
 async def main(args):
     url = urllib.parse.urlparse(args.url)
     host, port = url.hostname, url.port
     if host not in ("127.0.0.1", "localhost", "::1"):
         sys.exit("hostile_load.py only sends traffic to loopback")
+    if args.slow_readers:
+        return await slow_readers(args, host, port)
     with open(args.photo, "rb") as f:
         photo = f.read()
     texts = [line.strip() for line in open(args.queries)] if args.queries else [
@@ -188,16 +251,23 @@ async def main(args):
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("url")
-    parser.add_argument("photo")
+    parser.add_argument("photo", nargs="?")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--slow", type=int, default=2000)
     parser.add_argument("--bombs", type=int, default=16)
     parser.add_argument("--floods", type=int, default=16)
     parser.add_argument("--queries")
+    parser.add_argument("--slow-readers", type=int, default=0)
+    parser.add_argument("--image-id")
+    parser.add_argument("--server-pid", type=int)
     arguments = parser.parse_args()
+    if arguments.slow_readers and (arguments.image_id is None or arguments.server_pid is None):
+        parser.error("--slow-readers needs --image-id and --server-pid")
+    if not arguments.slow_readers and arguments.photo is None:
+        parser.error("give PHOTO.jpg (or --slow-readers)")
     # The attacker needs a descriptor per slow connection; the server runs under its own limit.
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = arguments.slow + 512
+    wanted = max(arguments.slow, arguments.slow_readers) + 512
     try:
         resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(wanted, hard if hard > 0 else wanted)), max(hard, wanted)))
     except (ValueError, OSError):

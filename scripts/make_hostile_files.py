@@ -211,6 +211,25 @@ def doc2vec_cases(c):
         h["__metadata__"]["configuration"] = json.dumps(configuration)
     variant("d2v_bad_configuration", bad_configuration)
 
+    def overflowing_counts(h):
+        # Every word counted 2^62 times: their sum overflows a 64-bit integer.
+        start, end = h["word_counts"]["data_offsets"]
+        body = bytearray(payload)
+        for offset in range(start, end, 8):
+            struct.pack_into("<q", body, offset, 1 << 62)
+        return bytes(body)
+    variant("d2v_counts_overflow", overflowing_counts)
+
+    def configuration_field(field, value):
+        def change(h):
+            configuration = json.loads(h["__metadata__"]["configuration"])
+            configuration[field] = value
+            h["__metadata__"]["configuration"] = json.dumps(configuration)
+        return change
+    # A window or an epoch count no corpus has: inference would overflow or never end.
+    variant("d2v_window_huge", configuration_field("window", 1 << 62))
+    variant("d2v_epochs_huge", configuration_field("epochs", 1 << 50))
+
     folder = c.folder("d2v_vocabulary_mismatch", "d2v")
     with open(os.path.join(folder, "vocab.txt"), "a") as f:
         f.write("extra\nwords\n")
@@ -293,6 +312,13 @@ def checkpoint_cases(c, train):
         folder = c.folder(name, "run")
         hostile = json.loads(json.dumps(config))
         hostile["training"]["imageFinetuning"] = {"blocks": 1, "learningRate": 1e-5, "flip": True, "architecture": architecture}
+        c.write(os.path.join(folder, "config.json"), json.dumps(hostile).encode())
+        c.add(name, ["evaluate", folder, "{base}/data/pairs.jsonl", "--no-preservation"], ["config.json"])
+    # Sizes of the towers themselves, read from config.json before any weight exists.
+    for name, field, value in [("run_config_huge_embedding", "embeddingDimension", 1 << 40), ("run_config_huge_batch", "batchSize", 1 << 50)]:
+        folder = c.folder(name, "run")
+        hostile = json.loads(json.dumps(config))
+        hostile["training"][field] = value
         c.write(os.path.join(folder, "config.json"), json.dumps(hostile).encode())
         c.add(name, ["evaluate", folder, "{base}/data/pairs.jsonl", "--no-preservation"], ["config.json"])
     folder = c.folder("run_config_not_json", "run")

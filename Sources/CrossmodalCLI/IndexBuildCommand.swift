@@ -11,8 +11,13 @@ struct IndexBuildCommand: ParsableCommand {
         abstract: "Embed a dataset split, or a plain folder of photos, with a trained run and store it for search.",
         discussion: """
             DATASET is a dataset (its --split is indexed) or any folder of JPEG and PNG files, searched recursively: ids are
-            paths relative to it, --captions FILE (lines of id<TAB>caption) is optional, and building again into the same
-            --out embeds only new or changed files and drops deleted ones.
+            paths relative to it, and --captions FILE (lines of id<TAB>caption) is optional. Building the same folder with the
+            same run into the same --out again is a refresh: it embeds new and changed files, keeps photos added by upload or
+            `index add`, leaves out ids removed with `index remove`, and keeps images whose file left the folder unless
+            --prune is given.
+            --out must be new, empty, or an index of the same source: an index of another dataset, split, photo folder or
+            run is replaced only with --replace, and a folder of other files never. The index is built beside --out and
+            moved into place, so a build that fails leaves --out as it was.
             DIR gets index.json, catalog.sqlite (ids, captions, image paths), model/ (the run, to embed queries) and,
             with the default local backend, images.f32 and captions.f32: float32 rows, little-endian, readable with
             numpy.fromfile(path, "<f4").reshape(-1, dimension). Search is exact (BLAS) unless the gallery has at least
@@ -31,6 +36,8 @@ struct IndexBuildCommand: ParsableCommand {
     @Option(help: "Build HNSW graphs for sets of at least this many items (local backend).") var hnswThreshold = 100_000
     @Option(help: "A folder of photos: a file of id<TAB>caption lines.") var captions: String?
     @Option(help: "A folder of photos: images embedded and committed together.") var batchSize = 32
+    @Flag(help: "A folder of photos: remove images whose file has left the folder (a refresh keeps them otherwise).") var prune = false
+    @Flag(help: "Replace an index of another source (dataset, split, photo folder or run) in --out.") var replace = false
 
     func validate() throws {
         guard backend == "local" || backend.hasPrefix("postgres://") || backend.hasPrefix("postgresql://") else {
@@ -47,9 +54,20 @@ struct IndexBuildCommand: ParsableCommand {
         let location = URL(fileURLWithPath: source.dataset.dataset)
         if !Dataset.isDataset(location) { return try buildPhotoFolder(location) }
         guard captions == nil else { throw ValidationError("--captions is for a folder of photos; a dataset has its own captions") }
+        guard !prune else { throw ValidationError("--prune is for a folder of photos; a dataset's split is indexed whole") }
+        let destination = URL(fileURLWithPath: out)
+        let dataset = try source.dataset.load().source
+        // Checked before any work, and again by nothing else: the build happens beside --out.
+        _ = try IndexDestination.check(
+            destination,
+            for: .init(
+                location: dataset.standardizedFileURL.path, split: source.split, run: URL(fileURLWithPath: source.runFolder).standardizedFileURL.path,
+                isPhotoFolder: false),
+            replace: replace)
         let embedded = try source.embed()
-        let written = try GalleryBuild.write(
-            embedded, dataset: try source.dataset.load().source, run: source.runFolder, to: URL(fileURLWithPath: out), backend: writerBackend)
+        let written = try IndexDestination.buildBeside(destination) { building in
+            try GalleryBuild.write(embedded, dataset: dataset, run: source.runFolder, to: building, backend: writerBackend)
+        }
         let dimension = embedded.imageToText.dimension
         for set in written.sets {
             if let table = set.table {
@@ -69,9 +87,15 @@ struct IndexBuildCommand: ParsableCommand {
         }
         let outcome = try PhotoGallery.build(
             run: source.runFolder, photos: folder, captions: captions.map { URL(fileURLWithPath: $0) }, into: URL(fileURLWithPath: out),
-            backend: writerBackend, store: try source.model.store(), batchSize: batchSize, observer: .console)
-        print("photos: \(grouped(outcome.added)) added, \(grouped(outcome.unchanged)) unchanged, \(grouped(outcome.removed)) removed, "
-            + "\(grouped(outcome.skipped.count)) skipped")
+            backend: writerBackend, store: try source.model.store(), batchSize: batchSize, prune: prune, replace: replace, observer: .console)
+        print("photos: \(grouped(outcome.added)) added, \(grouped(outcome.changed)) changed, \(grouped(outcome.unchanged)) unchanged, "
+            + "\(grouped(outcome.removed)) removed, \(grouped(outcome.skipped.count)) skipped")
+        if outcome.missing > 0 {
+            print("kept: \(grouped(outcome.missing)) images whose file left the folder (--prune removes them)")
+        }
+        if outcome.keptOut > 0 {
+            print("left out: \(grouped(outcome.keptOut)) files whose ids were removed from the gallery (`index add FILE` brings one back)")
+        }
         print("index: \(out) (\(grouped(outcome.gallery.images)) images, \(grouped(outcome.gallery.captions)) captions, "
             + "\(outcome.gallery.backend) backend)")
     }

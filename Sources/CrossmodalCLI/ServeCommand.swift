@@ -21,6 +21,11 @@ struct ServeCommand: ParsableCommand {
             DELETE /api/images/{id}                remove an image and its captions (needs --write-token)
             GET /healthz                           liveness and gallery size
             Errors are JSON: {"error": {"status": …, "message": …}}.
+            Writes need a token: --write-token-file FILE (created with a new random token, mode 0600, when
+            missing) or CROSSMODAL_WRITE_TOKEN. Requests must name an allowed host in their Host header (the
+            --host address, localhost, 127.0.0.1 and [::1] unless --allowed-host lists others).
+            A server without writes follows changes other processes make to the index (index add, remove,
+            compact, a refresh) within a second.
             """
     )
 
@@ -35,14 +40,38 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most connections open at once (default: 4096, or what the open-file limit allows).") var maxConnections: Int?
     @Option(help: "Largest uploaded image in pixels (width × height as stored); larger ones get 400.") var maxPixels = DecodeLimits.defaultMaxPixels
     @Option(help: "The folder of pretrained weights.") var models: String?
-    @Option(help: "Allow POST /api/images and DELETE /api/images/{id} for requests with `Authorization: Bearer <token>` (or set CROSSMODAL_WRITE_TOKEN).")
+    @Option(help: ArgumentHelp(
+        "Allow POST /api/images and DELETE /api/images/{id} for requests with `Authorization: Bearer <token>`, the token read from this file (mode 0600; created with a new random token when missing).",
+        valueName: "file"))
+    var writeTokenFile: String?
+    @Option(help: ArgumentHelp("The write token itself (visible to other users in `ps`: prefer --write-token-file or CROSSMODAL_WRITE_TOKEN).", visibility: .hidden))
     var writeToken: String?
+    @Option(name: .customLong("allowed-host"), help: ArgumentHelp(
+        "A host name requests may give in their Host header (repeat for more; * allows any). Default: the --host address, localhost, 127.0.0.1 and [::1].",
+        valueName: "name"))
+    var allowedHosts: [String] = []
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxBody >= 1, maxK >= 1, timeout > 0, maxPixels >= 1 else {
             throw ValidationError("--max-body, --max-k, --timeout and --max-pixels must be positive")
         }
+        guard maxBody <= 1024 else { throw ValidationError("--max-body is in MiB and at most 1024") }
+        guard maxK <= 1000 else { throw ValidationError("--max-k is at most 1000") }
+        guard timeout <= 3600 else { throw ValidationError("--timeout is at most 3600 seconds") }
+        guard writeToken == nil || writeTokenFile == nil else { throw ValidationError("give --write-token-file or --write-token, not both") }
+        for name in allowedHosts where name != "*" {
+            guard !name.isEmpty, name.count <= 255, !name.contains(where: { $0.isWhitespace || $0 == "," || $0 == "/" }) else {
+                throw ValidationError("--allowed-host takes a host name such as photos.local or 192.168.1.5, not \(name.debugDescription)")
+            }
+        }
+    }
+
+    /// The host names the server answers for (nil: any).
+    var hostNames: Set<String>? {
+        if allowedHosts.contains("*") { return nil }
+        let given = allowedHosts.map { $0.lowercased() }.map { $0.contains(":") && !$0.hasPrefix("[") ? "[\($0)]" : $0 }
+        return Set(given + (allowedHosts.isEmpty ? [host.lowercased(), "localhost", "127.0.0.1", "[::1]"] : []))
     }
 
     func run() throws {
@@ -56,21 +85,57 @@ struct ServeCommand: ParsableCommand {
         limits.requestSeconds = timeout
         var decoding = encoder.decodeLimits
         decoding.maxPixels = maxPixels
-        let token = writeToken ?? ProcessInfo.processInfo.environment["CROSSMODAL_WRITE_TOKEN"]
-        if let token, token.count < 8 { throw ValidationError("the write token must have at least 8 characters") }
+        let token: WriteTokenSource?
+        if let writeTokenFile {
+            token = try WriteTokenSource.file(URL(fileURLWithPath: writeTokenFile))
+        } else if let writeToken {
+            token = WriteTokenSource(token: writeToken, origin: "the command line")
+            warn("warning: a token given with --write-token is visible to every user of this machine in `ps`; use --write-token-file or CROSSMODAL_WRITE_TOKEN")
+        } else if let fromEnvironment = ProcessInfo.processInfo.environment["CROSSMODAL_WRITE_TOKEN"] {
+            token = WriteTokenSource(token: fromEnvironment, origin: "CROSSMODAL_WRITE_TOKEN")
+        } else {
+            token = nil
+        }
+        if let token, token.token.count < 8 { throw ValidationError("the write token (from \(token.origin)) must have at least 8 characters") }
         let live = try token.map { _ in try LiveGallery(index: gallery, encoder: encoder, limits: decoding) }
         let api = SearchAPI(
             index: gallery, embedder: RunQueryEmbedding(encoder: encoder, limits: decoding), limits: limits,
-            updates: live.map(ServedGalleryUpdates.init), writeToken: token.map(WriteToken.init))
+            updates: live.map(ServedGalleryUpdates.init), writeToken: token.map { WriteToken($0.token) })
         var server = ServerLimits()
         server.maxBodyBytes = limits.maxBodyBytes
         server.requestSeconds = timeout
+        server.allowedHosts = hostNames
         if let maxConnections { server.maxConnections = maxConnections }
+        let handler: @Sendable (HTTPRequest) -> HTTPResponse
+        if live == nil {
+            // Nobody else may write while a server with writes on holds the lock; without them, follow the folder.
+            let store = try ModelStore.locate(explicit: models)
+            let watcher = GalleryWatcher(api: api, log: { warn($0) }) { previous in
+                let index = try GalleryIndex(folder: previous.folder)
+                let sameModel = index.manifest.run == previous.manifest.run && index.manifest.dimension == previous.manifest.dimension
+                    && index.manifest.euclidean == previous.manifest.euclidean
+                if sameModel { return (index, nil) }
+                let encoder = try QueryEncoder(modelFolder: index.modelFolder, store: store)
+                var limits = encoder.decodeLimits
+                limits.maxPixels = maxPixels
+                return (index, RunQueryEmbedding(encoder: encoder, limits: limits))
+            }
+            handler = watcher.handle
+        } else {
+            handler = api.handle
+        }
         let images = gallery.catalog.liveImageCount, captions = gallery.catalog.liveCaptionCount
         do {
-            try HTTPServer(host: host, port: UInt16(port), limits: server, handler: api.handle).run { url in
+            try HTTPServer(host: host, port: UInt16(port), limits: server, handler: handler).run { url in
                 print("serving \(grouped(images)) images and \(grouped(captions)) captions at \(url)"
                     + (live == nil ? "" : ", writes on") + " (Ctrl-C to stop)")
+                if let token {
+                    print("writes: type the token from \(token.origin) into the page's \"Add to gallery\", or send "
+                        + "`Authorization: Bearer <token>`" + (token.file.map { " (curl -H \"Authorization: Bearer $(cat \($0.path))\" …)" } ?? ""))
+                }
+                if host == "0.0.0.0", allowedHosts.isEmpty {
+                    print("note: requests from other machines must name this one as localhost or 0.0.0.0; add --allowed-host NAME for the name or address they use")
+                }
             }
         } catch {
             throw ValidationError("cannot serve on \(host):\(port): \(error)")

@@ -34,10 +34,10 @@ public struct PhotoFolder: Sendable {
     /// Whether `url` names a photo by its ending.
     public static func isPhoto(_ url: URL) -> Bool { extensions.contains(url.pathExtension.lowercased()) }
 
-    /// Scans `root` recursively.
+    /// Scans `root` recursively, never entering the folders in `skipping` (a gallery kept inside its photos).
     ///
     /// - Complexity: O(entries under `root`).
-    public init(scanning root: URL) throws {
+    public init(scanning root: URL, skipping: [URL] = []) throws {
         let root = root.standardizedFileURL
         var status = stat()
         guard stat(root.path, &status) == 0 else {
@@ -47,6 +47,11 @@ public struct PhotoFolder: Sendable {
         var photos: [Photo] = []
         var skipped: [(String, String)] = []
         var visited: Set<[UInt64]> = [[UInt64(status.st_dev), UInt64(status.st_ino)]]
+        // Folders never to enter (a gallery's own folder inside the photos): marked as visited already.
+        for folder in skipping {
+            var entry = stat()
+            if stat(folder.path, &entry) == 0 { visited.insert([UInt64(entry.st_dev), UInt64(entry.st_ino)]) }
+        }
         // Depth-first with an explicit stack: (folder, its id prefix, depth).
         var pending: [(URL, String, Int)] = [(root, "", 0)]
         while let (folder, prefix, depth) = pending.popLast() {

@@ -11,10 +11,16 @@ import Search
 public enum PhotoGallery {
     /// What a build or an addition did.
     public struct Outcome: Sendable {
-        /// Images added (new or changed files).
+        /// Images added that the gallery did not hold.
         public var added = 0
-        /// Images removed (files gone or changed).
+        /// Images embedded again because their file changed (the old entry replaced).
+        public var changed = 0
+        /// Images removed because their file left the folder (`prune`).
         public var removed = 0
+        /// Images whose file left the folder, kept because the build did not prune.
+        public var missing = 0
+        /// Files of the folder whose ids a user removed from the gallery: a refresh leaves them out.
+        public var keptOut = 0
         /// Images already in the gallery with the same content.
         public var unchanged = 0
         /// Files not added: path and reason.
@@ -40,61 +46,108 @@ public enum PhotoGallery {
         }
     }
 
-    /// Indexes the photos under `photos` with the run in `run` into `folder`; when `folder` already holds
-    /// an index of the same folder and run, only new or changed files are embedded and deleted ones dropped.
+    /// Indexes the photos under `photos` with the run in `run` into `folder`.
+    ///
+    /// When `folder` already holds a gallery of the same folder and run, this is a refresh: new files are
+    /// added and changed ones embedded again; photos added by upload or `index add` stay, ids a user removed
+    /// stay out, and images whose file left the folder stay unless `prune` is set. A gallery of anything else
+    /// is replaced only with `replace` (built whole beside it and swapped in at the end); a folder of other
+    /// files is never written into. A new gallery is created beside `folder` and moved into place only once
+    /// the run's model has loaded, so a build that fails early leaves `folder` as it was; after that each
+    /// batch commits on its own, so an interrupted build keeps what it finished and the next one goes on.
     ///
     /// - Parameter acknowledged: called with each image id once its batch is on disk.
     public static func build(
         run: String, photos: URL, captions: URL?, into folder: URL, backend: GalleryIndexWriter.Backend, store: ModelStore,
-        batchSize: Int = 32, observer: PipelineObserver = .silent, acknowledged: (String) -> Void = { _ in }
+        batchSize: Int = 32, prune: Bool = false, replace: Bool = false, observer: PipelineObserver = .silent,
+        acknowledged: (String) -> Void = { _ in }
     ) throws -> Outcome {
-        let scan = try PhotoFolder(scanning: photos)
-        let captionsOf = try captions.map(PhotoCaptions.read) ?? [:]
         let runPath = URL(fileURLWithPath: run).standardizedFileURL.path
-        let manifestFile = folder.appendingPathComponent("index.json")
-        let index: GalleryIndex
-        if FileManager.default.fileExists(atPath: manifestFile.path) {
-            index = try GalleryIndex(folder: folder)
-            guard index.manifest.photoFolder == scan.root.path, index.manifest.run == runPath else {
-                throw PipelineError(
-                    "\(folder.path) already holds an index of \(index.manifest.photoFolder ?? index.manifest.dataset) made with "
-                        + "\(index.manifest.run); give another --out, or delete it to start again")
-            }
-        } else {
-            try createEmpty(run: run, photoFolder: scan.root.path, at: folder, backend: backend)
-            index = try GalleryIndex(folder: folder)
+        let root = photos.standardizedFileURL
+        let source = IndexDestination.Source(location: root.path, split: "", run: runPath, isPhotoFolder: true)
+        let refresh = try IndexDestination.check(folder, for: source, replace: replace) && !replace
+        // The gallery's own folder is never scanned (uploads would come in twice) when it lies inside the photos.
+        let scan = try PhotoFolder(scanning: photos, skipping: [folder, IndexDestination.temporary(for: folder)])
+        let captionsOf = try captions.map(PhotoCaptions.read) ?? [:]
+        if refresh {
+            let index = try GalleryIndex(folder: folder)
+            let encoder = try QueryEncoder(modelFolder: index.modelFolder, store: store, observer: observer)
+            return try update(
+                index, encoder: encoder, scan: scan, captions: captionsOf, prune: prune, batchSize: batchSize, observer: observer,
+                acknowledged: acknowledged)
         }
+        // The run's own files are read first, so a broken run is named as such and nothing is written.
+        let encoder = try QueryEncoder(modelFolder: URL(fileURLWithPath: run), store: store, observer: observer)
+        if case .index = IndexDestination.inspect(folder) {
+            // Replacing another gallery: built whole beside it, swapped in at the end.
+            return try IndexDestination.buildBeside(folder) { building in
+                try createEmpty(run: run, photoFolder: root.path, at: building, backend: backend)
+                return try update(
+                    GalleryIndex(folder: building), encoder: encoder, scan: scan, captions: captionsOf, prune: prune, batchSize: batchSize,
+                    observer: observer, acknowledged: acknowledged)
+            }
+        }
+        try IndexDestination.buildBeside(folder) { building in
+            try createEmpty(run: run, photoFolder: root.path, at: building, backend: backend)
+            _ = try GalleryIndex(folder: building)
+        }
+        return try update(
+            GalleryIndex(folder: folder), encoder: encoder, scan: scan, captions: captionsOf, prune: prune, batchSize: batchSize,
+            observer: observer, acknowledged: acknowledged)
+    }
+
+    /// Brings an open gallery up to date with a scan of its photo folder (see ``build(run:photos:captions:into:backend:store:batchSize:prune:replace:observer:acknowledged:)``).
+    static func update(
+        _ index: GalleryIndex, encoder: QueryEncoder, scan: PhotoFolder, captions captionsOf: [String: [String]], prune: Bool,
+        batchSize: Int, observer: PipelineObserver, acknowledged: (String) -> Void
+    ) throws -> Outcome {
         var outcome = Outcome()
         outcome.skipped = scan.skipped
         for (path, reason) in scan.skipped { observer.note("skipped \(path): \(reason)") }
         let writer = try GalleryWriter(index: index)
-        // Files gone, or changed (their old entry goes and the new content comes in as new).
-        let present = Dictionary(scan.photos.map { ($0.id, $0.url) }, uniquingKeysWith: { first, _ in first })
         let catalog = index.catalog
-        var gone: [String] = []
-        var unchangedIDs: Set<String> = []
-        try observer.step("checked", total: catalog.liveImageCount) { counter in
-            for image in catalog.images where !image.removed {
+        let rootPrefix = scan.root.path + "/"
+        let uploads = index.folder.appendingPathComponent("uploads").standardizedFileURL.path + "/"
+        /// Whether an image came from the photo folder (not an upload, nor a file added from elsewhere).
+        func fromFolder(_ image: GalleryImage) -> Bool { image.path.hasPrefix(rootPrefix) && !image.path.hasPrefix(uploads) }
+        var pending: [PhotoFolder.Photo] = []
+        var replaced: [String] = []
+        var unchanged = 0
+        observer.step("checked", total: scan.photos.count) { counter in
+            for photo in scan.photos {
                 defer { counter.advance() }
-                guard let url = present[image.id] else {
-                    gone.append(image.id)
+                guard let image = catalog.image(id: photo.id) else {
+                    if catalog.excludedImageIDs.contains(photo.id) { outcome.keptOut += 1 } else { pending.append(photo) }
                     continue
                 }
-                if let hash = image.contentHash, (try? contentHash(of: url)) == hash {
-                    unchangedIDs.insert(image.id)
+                guard image.path == photo.url.standardizedFileURL.path else {
+                    // The id belongs to an upload or an addition from elsewhere: it stays, and this file waits.
+                    outcome.skipped.append((photo.url.path, "the gallery already holds an image \(photo.id) from \(image.path)"))
+                    continue
+                }
+                if let hash = image.contentHash, (try? contentHash(of: photo.url)) == hash {
+                    unchanged += 1
                 } else {
-                    gone.append(image.id)
+                    replaced.append(photo.id)
+                    pending.append(photo)
                 }
             }
         }
-        outcome.removed = try writer.remove(imageIDs: gone).count
-        outcome.unchanged = unchangedIDs.count
-        let candidates = scan.photos.filter { !unchangedIDs.contains($0.id) }.map {
-            Candidate(id: $0.id, url: $0.url, captions: captionsOf[$0.id] ?? [])
+        let present = Set(scan.photos.map(\.id))
+        let gone = catalog.images.filter { !$0.removed && fromFolder($0) && !present.contains($0.id) }.map(\.id)
+        if prune {
+            outcome.removed = try writer.remove(imageIDs: gone, exclude: false).count
+        } else {
+            outcome.missing = gone.count
         }
-        let encoder = try QueryEncoder(modelFolder: index.modelFolder, store: store, observer: observer)
+        // A changed file's old entry goes just before its new one comes; neither is a user's removal.
+        try writer.remove(imageIDs: replaced, exclude: false)
+        outcome.unchanged = unchanged
+        let candidates = pending.map { Candidate(id: $0.id, url: $0.url, captions: captionsOf[$0.id] ?? []) }
         let added = try add(candidates, with: encoder, writer: writer, batchSize: batchSize, observer: observer, acknowledged: acknowledged)
-        outcome.added = added.added
+        let changed = Set(replaced)
+        outcome.changed = added.ids.filter { changed.contains($0) }.count
+        outcome.added = added.ids.count - outcome.changed
         outcome.skipped += added.skipped
         try writer.close()
         outcome.gallery = (index.catalog.liveImageCount, index.catalog.liveCaptionCount, index.manifest.backend)
@@ -159,7 +212,7 @@ public enum PhotoGallery {
         for i in candidates.indices { candidates[i].captions = captionsOf[candidates[i].id] ?? [] }
         let encoder = try QueryEncoder(modelFolder: index.modelFolder, store: store, observer: observer)
         let added = try add(candidates, with: encoder, writer: writer, batchSize: batchSize, observer: observer, acknowledged: acknowledged)
-        outcome.added = added.added
+        outcome.added = added.ids.count
         outcome.skipped += added.skipped
         for (path, reason) in outcome.skipped { observer.note("skipped \(path): \(reason)") }
         return outcome
@@ -169,8 +222,8 @@ public enum PhotoGallery {
     static func add(
         _ candidates: [Candidate], with encoder: QueryEncoder, writer: GalleryWriter, batchSize: Int, observer: PipelineObserver,
         acknowledged: (String) -> Void
-    ) throws -> (added: Int, skipped: [(path: String, reason: String)]) {
-        var added = 0
+    ) throws -> (ids: [String], skipped: [(path: String, reason: String)]) {
+        var added: [String] = []
         var skipped: [(String, String)] = []
         try observer.step("images", total: candidates.count) { counter in
             for start in stride(from: 0, to: candidates.count, by: max(1, batchSize)) {
@@ -189,7 +242,7 @@ public enum PhotoGallery {
                 let new = try embed(items, with: encoder)
                 try writer.add(new)
                 for item in new { acknowledged(item.id) }
-                added += new.count
+                added += new.map(\.id)
                 counter.advance(by: batch.count)
             }
         }

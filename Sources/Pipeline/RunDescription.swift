@@ -91,13 +91,21 @@ public struct RunDescription: Codable, Sendable {
         } catch {
             throw PipelineError(error.message)
         }
+        let description: RunDescription
         do {
-            return try JSONDecoder().decode(RunDescription.self, from: data)
+            description = try JSONDecoder().decode(RunDescription.self, from: data)
         } catch DecodingError.dataCorrupted(let context) {
             throw PipelineError("\(file.path): \(context.debugDescription)")
         } catch {
             throw PipelineError("\(file.path) is not a crossmodal run configuration: \(error)")
         }
+        // Every size in it sizes an allocation later: checked here, naming the file.
+        do {
+            try description.training.validate()
+        } catch {
+            throw PipelineError("\(file.path): \(error.message)")
+        }
+        return description
     }
 }
 

@@ -38,6 +38,29 @@ public enum DurableFile {
         try sync(target.deletingLastPathComponent())
     }
 
+    /// Swaps two paths (files or folders) in one step, so that a reader of either path sees the old entry or
+    /// the new one, never none (Linux `renameat2` with `RENAME_EXCHANGE`), and flushes their folder. Where
+    /// the system has no exchange, the old entry is renamed aside first, leaving a moment with neither.
+    public static func exchange(_ first: URL, _ second: URL) throws(FileReadError) {
+        typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+        // glibc has renameat2 since 2.28, but Swift's Glibc module does not declare it: look it up.
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "renameat2") {
+            let renameat2 = unsafeBitCast(symbol, to: RenameAt2.self)
+            let exchanged = renameat2(AT_FDCWD, first.path, AT_FDCWD, second.path, 1 << 1)  // RENAME_EXCHANGE
+            if exchanged == 0 {
+                try sync(second.deletingLastPathComponent())
+                return
+            }
+            guard errno == EINVAL || errno == ENOSYS else {
+                throw FileReadError(second, .unwritable("exchange with \(first.path): \(String(cString: strerror(errno)))"))
+            }
+        }
+        let aside = second.deletingLastPathComponent().appendingPathComponent(".\(second.lastPathComponent).exchanging")
+        try rename(second, to: aside)
+        try rename(first, to: second)
+        try rename(aside, to: first)
+    }
+
     /// Cuts the file to its first `keeping` bytes (dropping what a crashed writer left beyond them),
     /// appends `data` and flushes, creating the file when it is missing.
     ///

@@ -14,21 +14,9 @@ public enum RegularFile {
     public static func read(_ url: URL, maxBytes: Int) throws(FileReadError) -> Data {
         let path = url.path
         #if canImport(Glibc)
-        // O_NONBLOCK: opening a FIFO with no writer must not wait; the type is checked right after.
-        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileReadError(path: path, reason: .unreadable(String(cString: strerror(errno)))) }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else {
-            throw FileReadError(path: path, reason: .unreadable(String(cString: strerror(errno))))
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw FileReadError(path: path, reason: .notRegular(kind: kind(status.st_mode)))
-        }
-        let size = Int(status.st_size)
-        guard size <= maxBytes else {
-            throw FileReadError(path: path, reason: .tooLarge(bytes: size, limit: maxBytes))
-        }
+        let file = try OpenedFile(url, maxBytes: maxBytes)
+        defer { withExtendedLifetime(file) {} }  // the descriptor stays open until the bytes are read
+        let descriptor = file.descriptor, size = file.size
         var data = Data(count: size)
         var done = 0
         let failed: Int32? = data.withUnsafeMutableBytes { buffer -> Int32? in
@@ -71,7 +59,7 @@ public enum RegularFile {
     }
 
     #if canImport(Glibc)
-    private static func kind(_ mode: mode_t) -> String {
+    static func kind(_ mode: mode_t) -> String {
         switch mode & S_IFMT {
         case S_IFDIR: "a folder"
         case S_IFIFO: "a FIFO"

@@ -60,6 +60,9 @@ public struct GalleryCatalog: Sendable {
     public private(set) var removedImageRows: Set<Int> = []
     /// Rows of removed captions.
     public private(set) var removedCaptionRows: Set<Int> = []
+    /// Ids of images a user took out (`index remove`, `DELETE /api/images/{id}`): a refresh of the photo
+    /// folder does not bring them back; adding one explicitly does. They outlive `index compact`.
+    public internal(set) var excludedImageIDs: Set<String> = []
 
     /// A catalogue of the given items; ids must be unique among the items not removed.
     public init(images: [GalleryImage], captions: [GalleryCaption]) throws(SearchError) {
@@ -146,7 +149,10 @@ public struct GalleryCatalog: Sendable {
         CREATE UNIQUE INDEX live_images ON images(id) WHERE removed = 0;
         CREATE UNIQUE INDEX live_captions ON captions(id) WHERE removed = 0;
         CREATE INDEX captions_by_image ON captions(image_id);
-        """
+        """ + excludedSchema
+
+    /// The table of ids a user took out (added to older catalogues when a writer opens them).
+    static let excludedSchema = "CREATE TABLE IF NOT EXISTS excluded (id TEXT PRIMARY KEY);\n"
 
     /// Writes the catalogue to a new database file (replacing one that exists), flushed to disk.
     public func write(to url: URL) throws(SearchError) {
@@ -155,6 +161,7 @@ public struct GalleryCatalog: Sendable {
         try database.execute(Self.schema)
         try database.transaction { () throws(SearchError) in
             try insertRows(into: database, imagesFrom: 0, captionsFrom: 0)
+            try database.run("INSERT INTO excluded (id) VALUES (?)", rows: excludedImageIDs.sorted().map { [.text($0)] })
         }
     }
 
@@ -206,6 +213,9 @@ public struct GalleryCatalog: Sendable {
         }
         let captions = captionRows.map { GalleryCaption(id: $0[1] ?? "", imageID: $0[2] ?? "", text: $0[3] ?? "", removed: $0[4] != "0") }
         let images = imageRows.map { GalleryImage(id: $0[1] ?? "", path: $0[2] ?? "", captionIDs: [], contentHash: $0[3] ?? nil, removed: $0[4] != "0") }
-        return try GalleryCatalog(images: images, captions: captions)
+        var catalog = try GalleryCatalog(images: images, captions: captions)
+        let hasExcluded = try !database.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'excluded'").isEmpty
+        if hasExcluded { catalog.excludedImageIDs = Set(try database.rows("SELECT id FROM excluded").compactMap { $0.first ?? nil }) }
+        return catalog
     }
 }

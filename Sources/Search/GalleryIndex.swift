@@ -53,7 +53,7 @@ public struct IndexManifest: Codable, Equatable, Sendable {
     /// How the stored rows rank: by Euclidean distance when ``euclidean`` is set, else by inner product.
     public var metric: SimilarityMetric { euclidean == true ? .squaredEuclidean : .innerProduct }
 
-    static let fileName = "index.json"
+    public static let fileName = "index.json"
 }
 
 /// One search result with what the catalogue knows about it.
@@ -83,6 +83,9 @@ public final class GalleryIndex: @unchecked Sendable {
     public let folder: URL
     /// Its manifest as opened.
     public let manifest: IndexManifest
+    /// The manifest file's stamp, taken just before it was read: a later stamp that differs means another
+    /// process changed the index since (every change replaces the manifest last).
+    public let manifestStamp: FileStamp?
     /// Where the vectors are searched.
     public let backend: any VectorSearchBackend
     let lock = ReadWriteLock()
@@ -114,6 +117,7 @@ public final class GalleryIndex: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: manifestFile.path) else {
             throw SearchError("\(folder.path) is not an index: no \(IndexManifest.fileName) (build one with `crossmodal index build`)")
         }
+        manifestStamp = FileStamp(path: manifestFile.path)
         let data = try SearchError.read(manifestFile, maxBytes: 1 << 20)
         let manifest: IndexManifest
         do {

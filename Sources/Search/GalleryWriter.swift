@@ -67,6 +67,7 @@ public final class GalleryWriter {
         }
         let columns = try database.rows("SELECT name FROM pragma_table_info('images')").compactMap { $0.first ?? nil }
         if !columns.contains("removed") { try Self.upgradeCatalog(database) }
+        try database.execute(GalleryCatalog.excludedSchema)
         for set in index.backend.sets {
             let visible = opened.visibleRows(set)
             try index.backend.recover(set, committed: visible.count, removed: visible.removed)
@@ -92,7 +93,7 @@ public final class GalleryWriter {
     }
 
     /// Adds images (with their captions) as one change: all of them are in the gallery when this returns,
-    /// or none (after an error or a crash).
+    /// or none (after an error or a crash). An id a user had taken out is taken back in.
     ///
     /// - Complexity: O(items · d) plus, with HNSW graphs, about O(items · efConstruction · log n · d).
     public func add(_ items: [NewGalleryImage]) throws(SearchError) {
@@ -102,6 +103,8 @@ public final class GalleryWriter {
         try after.append(
             images: items.map { GalleryImage(id: $0.id, path: $0.path, captionIDs: [], contentHash: $0.contentHash) },
             captions: items.flatMap { item in item.captions.map { GalleryCaption(id: $0.id, imageID: item.id, text: $0.text) } })
+        let readmitted = items.map(\.id).filter { before.excludedImageIDs.contains($0) }
+        after.excludedImageIDs.subtract(readmitted)
         let metric = index.manifest.metric
         let width = index.manifest.dimension
         var published: [(VectorSet, Matrix, Int)] = []
@@ -138,6 +141,7 @@ public final class GalleryWriter {
         }
         try database.transaction { () throws(SearchError) in
             try after.insertRows(into: database, imagesFrom: before.images.count, captionsFrom: before.captions.count)
+            try database.run("DELETE FROM excluded WHERE id = ?", rows: readmitted.map { [.text($0)] })
         }
         try index.publish(after, rows: published)
         additionsSinceGraphSave += items.count
@@ -147,17 +151,22 @@ public final class GalleryWriter {
 
     /// Removes images and their captions; ids not in the gallery are ignored.
     ///
+    /// - Parameter exclude: the removal is a user's (`index remove`, an API deletion): the ids are recorded
+    ///   so that a refresh of the photo folder does not bring them back. A refresh replacing a changed file
+    ///   or pruning a deleted one passes false.
     /// - Returns: the ids that were removed.
     @discardableResult
-    public func remove(imageIDs: [String]) throws(SearchError) -> [String] {
+    public func remove(imageIDs: [String], exclude: Bool = true) throws(SearchError) -> [String] {
         let before = index.catalog
         var after = before
         let present = imageIDs.filter { before.image(id: $0) != nil }
         guard !present.isEmpty else { return [] }
         let (imageRows, captionRows) = after.remove(imageIDs: present)
+        if exclude { after.excludedImageIDs.formUnion(present) }
         try database.transaction { () throws(SearchError) in
             try database.run("UPDATE images SET removed = 1 WHERE row = ?", rows: imageRows.map { [.integer($0)] })
             try database.run("UPDATE captions SET removed = 1 WHERE row = ?", rows: captionRows.map { [.integer($0)] })
+            if exclude { try database.run("INSERT OR IGNORE INTO excluded (id) VALUES (?)", rows: present.map { [.text($0)] }) }
         }
         try index.publish(after, rows: [])
         for set in index.backend.sets { try index.backend.forget(rows: set.holdsImages ? imageRows : captionRows, in: set) }
@@ -185,7 +194,8 @@ public final class GalleryWriter {
         let generation = (index.manifest.generation ?? 0) + 1
         let liveImages = old.images.indices.filter { !old.images[$0].removed }
         let liveCaptions = old.captions.indices.filter { !old.captions[$0].removed }
-        let catalog = try GalleryCatalog(images: liveImages.map { old.images[$0] }, captions: liveCaptions.map { old.captions[$0] })
+        var catalog = try GalleryCatalog(images: liveImages.map { old.images[$0] }, captions: liveCaptions.map { old.captions[$0] })
+        catalog.excludedImageIDs = old.excludedImageIDs
         try catalog.write(to: GalleryIndex.catalogFile(in: index.folder, generation: generation))
         for set in local.sets {
             let rows = set.holdsImages ? liveImages : liveCaptions

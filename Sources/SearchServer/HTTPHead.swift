@@ -10,6 +10,24 @@ struct HTTPHead {
     var keepAlive: Bool
     /// The body's length from Content-Length (0 without one).
     var contentLength: Int
+    /// `HTTP/1.1` or `HTTP/1.0`.
+    var version: String = "HTTP/1.1"
+
+    /// The host name of the `Host` header, lower-cased and without its port (`[::1]` keeps its brackets);
+    /// nil without a Host header, or when it is not one host.
+    var hostName: String? {
+        guard let value = headers["host"], !value.isEmpty, !value.contains(",") else { return nil }
+        let lowered = value.lowercased()
+        if lowered.hasPrefix("[") {
+            guard let close = lowered.firstIndex(of: "]") else { return nil }
+            let rest = lowered[lowered.index(after: close)...]
+            guard rest.isEmpty || (rest.hasPrefix(":") && rest.dropFirst().allSatisfy(\.isASCIIDigit)) else { return nil }
+            return String(lowered[...close])
+        }
+        let parts = lowered.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard !parts[0].isEmpty, parts.count == 1 || parts[1].allSatisfy(\.isASCIIDigit) else { return nil }
+        return String(parts[0])
+    }
 
     /// The most header lines a request may have.
     static let maximumHeaderCount = 100
@@ -53,7 +71,10 @@ struct HTTPHead {
         }
         var length = 0
         if let value = headers["content-length"] {
-            guard let parsed = Int(value), parsed >= 0 else { throw Refusal(status: 400, message: "Content-Length is not a byte count") }
+            // Digits only (RFC 9112 §6.3): `Int` would also take "+5" and "-0". Eighteen digits cannot overflow.
+            guard (1...18).contains(value.utf8.count), value.utf8.allSatisfy({ (48...57).contains($0) }), let parsed = Int(value) else {
+                throw Refusal(status: 400, message: "Content-Length must be a decimal byte count (digits only)")
+            }
             length = parsed
         }
         let target = String(requestLine[1])
@@ -74,6 +95,12 @@ struct HTTPHead {
         let connection = headers["connection"]?.lowercased() ?? ""
         let keepAlive = version == "HTTP/1.1" ? !connection.contains("close") : connection.contains("keep-alive")
         return HTTPHead(
-            method: String(requestLine[0]), path: path, query: query, headers: headers, keepAlive: keepAlive, contentLength: length)
+            method: String(requestLine[0]), path: path, query: query, headers: headers, keepAlive: keepAlive, contentLength: length,
+            version: String(version))
     }
+}
+
+extension Character {
+    /// An ASCII digit, 0–9.
+    var isASCIIDigit: Bool { isASCII && isNumber }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Numerics
+import SafeFiles
 
 /// One HTTP request as the handler sees it: fully read, within the server's limits.
 public struct HTTPRequest: Sendable {
@@ -33,24 +34,32 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     /// Headers besides Content-Length and Connection, which the server writes.
     public var headers: [(String, String)]
-    /// The body.
+    /// The body, when it is held in memory.
     public var body: Data
+    /// The body, when it is a file sent from disk in pieces (then ``body`` is empty): answering it holds no
+    /// copy of the file, however slowly the client reads.
+    public var file: OpenedFile?
     /// Close the connection after this response (after an error that left a body unread, say).
     public var closeConnection = false
 
     /// Creates a response.
-    public init(status: Int, headers: [(String, String)] = [], body: Data = Data(), closeConnection: Bool = false) {
+    public init(status: Int, headers: [(String, String)] = [], body: Data = Data(), file: OpenedFile? = nil, closeConnection: Bool = false) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.file = file
         self.closeConnection = closeConnection
     }
 
-    /// The bytes on the wire: status line, headers, blank line, and the body unless `head`.
+    /// The body's length on the wire.
+    var contentLength: Int { file?.size ?? body.count }
+
+    /// The bytes written from memory: status line, headers, blank line, and the in-memory body unless `head`
+    /// (a file body follows from disk).
     func serialized(head: Bool, keepAlive: Bool) -> [UInt8] {
         var text = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        text += "Content-Length: \(body.count)\r\nConnection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
+        text += "Content-Length: \(contentLength)\r\nConnection: \(keepAlive ? "keep-alive" : "close")\r\n\r\n"
         return Array(text.utf8) + (head ? [] : [UInt8](body))
     }
 
@@ -59,13 +68,17 @@ public struct HTTPResponse: Sendable {
         switch status {
         case 200: "OK"
         case 400: "Bad Request"
+        case 201: "Created"
         case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 409: "Conflict"
         case 404: "Not Found"
         case 405: "Method Not Allowed"
         case 408: "Request Timeout"
         case 411: "Length Required"
         case 413: "Content Too Large"
         case 414: "URI Too Long"
+        case 421: "Misdirected Request"
         case 431: "Request Header Fields Too Large"
         case 500: "Internal Server Error"
         case 501: "Not Implemented"

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import SafeFiles
 
 #if canImport(Glibc)
 import Glibc
@@ -33,6 +34,11 @@ public struct ServerLimits: Sendable {
     /// answered); a read that would pass it gets 503 and the connection is closed. Without it, every
     /// connection sending a maximal body could hold `maxConnections × maxBodyBytes`.
     public var maxBufferedBytes = 256 << 20
+    /// The host names a request's `Host` header may give (lower-case, without the port; `[::1]` with its
+    /// brackets); others get 421, and an HTTP/1.1 request without one gets 400. nil answers every host.
+    /// A page on another site can make a browser send requests to 127.0.0.1 under the site's own name
+    /// (DNS rebinding); only the names the server was meant to be reached by are answered.
+    public var allowedHosts: Set<String>?
 
     /// The defaults.
     public init() {}
@@ -55,7 +61,21 @@ public final class HTTPServer: @unchecked Sendable {
     private var stopRequested = false
     private var wakeDescriptor: Int32 = -1
     private var workers: RequestWorkers?
-    /// Bytes held in connections' inputs and in requests being answered.
+    private var published = Status(connections: 0, heldBytes: 0)
+
+    /// Open connections and the bytes held for them, as of the loop's last turn (for tests and monitoring).
+    public struct Status: Sendable, Equatable {
+        /// Connections open.
+        public var connections: Int
+        /// Request and answer bytes held in memory for them.
+        public var heldBytes: Int
+    }
+
+    /// The server's state as of the loop's last turn.
+    public var status: Status { stopLock.withLock { published } }
+
+    /// Bytes held in connections' inputs, in requests being answered and in answers not yet sent (a file
+    /// body is sent from disk and holds none).
     private var bufferedBytes = 0
 
     /// A server for `handler` on `host:port` (IPv4; port 0 takes a free one).
@@ -81,6 +101,9 @@ public final class HTTPServer: @unchecked Sendable {
         var head: HTTPHead?
         var output: [UInt8] = []
         var written = 0
+        /// The answer's file body, sent from disk after `output`, and how much of it is sent.
+        var file: OpenedFile?
+        var fileSent = 0
         /// Body bytes of the request being answered (counted in the server's buffered bytes).
         var inFlightBytes = 0
         var closeAfterWrite = false
@@ -167,6 +190,8 @@ public final class HTTPServer: @unchecked Sendable {
                 }
             }
             expire(Self.now)
+            let turn = Status(connections: connections.count, heldBytes: bufferedBytes)
+            stopLock.withLock { published = turn }
         }
         #else
         throw SocketError(description: "the server runs on Linux")
@@ -280,7 +305,8 @@ public final class HTTPServer: @unchecked Sendable {
 
     private func close(_ connection: Connection) {
         guard connections.removeValue(forKey: connection.id) != nil else { return }
-        bufferedBytes -= connection.input.count + connection.inFlightBytes
+        bufferedBytes -= connection.input.count + connection.inFlightBytes + connection.output.count
+        connection.file = nil
         Glibc.close(connection.descriptor)
     }
 
@@ -328,6 +354,7 @@ public final class HTTPServer: @unchecked Sendable {
                 connection.input.removeFirst(end + 4)
                 bufferedBytes -= end + 4
                 connection.head = head
+                if let refusal = hostRefusal(head) { return respond(connection, refusal) }
                 if head.contentLength > limits.maxBodyBytes {
                     // Refused from the header, and the unread body must not be read as the next request.
                     return respond(connection, .error(413, "the body has \(head.contentLength) bytes; at most \(limits.maxBodyBytes) are allowed", close: true))
@@ -354,6 +381,22 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
+    /// The answer to a request whose Host the server does not answer for (see ``ServerLimits/allowedHosts``),
+    /// or nil. An HTTP/1.0 request may leave Host out.
+    private func hostRefusal(_ head: HTTPHead) -> HTTPResponse? {
+        guard let allowed = limits.allowedHosts else { return nil }
+        guard let name = head.hostName else {
+            if head.headers["host"] == nil, head.version == "HTTP/1.0" { return nil }
+            return .error(400, "send one Host header naming this server", close: true)
+        }
+        guard allowed.contains(name) else {
+            return .error(
+                421, "this server does not answer for the host \(name.prefix(100)); start `crossmodal serve` with --allowed-host \(name.prefix(100)) to allow it",
+                close: true)
+        }
+        return nil
+    }
+
     /// The offset of the blank line ending the head, if it is within `limit` bytes.
     static func headEnd(_ input: [UInt8], within limit: Int) -> Int? {
         let searched = min(input.count, limit + 4)
@@ -378,8 +421,18 @@ public final class HTTPServer: @unchecked Sendable {
     private func respond(_ connection: Connection, _ response: HTTPResponse) {
         bufferedBytes -= connection.inFlightBytes
         connection.inFlightBytes = 0
+        var response = response
+        let isHead = connection.head?.method == "HEAD"
+        // An answer is held until the client reads it: it counts against the same budget as requests.
+        let heldBody = isHead ? 0 : response.body.count
+        if heldBody > 0, bufferedBytes + heldBody > limits.maxBufferedBytes {
+            response = .error(503, "the server holds too much data for slow clients; try again shortly", headers: [("Retry-After", "1")], close: true)
+        }
         let keepAlive = (connection.head?.keepAlive ?? false) && !response.closeConnection
-        connection.output = response.serialized(head: connection.head?.method == "HEAD", keepAlive: keepAlive)
+        connection.output = response.serialized(head: isHead, keepAlive: keepAlive)
+        bufferedBytes += connection.output.count
+        connection.file = isHead ? nil : response.file
+        connection.fileSent = 0
         connection.written = 0
         connection.closeAfterWrite = !keepAlive
         connection.phase = .writing
@@ -388,6 +441,9 @@ public final class HTTPServer: @unchecked Sendable {
         write(connection)
     }
 
+    /// Sends as much of the answer as the socket takes: the bytes in memory, then the file body straight
+    /// from the page cache (`sendfile`), so a client that reads slowly or not at all holds a descriptor and
+    /// a few hundred bytes, never a copy of the file. It is closed at the write deadline.
     private func write(_ connection: Connection) {
         while connection.written < connection.output.count {
             let count = connection.output.withUnsafeBytes {
@@ -399,7 +455,22 @@ public final class HTTPServer: @unchecked Sendable {
             }
             connection.written += count
         }
+        if let file = connection.file {
+            while connection.fileSent < file.size {
+                var offset = off_t(connection.fileSent)
+                let count = sendfile(connection.descriptor, file.descriptor, &offset, min(file.size - connection.fileSent, 1 << 20))
+                if count < 0 {
+                    if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
+                    return close(connection)
+                }
+                // A file that shrank after its length was sent: the answer cannot be completed.
+                if count == 0 { return close(connection) }
+                connection.fileSent += count
+            }
+            connection.file = nil
+        }
         if connection.closeAfterWrite { return close(connection) }
+        bufferedBytes -= connection.output.count
         connection.output = []
         connection.head = nil
         connection.phase = .readingHead

@@ -13,7 +13,7 @@ public struct SearchAPI: Sendable {
     let limits: ServiceLimits
     let pool: ComputePool
     let imagePool: ComputePool
-    let textCache = TextEmbeddingCache(capacity: 4096)
+    let textCache: TextEmbeddingCache
     let updates: (any GalleryUpdates)?
     let writeToken: WriteToken?
 
@@ -30,7 +30,29 @@ public struct SearchAPI: Sendable {
         self.writeToken = updates == nil ? nil : writeToken
         pool = ComputePool(width: ProcessInfo.processInfo.activeProcessorCount, maxWait: limits.maxQueueSeconds)
         imagePool = ComputePool(width: limits.imageWidth, maxWait: limits.maxQueueSeconds)
+        textCache = TextEmbeddingCache(capacity: 4096)
     }
+
+    private init(_ other: SearchAPI, index: GalleryIndex, embedder: (any QueryEmbedding)?) {
+        self.index = index
+        self.embedder = embedder ?? other.embedder
+        limits = other.limits
+        pool = other.pool
+        imagePool = other.imagePool
+        // Cached text embeddings belong to the model that made them.
+        textCache = embedder == nil ? other.textCache : TextEmbeddingCache(capacity: 4096)
+        updates = other.updates
+        writeToken = other.writeToken
+    }
+
+    /// The same service over a reopened index (and, when the model changed, its new query embedder);
+    /// the compute slots are shared, so the server's limits hold across the switch.
+    public func replacing(index: GalleryIndex, embedder: (any QueryEmbedding)?) -> SearchAPI {
+        SearchAPI(self, index: index, embedder: embedder)
+    }
+
+    /// The index this service answers from.
+    public var gallery: GalleryIndex { index }
 
     /// An error answer.
     struct Failure: Error {
@@ -122,7 +144,9 @@ public struct SearchAPI: Sendable {
             // The stored vector may come from PostgreSQL: fetch it within a compute slot too.
             let results = try pool.run(deadline: request.deadline) {
                 guard let vector = try index.storedVector(ofImage: imageID) else { throw SearchError("image \(imageID) has no stored vector") }
-                return target == "images" ? try index.images(similarToImage: vector, k: k + 1).filter { $0.id != imageID }.prefix(k).map { $0 }
+                // One more than k, as the image finds itself; k is at most maxK, which a flag sets, so never k + 1 unchecked.
+                let asked = min(k, index.catalog.liveImageCount) + 1
+                return target == "images" ? try index.images(similarToImage: vector, k: asked).filter { $0.id != imageID }.prefix(k).map { $0 }
                     : try index.captions(matchingImage: vector, k: k)
             }
             return try Self.json(SearchAnswer(query: ["image_id": imageID, "target": target], results: results))
@@ -235,11 +259,18 @@ public struct SearchAPI: Sendable {
         guard let image = index.catalog.image(id: id) else {
             throw Failure(status: 404, message: "no image \(id.prefix(200)) in this gallery")
         }
-        guard let data = try? RegularFile.read(URL(fileURLWithPath: image.path), maxBytes: 64 << 20) else {
+        // Opened here and sent from disk by the server in pieces: no answer holds a photo in memory.
+        let file: OpenedFile
+        do {
+            file = try OpenedFile(URL(fileURLWithPath: image.path), maxBytes: 64 << 20)
+        } catch {
+            if case .unreadable(let why) = error.reason, why.contains("Too many open files") {
+                throw Failure(status: 503, message: "the server has too many files open; try again shortly", headers: [("Retry-After", "1")])
+            }
             throw Failure(status: 404, message: "the file of image \(id.prefix(200)) is no longer readable")
         }
         let type = image.path.lowercased().hasSuffix(".png") ? "image/png" : "image/jpeg"
-        return HTTPResponse(status: 200, headers: [("Content-Type", type), ("Cache-Control", "public, max-age=86400")], body: data)
+        return HTTPResponse(status: 200, headers: [("Content-Type", type), ("Cache-Control", "public, max-age=86400")], file: file)
     }
 
     // MARK: - Answers

@@ -79,5 +79,10 @@ public struct Doc2VecConfiguration: Codable, Equatable, Sendable {
             throw TextModelError("need alpha > 0 and 0 ≤ min_alpha ≤ alpha, got \(alpha) and \(minAlpha)")
         }
         if workers < 1 { throw TextModelError("workers must be at least 1, got \(workers)") }
+        // Upper bounds: a configuration may come from a saved model, and these size loops and allocations.
+        guard vectorSize <= 65_536, window <= 10_000, negative <= 1_000, epochs <= 100_000, workers <= 1_024, sample.isFinite, alpha.isFinite else {
+            throw TextModelError(
+                "out of range: vector size at most 65,536, window 10,000, negative 1,000, epochs 100,000, workers 1,024, finite sample and alpha")
+        }
     }
 }

@@ -24,6 +24,9 @@ extension Doc2VecModel {
     }
 
     /// Reads a model written by ``save(to:)``.
+    /// The most words a saved model's counts may add up to (10¹⁵: far beyond any corpus, far below overflow).
+    public static let maximumTotalCount = 1_000_000_000_000_000
+
     public static func load(from folder: URL) throws -> Doc2VecModel {
         let file = folder.appendingPathComponent("model.safetensors")
         guard FileManager.default.fileExists(atPath: file.path) else {
@@ -54,6 +57,17 @@ extension Doc2VecModel {
         }
         guard output.columns == configuration.vectorSize, counts.allSatisfy({ $0 >= 0 }), !vocabulary.isEmpty else {
             throw TextModelError("\(folder.path): the output weights or word counts do not fit the model")
+        }
+        // The counts are summed (down-sampling's threshold) and raised to 0.75 (negative sampling): their total
+        // must be a count a corpus can have, not one that overflows.
+        var total = 0
+        for count in counts {
+            let (sum, overflow) = total.addingReportingOverflow(count)
+            guard !overflow, sum <= Self.maximumTotalCount else {
+                throw TextModelError(
+                    "\(file.path): word_counts add up to more than \(Self.maximumTotalCount) words; the file is damaged, train the model again")
+            }
+            total = sum
         }
         return Doc2VecModel(
             configuration: configuration, vocabulary: vocabulary, wordCounts: counts, wordVectors: words,

@@ -26,7 +26,7 @@ struct SamplingTables: Sendable {
             running += pow(Double(count), 0.75)
             return running
         }
-        let total = Double(counts.reduce(0, +))
+        let total = counts.reduce(0.0) { $0 + Double($1) }  // in Double: no sum of counts can trap
         if sample > 0 {
             // word2vec's rule: keep with probability (√(f / t) + 1) · t / f, where t = sample · total.
             let threshold = sample * total

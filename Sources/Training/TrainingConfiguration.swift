@@ -177,12 +177,26 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     }
 
     /// Checks ranges, naming the first bad setting.
+    /// The widest layer a configuration may ask for.
+    public static let maximumWidth = 65_536
+
     public func validate() throws(TrainingError) {
         guard weights.ordered.allSatisfy({ $0 >= 0 }), weights.ordered.contains(where: { $0 > 0 }) else {
             throw TrainingError("weights must be four non-negative numbers (i2t, sym, img, text), not all zero; got \(weights.ordered)")
         }
         if batchSize < 2 { throw TrainingError("batch size must be at least 2, got \(batchSize)") }
         if embeddingDimension < 1 { throw TrainingError("embedding dimension must be at least 1") }
+        // Upper bounds: every size below sizes an allocation, and a configuration may come from a file.
+        let widest = Self.maximumWidth
+        guard batchSize <= 1 << 20, embeddingDimension <= widest, maxEpochs <= 1_000_000, neighborPool <= 1 << 20,
+            trainingSetTextNegatives <= 1 << 20, (textRecurrentHidden ?? 1) >= 1, (textRecurrentHidden ?? 1) <= widest,
+            (tokens?.maxTokens ?? 1) <= 1 << 16, imageTower.hidden.allSatisfy({ (1...widest).contains($0) }),
+            textTower.hidden.allSatisfy({ (1...widest).contains($0) }), imageTower.hidden.count <= 64, textTower.hidden.count <= 64
+        else {
+            throw TrainingError(
+                "a size is out of range: batch size at most 1,048,576, widths (embedding, hidden layers, GRU) from 1 to \(widest), "
+                    + "at most 64 hidden layers, 1,000,000 epochs, a neighbour pool of 1,048,576 and 65,536 tokens")
+        }
         if !(learningRate > 0) { throw TrainingError("learning rate must be positive, got \(learningRate)") }
         if maxEpochs < 1 { throw TrainingError("max epochs must be at least 1") }
         if neighborPool < 1 { throw TrainingError("the neighbour pool must be at least 1") }

@@ -51,7 +51,7 @@ final class PhotoFixture {
             "index", "build", fixture.path("run"), folder.path, "--out", fixture.path("index"), "--captions", fixture.path("captions.tsv"),
         ])
         try #require(build.status == 0, "\(build.standardError)")
-        #expect(build.standardOutput.contains("12 added, 0 unchanged, 0 removed, 1 skipped"), "\(build.standardOutput)")
+        #expect(build.standardOutput.contains("12 added, 0 changed, 0 unchanged, 0 removed, 1 skipped"), "\(build.standardOutput)")
         #expect(build.standardError.contains("broken.jpg"))
         var index = try GalleryIndex(folder: URL(fileURLWithPath: fixture.path("index")))
         #expect(index.catalog.liveImageCount == 12)
@@ -65,7 +65,8 @@ final class PhotoFixture {
         let captions = try CommandRunner.run(["search", fixture.path("index"), "--image", fixture.photos[1].path, "--json"])
         #expect(captions.status == 0 && captions.standardOutput.contains("a dog runs on the grass"), "\(captions.standardOutput)")
 
-        // One file deleted, one changed, one new: a rebuild embeds two and drops two.
+        // One file deleted, one changed, one new: a refresh embeds two, replaces the changed one's entry and keeps
+        // the deleted one until --prune.
         try FileManager.default.removeItem(at: folder.appendingPathComponent(fixture.photos[2].lastPathComponent))
         let changed = folder.appendingPathComponent(fixture.photos[4].lastPathComponent)
         try FileManager.default.removeItem(at: changed)
@@ -73,7 +74,11 @@ final class PhotoFixture {
         try FileManager.default.copyItem(at: fixture.photos[21], to: folder.appendingPathComponent("trip/new.jpg"))
         let rebuild = try CommandRunner.run(["index", "build", fixture.path("run"), folder.path, "--out", fixture.path("index")])
         try #require(rebuild.status == 0, "\(rebuild.standardError)")
-        #expect(rebuild.standardOutput.contains("2 added, 10 unchanged, 2 removed"), "\(rebuild.standardOutput)")
+        #expect(rebuild.standardOutput.contains("1 added, 1 changed, 10 unchanged, 0 removed"), "\(rebuild.standardOutput)")
+        #expect(rebuild.standardOutput.contains("kept: 1 images"), "\(rebuild.standardOutput)")
+        let prune = try CommandRunner.run(["index", "build", fixture.path("run"), folder.path, "--out", fixture.path("index"), "--prune"])
+        try #require(prune.status == 0, "\(prune.standardError)")
+        #expect(prune.standardOutput.contains("0 added, 0 changed, 12 unchanged, 1 removed"), "\(prune.standardOutput)")
         // Another run may not write into this index.
         let other = try CommandRunner.run(["index", "build", fixture.path("cache"), folder.path, "--out", fixture.path("index")])
         #expect(other.status != 0)

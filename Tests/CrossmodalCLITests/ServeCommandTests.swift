@@ -7,9 +7,16 @@ import Glibc
 #endif
 
 /// A `crossmodal serve` process on a port the system chose (`--port 0`), stopped by `stop()`.
-final class ServerProcess {
+final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let port: UInt16
+    private let lock = NSLock()
+    private var printed = ""
+    private var reader: DedicatedThread?
+    private var stopped = false
+
+    /// What the server printed so far.
+    var output: String { lock.withLock { printed } }
 
     init(index: String, extra: [String] = []) throws {
         process.executableURL = CommandRunner.executable
@@ -26,16 +33,33 @@ final class ServerProcess {
             line.append(chunk)
         }
         let text = String(decoding: line, as: UTF8.self)
+        printed = text
         #expect(text.contains("serving"))
+
         // "… at http://127.0.0.1:PORT/ (Ctrl-C to stop)"
         let afterColon = text.components(separatedBy: "127.0.0.1:").last ?? ""
         port = try #require(UInt16(afterColon.prefix { $0.isNumber }), "no port in \(text)")
         #expect(port != 0)
+        // The rest of what it prints (how to use the write token, notes) is collected as it comes.
+        let handle = output.fileHandleForReading
+        reader = DedicatedThread { [self] in
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                lock.withLock { printed += String(decoding: chunk, as: UTF8.self) }
+            }
+        }
     }
 
+    /// Stops the server (again: nothing).
     func stop() {
+        guard lock.withLock({ () -> Bool in
+            defer { stopped = true }
+            return !stopped
+        }) else { return }
         process.terminate()
         process.waitUntilExit()
+        reader?.wait()
     }
 
     /// Sends one HTTP/1.1 request over a plain socket (Connection: close) and returns the status and body.
@@ -182,9 +206,11 @@ struct PostgresScript {
 enum HTTPProbe {
     struct Failure: Error, CustomStringConvertible { let description: String }
 
-    static func send(port: UInt16, method: String, path: String, body: Data?, headers: [String: String] = [:]) throws -> (status: Int, body: Data) {
+    static func send(
+        port: UInt16, method: String, path: String, body: Data?, headers: [String: String] = [:], host: String = "127.0.0.1"
+    ) throws -> (status: Int, body: Data) {
         let socket = try LoopbackSocket(port: port, timeoutSeconds: 60)
-        var request = Data("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n".utf8)
+        var request = Data("\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n".utf8)
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { request.append(Data("\(name): \(value)\r\n".utf8)) }
         if let body { request.append(Data("Content-Length: \(body.count)\r\nContent-Type: application/octet-stream\r\n".utf8)) }
         request.append(Data("\r\n".utf8))

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import SafeFiles
 @testable import SearchServer
 
 #if canImport(Glibc)
@@ -139,6 +140,92 @@ import Glibc
         #expect(second.readToEnd().hasPrefix("HTTP/1.1 503"))
         first.send(String(repeating: "x", count: 100))
         #expect(first.read(responses: 1).contains("POST /a 1000"))
+    }
+
+    @Test func contentLengthIsDigitsOnly() throws {
+        let running = try Running(limits: Self.small)
+        defer { running.stop() }
+        // RFC 9112 §6.3: a sign, a hex prefix or an empty value is not a length, however `Int` would read it.
+        for value in ["+5", "-0", "0x5", "", "5 5", "١٢"] {
+            let client = try LoopbackSocket(port: running.port)
+            client.send("POST /x HTTP/1.1\r\nContent-Length: \(value)\r\n\r\nhello")
+            let answer = client.readToEnd()
+            #expect(answer.hasPrefix("HTTP/1.1 400"), "Content-Length: \(value) got \(answer.prefix(40))")
+        }
+        let good = try LoopbackSocket(port: running.port)
+        good.send("POST /x HTTP/1.1\r\nContent-Length: 0005\r\nConnection: close\r\n\r\nhello")
+        #expect(good.readToEnd().contains("POST /x 5"))
+    }
+
+    @Test func onlyAllowedHostsAreAnswered() throws {
+        let running = try Running(limits: Self.small.with { $0.allowedHosts = ["127.0.0.1", "localhost", "[::1]"] })
+        defer { running.stop() }
+        func status(_ head: String) throws -> String {
+            let client = try LoopbackSocket(port: running.port)
+            client.send(head + "Connection: close\r\n\r\n")
+            return String(client.readToEnd().prefix(12))
+        }
+        // A page on another site reaching 127.0.0.1 through DNS rebinding sends its own name.
+        #expect(try status("GET / HTTP/1.1\r\nHost: attacker.example:8080\r\n") == "HTTP/1.1 421")
+        #expect(try status("GET / HTTP/1.1\r\nHost: 127.0.0.1.attacker.example\r\n") == "HTTP/1.1 421")
+        #expect(try status("GET / HTTP/1.1\r\n") == "HTTP/1.1 400")  // HTTP/1.1 must name a host
+        #expect(try status("GET / HTTP/1.1\r\nHost: localhost\r\nHost: attacker.example\r\n") == "HTTP/1.1 400")
+        #expect(try status("GET / HTTP/1.1\r\nHost: [::1]:x\r\n") == "HTTP/1.1 400")
+        #expect(try status("GET / HTTP/1.1\r\nHost: LOCALHOST:8080\r\n") == "HTTP/1.1 200")
+        #expect(try status("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n") == "HTTP/1.1 200")
+        #expect(try status("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n") == "HTTP/1.1 200")
+        #expect(try status("GET / HTTP/1.0\r\n") == "HTTP/1.1 200")
+    }
+
+    /// A file of `bytes` pseudo-random bytes in a new temporary folder.
+    static func file(bytes: Int) throws -> URL {
+        let url = try temporaryFolder().appendingPathComponent("photo.bin")
+        var generator = SystemRandomNumberGenerator()
+        try Data((0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) }).write(to: url)
+        return url
+    }
+
+    @Test func fileAnswersComeFromDiskAndSlowReadersHoldNoCopy() throws {
+        let url = try Self.file(bytes: 4 << 20)
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        let expected = try Data(contentsOf: url)
+        let running = try Running(limits: Self.small.with { $0.writeSeconds = 2 }) { _ in
+            guard let file = try? OpenedFile(url, maxBytes: 64 << 20) else { return .error(500, "cannot open") }
+            return HTTPResponse(status: 200, file: file)
+        }
+        defer { running.stop() }
+        // A client that reads gets every byte.
+        let reader = try LoopbackSocket(port: running.port)
+        reader.send("GET /photo HTTP/1.1\r\nConnection: close\r\n\r\n")
+        var answer = Data()
+        while case let chunk = reader.receive(), !chunk.isEmpty { answer += chunk }
+        let split = try #require(answer.range(of: Data("\r\n\r\n".utf8)))
+        #expect(answer[split.upperBound...] == expected)
+        // Forty that ask and never read: the server holds their heads' bytes only, and drops them at the write deadline.
+        let stalled = try (0..<40).map { _ in try LoopbackSocket(port: running.port, receiveBuffer: 4096) }
+        for client in stalled { client.send("GET /photo HTTP/1.1\r\n\r\n") }
+        Thread.sleep(forTimeInterval: 0.5)
+        let during = running.server.status
+        #expect(during.connections == 40)
+        #expect(during.heldBytes < 40 * 1024, "held \(during.heldBytes) bytes for 40 stalled readers")
+        Thread.sleep(forTimeInterval: 2.5)
+        #expect(running.server.status == .init(connections: 0, heldBytes: 0))
+    }
+
+    @Test func answersHeldInMemoryCountAgainstTheBudget() throws {
+        let body = Data(repeating: 7, count: 4 << 20)
+        let running = try Running(limits: Self.small.with { $0.maxBufferedBytes = 6 << 20; $0.writeSeconds = 5 }) { _ in
+            HTTPResponse(status: 200, body: body)
+        }
+        defer { running.stop() }
+        // The first answer cannot all leave (the client does not read), so most of its 4 MiB stay held.
+        let stalled = try LoopbackSocket(port: running.port, receiveBuffer: 4096)
+        stalled.send("GET /a HTTP/1.1\r\n\r\n")
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(running.server.status.heldBytes > 2 << 20)
+        let second = try LoopbackSocket(port: running.port)
+        second.send("GET /b HTTP/1.1\r\nConnection: close\r\n\r\n")
+        #expect(second.read(responses: 1).hasPrefix("HTTP/1.1 503"))
     }
 }
 

@@ -44,6 +44,31 @@ func bruteForce(_ index: GalleryIndex, _ query: [Float], k: Int) throws -> [Stri
 }
 
 @Suite struct GalleryWriterTests {
+    @Test func idsAUserRemovedStayOutThroughReopeningAndCompaction() throws {
+        let gallery = try SmallGallery(images: 6)
+        defer { gallery.remove() }
+        do {
+            let writer = try GalleryWriter(index: try GalleryIndex(folder: gallery.folder))
+            try writer.remove(imageIDs: ["img1"])  // a user's removal
+            try writer.remove(imageIDs: ["img2"], exclude: false)  // a refresh replacing or pruning a file
+            try writer.close()
+        }
+        #expect(try GalleryIndex(folder: gallery.folder).catalog.excludedImageIDs == ["img1"])
+        do {
+            let writer = try GalleryWriter(index: try GalleryIndex(folder: gallery.folder))
+            #expect(try writer.compact() != nil)
+        }
+        var catalog = try GalleryIndex(folder: gallery.folder).catalog
+        #expect(catalog.excludedImageIDs == ["img1"] && catalog.images.count == 4)
+        do {
+            let writer = try GalleryWriter(index: try GalleryIndex(folder: gallery.folder))
+            try writer.add([gallery.item("img1", seed: 70)])  // added explicitly: back in
+            try writer.close()
+        }
+        catalog = try GalleryIndex(folder: gallery.folder).catalog
+        #expect(catalog.excludedImageIDs.isEmpty && catalog.image(id: "img1") != nil)
+    }
+
     @Test func additionsAndRemovalsSurviveReopening() throws {
         let gallery = try SmallGallery(images: 20)
         defer { gallery.remove() }

@@ -1,6 +1,7 @@
 import Foundation
 import Numerics
 import Search
+import TestSupport
 import Testing
 
 /// Random unit rows.
@@ -10,13 +11,6 @@ func unitRows(_ rows: Int, _ columns: Int, seed: UInt64) -> Matrix {
     for i in matrix.values.indices { matrix.values[i] = generator.normal() }
     _ = matrix.normalizeRows()
     return matrix
-}
-
-/// A fresh temporary folder.
-func temporaryFolder() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("crossmodal-search-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
 }
 
 @Suite struct LocalVectorSearchTests {

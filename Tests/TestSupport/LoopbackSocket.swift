@@ -10,9 +10,11 @@ public final class LoopbackSocket {
     let descriptor: Int32
 
     /// A connection to `port`; reads give up after `timeoutSeconds`.
-    public init(port: UInt16, timeoutSeconds: Int = 5) throws {
+    /// `receiveBuffer` bytes sets the socket's receive buffer before connecting (a client that reads slowly).
+    public init(port: UInt16, timeoutSeconds: Int = 5, receiveBuffer: Int32? = nil) throws {
         #if canImport(Glibc)
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer { setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian

@@ -1,0 +1,55 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A regular file a user or a client named, opened for reading within a size cap and closed when the
+/// value goes away: the checks of ``RegularFile/read(_:maxBytes:)`` without reading the bytes, so a
+/// server can send the file in pieces (`sendfile`) and never hold it whole.
+public final class OpenedFile: @unchecked Sendable {
+    /// The open descriptor (read-only, non-blocking, closed on exec).
+    public let descriptor: Int32
+    /// The file's size when it was opened.
+    public let size: Int
+    /// The file's path.
+    public let path: String
+
+    /// Opens `url` when it is a regular file of at most `maxBytes` bytes (symbolic links are followed).
+    ///
+    /// - Throws: ``FileReadError``: missing or unreadable (`.unreadable`, with the system's words: "Too many
+    ///   open files" among them), not a regular file, or too large.
+    public init(_ url: URL, maxBytes: Int) throws(FileReadError) {
+        path = url.path
+        #if canImport(Glibc)
+        // O_NONBLOCK: opening a FIFO with no writer must not wait; the type is checked right after.
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileReadError(path: path, reason: .unreadable(String(cString: strerror(errno)))) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(descriptor)
+            throw FileReadError(path: path, reason: .unreadable(reason))
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            close(descriptor)
+            throw FileReadError(path: path, reason: .notRegular(kind: RegularFile.kind(status.st_mode)))
+        }
+        let size = Int(status.st_size)
+        guard size <= maxBytes else {
+            close(descriptor)
+            throw FileReadError(path: path, reason: .tooLarge(bytes: size, limit: maxBytes))
+        }
+        self.descriptor = descriptor
+        self.size = size
+        #else
+        throw FileReadError(path: path, reason: .unreadable("opening files for streaming needs Linux"))
+        #endif
+    }
+
+    deinit {
+        #if canImport(Glibc)
+        close(descriptor)
+        #endif
+    }
+}
