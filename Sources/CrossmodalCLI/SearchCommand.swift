@@ -34,20 +34,37 @@ struct SearchCommand: ParsableCommand {
         var limits = encoder.decodeLimits
         limits.maxPixels = maxPixels
         let results: [SearchResult]
+        var unknown: [String]?
         if let text {
+            unknown = encoder.words(of: text)?.unknown
             results = try gallery.images(matchingText: encoder.embed(text: text), k: k)
         } else {
             let query = try encoder.embed(image: RGBImage.load(URL(fileURLWithPath: image!), limits: limits))
             results = images ? try gallery.images(similarToImage: query, k: k) : try gallery.captions(matchingImage: query, k: k)
         }
         if json {
-            print(String(decoding: try prettyJSON(["results": results]), as: UTF8.self))
+            print(String(decoding: try prettyJSON(SearchOutput(results: results, unknownWords: unknown)), as: UTF8.self))
             return
+        }
+        if let unknown, !unknown.isEmpty {
+            print("note: the model does not know \(unknown.map { "“\($0)”" }.joined(separator: ", ")) and searched without \(unknown.count == 1 ? "it" : "them")")
         }
         var rows = [["rank", "score", "id", results.first?.kind == "caption" ? "caption" : "first caption"]]
         for (rank, result) in results.enumerated() {
             rows.append(["\(rank + 1)", String(format: "%.4f", result.score), result.id, result.text ?? result.captions?.first ?? ""])
         }
         print(TextTable.render(rows, rightAligned: [0, 1]).joined(separator: "\n"))
+    }
+}
+
+/// What `search --json` prints.
+struct SearchOutput: Encodable {
+    var results: [SearchResult]
+    /// A text query's words the model left out (a closed-vocabulary run only).
+    var unknownWords: [String]?
+
+    enum CodingKeys: String, CodingKey {
+        case results
+        case unknownWords = "unknown_words"
     }
 }

@@ -148,7 +148,15 @@ struct RunQueryEmbedding: QueryEmbedding {
     let encoder: QueryEncoder
     let limits: DecodeLimits
 
-    func embed(text: String, deadline: Deadline) throws -> [Float] { try encoder.embed(text: text, deadline: deadline) }
+    func embed(text: String, deadline: Deadline) throws -> [Float] {
+        do {
+            return try encoder.embed(text: text, deadline: deadline)
+        } catch let refusal as NoKnownWords {
+            throw BadQuery(refusal.description)
+        }
+    }
+
+    func unknownWords(in text: String) -> [String]? { encoder.words(of: text)?.unknown }
 
     func embed(imageData: Data, deadline: Deadline) throws -> [Float] {
         let image: RGBImage

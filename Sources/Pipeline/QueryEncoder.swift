@@ -47,8 +47,28 @@ public final class QueryEncoder: @unchecked Sendable {
         (imageModel, textModel) = try run.models(imageInput: EfficientNetLite.featureDimension, textInput: textInput)
     }
 
-    /// The text's embedding in the text→image space; throws `DeadlineExceeded` once `deadline` passes.
+    /// The words of `text` the run's text side would leave out, or nil for a run that reads any text
+    /// (MiniLM splits an unknown word into word pieces it knows).
+    /// - Complexity: O(length of the text).
+    public func words(of text: String) -> QueryWords? {
+        if miniLM != nil { return nil }
+        if let words { return QueryWords(tokens: WordVectors.tokenize(text)) { words.vector(for: $0) != nil } }
+        guard let doc2vec = run.doc2vec else { return nil }
+        return QueryWords(tokens: doc2vec.configuration.preprocessing.tokens(text), knows: doc2vec.knows)
+    }
+
+    /// The run's vocabulary in words, for messages.
+    private var vocabularyDescription: String {
+        if let words { return "the \(grouped(words.words.count)) words of its word vectors (GloVe)" }
+        return "the \(grouped(run.doc2vec?.vocabulary.count ?? 0)) words of its training texts"
+    }
+
+    /// The text's embedding in the text→image space; throws `DeadlineExceeded` once `deadline` passes,
+    /// and ``NoKnownWords`` when the run has a closed vocabulary and knows none of the text's words.
     public func embed(text: String, deadline: Deadline = .never) throws -> [Float] {
+        if let check = words(of: text), check.known == 0 {
+            throw NoKnownWords(unknown: check.unknown, vocabulary: vocabularyDescription)
+        }
         let features = try textFeatures([text], deadline: deadline)
         return try towerLock.withLock { try textModel.embedTexts(features).values }
     }

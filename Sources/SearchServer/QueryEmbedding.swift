@@ -9,6 +9,14 @@ public protocol QueryEmbedding: Sendable {
     func embed(text: String, deadline: Deadline) throws -> [Float]
     /// The embedding of an encoded image (JPEG or PNG); throws ``BadQuery`` when it cannot be decoded.
     func embed(imageData: Data, deadline: Deadline) throws -> [Float]
+    /// The words of a text query the model leaves out because it does not know them, or nil when it reads
+    /// any text. (`embed(text:)` refuses a query with no known word with ``BadQuery``.)
+    func unknownWords(in text: String) -> [String]?
+}
+
+extension QueryEmbedding {
+    /// An open vocabulary: no word is unknown.
+    public func unknownWords(in text: String) -> [String]? { nil }
 }
 
 /// A query the client got wrong (answered with 400 and the message).

@@ -173,7 +173,7 @@ public struct SearchAPI: Sendable {
             }
             return try index.images(matchingText: vector, k: k)
         }
-        return try Self.json(SearchAnswer(query: ["text": trimmed], results: results))
+        return try Self.json(SearchAnswer(query: ["text": trimmed], results: results, unknownWords: embedder.unknownWords(in: trimmed)))
     }
 
     private func target(_ request: HTTPRequest) throws -> String {
@@ -278,6 +278,13 @@ public struct SearchAPI: Sendable {
     struct SearchAnswer: Encodable {
         var query: [String: String]
         var results: [SearchResult]
+        /// A text query's words the model left out (a closed-vocabulary run only).
+        var unknownWords: [String]? = nil
+
+        enum CodingKeys: String, CodingKey {
+            case query, results
+            case unknownWords = "unknown_words"
+        }
     }
 
     struct Health: Encodable {

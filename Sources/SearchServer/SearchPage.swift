@@ -73,9 +73,11 @@ enum SearchPage {
           try {
             const answer = await call("/api/search?k=20&text=" + encodeURIComponent(text));
             showImages(answer.results);
-            say(answer.results.length + " images for “" + answer.query.text + "” in " + answer.milliseconds + " ms");
+            const unknown = answer.unknown_words || [];
+            say(answer.results.length + " images for “" + answer.query.text + "” in " + answer.milliseconds + " ms"
+              + (unknown.length ? " — the model does not know " + unknown.map(w => "“" + w + "”").join(", ") + " and searched without " + (unknown.length == 1 ? "it" : "them") : ""));
             history.replaceState(null, "", "?q=" + encodeURIComponent(text));
-          } catch (error) { say(error.message, true); }
+          } catch (error) { results.replaceChildren(); say(error.message, true); }
         }
         async function byImage(id) {
           say("Searching by image " + id + "…");

@@ -53,6 +53,9 @@ public struct Doc2VecModel: Sendable {
         self.wordIndex = index
     }
 
+    /// Whether `word` (a token as the configuration's preprocessing makes it) is in the vocabulary.
+    public func knows(_ word: String) -> Bool { wordIndex[word] != nil }
+
     /// The vector of a vocabulary word.
     public func wordVector(_ word: String) -> [Float]? {
         wordIndex[word].map { wordVectors.row(Int($0)) }
