@@ -37,5 +37,9 @@ struct IndexAddCommand: ParsableCommand {
             acknowledged: { id in FileHandle.standardOutput.write(Data("added \(id)\n".utf8)) })
         try writer.close()
         warn("\(grouped(outcome.added)) added, \(grouped(outcome.unchanged)) already in the index, \(grouped(outcome.skipped.count)) skipped")
+        if !outcome.skipped.isEmpty { warn("skipped: \(SkippedFile.summary(outcome.skipped))") }
+        if outcome.added + outcome.unchanged == 0, !outcome.skipped.isEmpty {
+            throw NothingIndexed(source: paths.count == 1 ? paths[0] : "the \(paths.count) paths given", skipped: outcome.skipped)
+        }
     }
 }

@@ -98,5 +98,10 @@ struct IndexBuildCommand: ParsableCommand {
         }
         print("index: \(out) (\(grouped(outcome.gallery.images)) images, \(grouped(outcome.gallery.captions)) captions, "
             + "\(outcome.gallery.backend) backend)")
+        if !outcome.skipped.isEmpty { print("skipped: \(SkippedFile.summary(outcome.skipped))") }
+        // Every file skipped and nothing in the gallery: the user's photos did not get in, so say so with the exit status.
+        if outcome.added + outcome.changed + outcome.unchanged == 0, outcome.gallery.images == 0, !outcome.skipped.isEmpty {
+            throw NothingIndexed(source: folder.path, skipped: outcome.skipped)
+        }
     }
 }

@@ -23,16 +23,31 @@ public struct PhotoFolder: Sendable {
     public let root: URL
     /// The photos, sorted by id.
     public let photos: [Photo]
-    /// What could not be read: path and reason.
-    public let skipped: [(path: String, reason: String)]
+    /// What could not be read, and photos in formats not read yet.
+    public let skipped: [SkippedFile]
 
     /// File name endings taken as photos (compared without case).
     public static let extensions: Set<String> = ["jpg", "jpeg", "png"]
     /// Folders deeper than this are not entered (a guard against pathological trees).
     public static let maximumDepth = 64
 
+    /// Photo formats recognised by their ending but not read yet, with their names: cameras and phones
+    /// make them, so a folder of them is reported, not passed over in silence.
+    public static let unreadFormats: [String: String] = [
+        "heic": "HEIC", "heif": "HEIF", "hif": "HEIF", "avif": "AVIF", "webp": "WebP", "gif": "GIF", "tif": "TIFF", "tiff": "TIFF",
+        "bmp": "BMP", "dng": "raw", "cr2": "raw", "cr3": "raw", "nef": "raw", "arw": "raw", "raf": "raw", "orf": "raw", "rw2": "raw",
+    ]
+
     /// Whether `url` names a photo by its ending.
     public static func isPhoto(_ url: URL) -> Bool { extensions.contains(url.pathExtension.lowercased()) }
+
+    /// The skip record of a photo in a format not read yet, or nil for any other file.
+    static func unreadFormat(_ url: URL) -> SkippedFile? {
+        guard let format = unreadFormats[url.pathExtension.lowercased()] else { return nil }
+        return SkippedFile(
+            path: url.path, category: "\(format) (not read yet)",
+            reason: "\(format) photos are not read yet; convert them to JPEG or PNG (for HEIC: `heif-convert`)")
+    }
 
     /// Scans `root` recursively, never entering the folders in `skipping` (a gallery kept inside its photos).
     ///
@@ -45,7 +60,7 @@ public struct PhotoFolder: Sendable {
         }
         guard (status.st_mode & S_IFMT) == S_IFDIR else { throw PipelineError("\(root.path) is not a folder") }
         var photos: [Photo] = []
-        var skipped: [(String, String)] = []
+        var skipped: [SkippedFile] = []
         var visited: Set<[UInt64]> = [[UInt64(status.st_dev), UInt64(status.st_ino)]]
         // Folders never to enter (a gallery's own folder inside the photos): marked as visited already.
         for folder in skipping {
@@ -59,7 +74,7 @@ public struct PhotoFolder: Sendable {
             do {
                 names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
             } catch {
-                skipped.append((folder.path, "cannot list the folder (\(error.localizedDescription))"))
+                skipped.append(SkippedFile(path: folder.path, category: "folders that cannot be listed", reason: "cannot list the folder (\(error.localizedDescription))"))
                 continue
             }
             var subfolders: [(URL, String, Int)] = []
@@ -67,21 +82,26 @@ public struct PhotoFolder: Sendable {
                 let url = folder.appendingPathComponent(name)
                 var entry = stat()
                 guard stat(url.path, &entry) == 0 else {
-                    skipped.append((url.path, String(cString: strerror(errno))))  // a dangling link, or no permission
+                    // A dangling link, or no permission.
+                    skipped.append(SkippedFile(path: url.path, category: "cannot be read", reason: String(cString: strerror(errno))))
                     continue
                 }
                 switch entry.st_mode & S_IFMT {
                 case S_IFDIR:
                     guard depth + 1 <= Self.maximumDepth else {
-                        skipped.append((url.path, "deeper than \(Self.maximumDepth) folders"))
+                        skipped.append(SkippedFile(path: url.path, category: "too deep", reason: "deeper than \(Self.maximumDepth) folders"))
                         continue
                     }
                     guard visited.insert([UInt64(entry.st_dev), UInt64(entry.st_ino)]).inserted else { continue }  // a link loop
                     subfolders.append((url, prefix + name + "/", depth + 1))
                 case S_IFREG:
-                    if Self.isPhoto(url) { photos.append(Photo(id: prefix + name, url: url)) }
+                    if Self.isPhoto(url) {
+                        photos.append(Photo(id: prefix + name, url: url))
+                    } else if let unread = Self.unreadFormat(url) {
+                        skipped.append(unread)
+                    }
                 default:
-                    if Self.isPhoto(url) { skipped.append((url.path, "not a regular file")) }
+                    if Self.isPhoto(url) { skipped.append(SkippedFile(path: url.path, category: "not regular files", reason: "not a regular file")) }
                 }
             }
             pending.append(contentsOf: subfolders.reversed())

@@ -23,8 +23,8 @@ public enum PhotoGallery {
         public var keptOut = 0
         /// Images already in the gallery with the same content.
         public var unchanged = 0
-        /// Files not added: path and reason.
-        public var skipped: [(path: String, reason: String)] = []
+        /// Files not added, and why.
+        public var skipped: [SkippedFile] = []
         /// Images and captions in the gallery afterwards, and where its vectors live.
         public var gallery = (images: 0, captions: 0, backend: "")
     }
@@ -76,6 +76,8 @@ public enum PhotoGallery {
                 index, encoder: encoder, scan: scan, captions: captionsOf, prune: prune, batchSize: batchSize, observer: observer,
                 acknowledged: acknowledged)
         }
+        // A folder of nothing but files this build cannot read (a phone's HEIC photos) is an error, not an empty gallery.
+        if scan.photos.isEmpty, !scan.skipped.isEmpty { throw NothingIndexed(source: root.path, skipped: scan.skipped) }
         // The run's own files are read first, so a broken run is named as such and nothing is written.
         let encoder = try QueryEncoder(modelFolder: URL(fileURLWithPath: run), store: store, observer: observer)
         if case .index = IndexDestination.inspect(folder) {
@@ -103,7 +105,7 @@ public enum PhotoGallery {
     ) throws -> Outcome {
         var outcome = Outcome()
         outcome.skipped = scan.skipped
-        for (path, reason) in scan.skipped { observer.note("skipped \(path): \(reason)") }
+        for file in scan.skipped { observer.note("skipped \(file.path): \(file.reason)") }
         let writer = try GalleryWriter(index: index)
         let catalog = index.catalog
         let rootPrefix = scan.root.path + "/"
@@ -122,7 +124,8 @@ public enum PhotoGallery {
                 }
                 guard image.path == photo.url.standardizedFileURL.path else {
                     // The id belongs to an upload or an addition from elsewhere: it stays, and this file waits.
-                    outcome.skipped.append((photo.url.path, "the gallery already holds an image \(photo.id) from \(image.path)"))
+                    outcome.skipped.append(SkippedFile(
+                        path: photo.url.path, category: "ids in use", reason: "the gallery already holds an image \(photo.id) from \(image.path)"))
                     continue
                 }
                 if let hash = image.contentHash, (try? contentHash(of: photo.url)) == hash {
@@ -188,7 +191,7 @@ public enum PhotoGallery {
         for path in paths {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path.path, isDirectory: &isFolder) else {
-                outcome.skipped.append((path.path, "no such file or folder"))
+                outcome.skipped.append(SkippedFile(path: path.path, category: "not found", reason: "no such file or folder"))
                 continue
             }
             if isFolder.boolValue {
@@ -196,6 +199,8 @@ public enum PhotoGallery {
                 outcome.skipped += scan.skipped
                 let parent = path.standardizedFileURL.lastPathComponent
                 candidates += scan.photos.map { Candidate(id: id($0.url, fallback: parent + "/" + $0.id), url: $0.url) }
+            } else if let unread = PhotoFolder.unreadFormat(path) {
+                outcome.skipped.append(unread)
             } else {
                 candidates.append(Candidate(id: id(path, fallback: path.lastPathComponent), url: path))
             }
@@ -214,7 +219,7 @@ public enum PhotoGallery {
         let added = try add(candidates, with: encoder, writer: writer, batchSize: batchSize, observer: observer, acknowledged: acknowledged)
         outcome.added = added.ids.count
         outcome.skipped += added.skipped
-        for (path, reason) in outcome.skipped { observer.note("skipped \(path): \(reason)") }
+        for file in outcome.skipped { observer.note("skipped \(file.path): \(file.reason)") }
         return outcome
     }
 
@@ -222,9 +227,9 @@ public enum PhotoGallery {
     static func add(
         _ candidates: [Candidate], with encoder: QueryEncoder, writer: GalleryWriter, batchSize: Int, observer: PipelineObserver,
         acknowledged: (String) -> Void
-    ) throws -> (ids: [String], skipped: [(path: String, reason: String)]) {
+    ) throws -> (ids: [String], skipped: [SkippedFile]) {
         var added: [String] = []
-        var skipped: [(String, String)] = []
+        var skipped: [SkippedFile] = []
         try observer.step("images", total: candidates.count) { counter in
             for start in stride(from: 0, to: candidates.count, by: max(1, batchSize)) {
                 let batch = Array(candidates[start..<min(candidates.count, start + max(1, batchSize))])
@@ -235,7 +240,7 @@ public enum PhotoGallery {
                     switch result {
                     case .success(let (hash, image)): items.append((candidate, hash, image))
                     case .failure(let error):
-                        skipped.append((candidate.url.path, "\(error)"))
+                        skipped.append(SkippedFile(path: candidate.url.path, category: "unreadable", reason: "\(error)"))
                         observer.note("skipped \(candidate.url.path): \(error)")
                     }
                 }
