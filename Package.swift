@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "NumericsTests", dependencies: ["Numerics", "CKernels"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles", "Numerics", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "EncodersTests", dependencies: ["Encoders", "Numerics", "TensorFiles"]),
+        .testTarget(name: "EncodersTests", dependencies: ["Encoders", "Numerics", "TensorFiles", "TestSupport"]),
         .testTarget(name: "TextModelsTests", dependencies: ["TextModels", "Numerics"]),
         .testTarget(name: "NeighborsTests", dependencies: ["Neighbors", "Numerics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Numerics"]),

@@ -119,6 +119,13 @@ def jpeg_scan_flood(jpeg, scans=10000):
     return jpeg[:-2] + (jpeg[sos:sos + 2 + sos_length] + b"\x00") * scans + b"\xff\xd9"
 
 
+def exif_segment(directory_offset=8, entries=1, orientation=6):
+    """An APP1 Exif segment whose IFD0 offset and entry count may lie (little-endian TIFF)."""
+    tiff = b"II" + struct.pack("<HIH", 42, directory_offset, entries) + struct.pack("<HHIHH", 0x0112, 3, 1, orientation, 0) + b"\0" * 4
+    payload = b"Exif\0\0" + tiff
+    return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+
+
 def image_cases(c):
     with open(os.path.join(c.base, "photo.jpg"), "rb") as f:
         jpeg = f.read()
@@ -133,6 +140,9 @@ def image_cases(c):
         "png_truncated.png": png(64, 64, b"\x00" + b"\x80" * 192 * 64)[:120],
         "png_garbage_idat.png": png(64, 64, b"")[:33] + struct.pack(">I", 50) + b"IDAT" + b"\x07" * 54,
         "not_an_image.jpg": b"just some text, not a picture\n" * 10,
+        # EXIF read before the pixels: an IFD0 far past the segment, then a picture cut short.
+        "jpeg_exif_lying_offset.jpg": jpeg[:2] + exif_segment(directory_offset=0xFFFFFFF0) + jpeg[2:sos + 2 + sos_length + 16],
+        "jpeg_exif_lying_count.jpg": jpeg[:2] + exif_segment(entries=0xFFFF) + jpeg[2:sos + 2 + sos_length + 16],
     }
     for name, data in variants.items():
         folder = c.folder("image_" + name.replace(".", "_"))

@@ -39,7 +39,7 @@ struct SearchCommand: ParsableCommand {
             unknown = encoder.words(of: text)?.unknown
             results = try gallery.images(matchingText: encoder.embed(text: text), k: k)
         } else {
-            let query = try encoder.embed(image: RGBImage.load(URL(fileURLWithPath: image!), limits: limits))
+            let query = try encoder.embed(image: RGBImage.loadUpright(URL(fileURLWithPath: image!), limits: limits))
             results = images ? try gallery.images(similarToImage: query, k: k) : try gallery.captions(matchingImage: query, k: k)
         }
         if json {

@@ -161,7 +161,7 @@ struct RunQueryEmbedding: QueryEmbedding {
     func embed(imageData: Data, deadline: Deadline) throws -> [Float] {
         let image: RGBImage
         do {
-            image = try RGBImage.decode(imageData, limits: limits)
+            image = try RGBImage.decodeUpright(imageData, limits: limits)
         } catch {
             throw BadQuery("the body is not a readable JPEG or PNG image (\(error.message))")
         }

@@ -98,6 +98,9 @@ public struct RGBImage: Sendable, Equatable {
         return RGBImage(checkedWidth: newWidth, height: newHeight, pixels: output)
     }
 
+    /// For sizes that are correct by construction (a turned image has the pixels of the stored one).
+    init(orientedWidth width: Int, height: Int, pixels: [UInt8]) { self.init(checkedWidth: width, height: height, pixels: pixels) }
+
     /// For sizes that are correct by construction.
     private init(checkedWidth width: Int, height: Int, pixels: [UInt8]) {
         self.width = width

@@ -36,7 +36,7 @@ public final class LiveGallery: @unchecked Sendable {
     public func add(imageData: Data, id: String?, caption: String?, deadline: Deadline) throws -> String {
         let image: RGBImage
         do {
-            image = try RGBImage.decode(imageData, limits: limits)
+            image = try RGBImage.decodeUpright(imageData, limits: limits)
         } catch {
             throw Refusal.notAnImage(error.message)
         }

@@ -272,7 +272,7 @@ public enum PhotoGallery {
     /// wrong with it.
     public static func load(_ url: URL, limits: DecodeLimits = .forImageEncoder) throws -> (String, RGBImage) {
         let data = try RegularFile.read(url, maxBytes: RGBImage.maxFileBytes)
-        return (contentHash(of: data), try RGBImage.decode(data, limits: limits))
+        return (contentHash(of: data), try RGBImage.decodeUpright(data, limits: limits))
     }
 
     /// The content hash of a file's bytes.

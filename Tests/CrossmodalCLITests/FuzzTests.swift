@@ -80,5 +80,21 @@ struct FuzzTests {
             #expect(Self.snapshot(casesFolder) == before, "\(item.name) changed files it was given (\(caseFolder.lastPathComponent))")
         }
         #expect(Self.snapshot(base.appendingPathComponent("index")) == baseBefore)
+
+        // An EXIF block that lies in front of a whole picture: the photo is read, as stored.
+        let photo = try Data(contentsOf: base.appendingPathComponent("photo.jpg"))
+        let lies = [
+            ExifJPEG.segment(orientation: 6, directoryOffset: 0xFFFF_FFF0), ExifJPEG.segment(orientation: 6, entryCount: 0xFFFF),
+            ExifJPEG.segment(orientation: 77), [0xFF, 0xE1, 0x00, 0x08, 0x45, 0x78, 0x69, 0x66, 0, 0],
+        ]
+        for (number, lie) in lies.enumerated() {
+            let file = work.appendingPathComponent("exif-\(number).jpg")
+            try ExifJPEG.inserting(lie, into: photo).write(to: file)
+            let result = try ProgramRun.onPath([
+                "timeout", "120", "bash", "-c", "ulimit -v \(Self.memoryCeilingKiB); exec \"$0\" \"$@\"", CommandRunner.executable.path,
+                "search", base.appendingPathComponent("index").path, "--image", file.path, "--images", "-k", "1",
+            ])
+            #expect(result.status == 0, "EXIF lie \(number): \(result.standardError.suffix(600))")
+        }
     }
 }

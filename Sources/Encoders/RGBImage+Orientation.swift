@@ -1,0 +1,148 @@
+import Foundation
+import SafeFiles
+
+extension RGBImage {
+    /// How a camera says a stored JPEG should be turned for display: the EXIF `Orientation` tag (0x0112).
+    ///
+    /// Phones store pixels as the sensor read them and record the turn in EXIF; a viewer that ignores it
+    /// shows a portrait photo lying on its side, and so would the image encoder.
+    public enum Orientation: Int, Sendable, CaseIterable {
+        /// As stored.
+        case up = 1
+        /// Mirrored left to right.
+        case upMirrored = 2
+        /// Turned half a turn.
+        case down = 3
+        /// Mirrored top to bottom.
+        case downMirrored = 4
+        /// Mirrored along the main diagonal (transposed).
+        case leftMirrored = 5
+        /// To be turned a quarter turn clockwise for display.
+        case right = 6
+        /// Mirrored along the other diagonal.
+        case rightMirrored = 7
+        /// To be turned a quarter turn anticlockwise for display.
+        case left = 8
+
+        /// The orientation a JPEG file records, or `.up` when it records none or its EXIF block cannot be
+        /// trusted (an offset or count past the end of its segment, an unknown byte order or value): a
+        /// photo is never refused for its metadata.
+        ///
+        /// Walks the markers from SOI up to the first scan, looks in the first APP1 segment starting
+        /// `Exif\0\0` for a TIFF header, and in its first image file directory (IFD0) for tag 0x0112, type
+        /// SHORT, count 1. Every offset is checked against the segment before it is read.
+        /// - Complexity: O(markers before the scan + entries of IFD0), each bounded by the file's length.
+        public static func ofJPEG(_ data: Data) -> Orientation {
+            data.withUnsafeBytes { raw in
+                let bytes = raw.bindMemory(to: UInt8.self)
+                guard bytes.count >= 4, bytes[0] == 0xFF, bytes[1] == 0xD8 else { return .up }
+                var position = 2
+                while position + 4 <= bytes.count {
+                    guard bytes[position] == 0xFF else { return .up }
+                    let marker = bytes[position + 1]
+                    if marker == 0xFF { position += 1; continue }  // fill bytes before a marker
+                    if marker == 0xDA || marker == 0xD9 { return .up }  // the scan (or the end) comes before any EXIF
+                    if (0xD0...0xD7).contains(marker) || marker == 0x01 { position += 2; continue }  // markers without a length
+                    let length = Int(bytes[position + 2]) << 8 | Int(bytes[position + 3])
+                    guard length >= 2, position + 2 + length <= bytes.count else { return .up }
+                    let segment = UnsafeBufferPointer(rebasing: bytes[(position + 4)..<(position + 2 + length)])
+                    if marker == 0xE1, segment.count >= 6, Array(segment.prefix(6)) == [0x45, 0x78, 0x69, 0x66, 0, 0] {
+                        return tiffOrientation(UnsafeBufferPointer(rebasing: segment[(segment.startIndex + 6)...])) ?? .up
+                    }
+                    position += 2 + length
+                }
+                return .up
+            }
+        }
+
+        /// Tag 0x0112 of IFD0 in a TIFF structure (EXIF's payload), or nil when absent or untrustworthy.
+        static func tiffOrientation(_ tiff: UnsafeBufferPointer<UInt8>) -> Orientation? {
+            guard tiff.count >= 8 else { return nil }
+            let base = tiff.startIndex
+            let little: Bool
+            switch (tiff[base], tiff[base + 1]) {
+            case (0x49, 0x49): little = true  // "II"
+            case (0x4D, 0x4D): little = false  // "MM"
+            default: return nil
+            }
+            func u16(_ offset: Int) -> Int? {
+                guard offset >= 0, offset + 2 <= tiff.count else { return nil }
+                let a = Int(tiff[base + offset]), b = Int(tiff[base + offset + 1])
+                return little ? a | b << 8 : a << 8 | b
+            }
+            func u32(_ offset: Int) -> Int? {
+                guard let high = u16(offset + (little ? 2 : 0)), let low = u16(offset + (little ? 0 : 2)) else { return nil }
+                return high << 16 | low
+            }
+            guard u16(2) == 42, let directory = u32(4), let entries = u16(directory) else { return nil }
+            // Each entry is 12 bytes; a count that runs past the segment is read only as far as it holds.
+            for entry in 0..<min(entries, max(0, (tiff.count - directory - 2) / 12)) {
+                let at = directory + 2 + entry * 12
+                guard u16(at) == 0x0112 else { continue }
+                guard u16(at + 2) == 3, u32(at + 4) == 1, let value = u16(at + 8) else { return nil }
+                return Orientation(rawValue: value)
+            }
+            return nil
+        }
+    }
+
+    /// The image turned and mirrored as `orientation` says, so that it stands as the camera saw it.
+    ///
+    /// For orientations 5–8 width and height swap. Output pixel (x′, y′) takes stored pixel (x, y):
+    /// 2: (W−1−x′, y′); 3: (W−1−x′, H−1−y′); 4: (x′, H−1−y′); 5: (y′, x′); 6: (y′, H−1−x′);
+    /// 7: (W−1−y′, H−1−x′); 8: (W−1−y′, x′), where W×H is the stored size.
+    /// - Complexity: O(width · height).
+    public func oriented(_ orientation: Orientation) -> RGBImage {
+        guard orientation != .up else { return self }
+        let swaps = orientation.rawValue >= 5
+        let (outWidth, outHeight) = swaps ? (height, width) : (width, height)
+        var output = [UInt8](repeating: 0, count: pixels.count)
+        let (w, h) = (width, height)
+        pixels.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { target in
+                for y in 0..<outHeight {
+                    for x in 0..<outWidth {
+                        let (sx, sy): (Int, Int)
+                        switch orientation {
+                        case .up: (sx, sy) = (x, y)
+                        case .upMirrored: (sx, sy) = (w - 1 - x, y)
+                        case .down: (sx, sy) = (w - 1 - x, h - 1 - y)
+                        case .downMirrored: (sx, sy) = (x, h - 1 - y)
+                        case .leftMirrored: (sx, sy) = (y, x)
+                        case .right: (sx, sy) = (y, h - 1 - x)
+                        case .rightMirrored: (sx, sy) = (w - 1 - y, h - 1 - x)
+                        case .left: (sx, sy) = (w - 1 - y, x)
+                        }
+                        let from = (sy * w + sx) * 3, to = (y * outWidth + x) * 3
+                        target[to] = source[from]
+                        target[to + 1] = source[from + 1]
+                        target[to + 2] = source[from + 2]
+                    }
+                }
+            }
+        }
+        return RGBImage(orientedWidth: outWidth, height: outHeight, pixels: output)
+    }
+
+    /// Decodes a JPEG or PNG and, for a JPEG, applies its EXIF orientation (see ``decode(_:limits:)``).
+    /// The orientation is read first: it never allocates, and a lying block only means `.up`.
+    public static func decodeUpright(_ data: Data, limits: DecodeLimits = .standard) throws(EncoderError) -> RGBImage {
+        let orientation = Orientation.ofJPEG(data)
+        return try decode(data, limits: limits).oriented(orientation)
+    }
+
+    /// Reads and decodes an image file as ``load(_:limits:)`` does, applying a JPEG's EXIF orientation.
+    public static func loadUpright(_ url: URL, limits: DecodeLimits = .standard) throws(EncoderError) -> RGBImage {
+        let data: Data
+        do {
+            data = try RegularFile.read(url, maxBytes: maxFileBytes)
+        } catch {
+            throw EncoderError(error.message)
+        }
+        do {
+            return try decodeUpright(data, limits: limits)
+        } catch {
+            throw EncoderError("\(url.path): \(error.message)")
+        }
+    }
+}
