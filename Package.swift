@@ -22,7 +22,7 @@ let package = Package(
         // JPEG (TurboJPEG) and PNG (libpng) decoding behind one small C function of our own.
         .target(
             name: "CImageCodecs",
-            linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("png")]
+            linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("png"), .linkedLibrary("webp"), .linkedLibrary("gif")]
         ),
         // SQLite (the index catalogue) and libpq (the PostgreSQL backend) from Debian, as plain C modules.
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "NumericsTests", dependencies: ["Numerics", "CKernels"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles", "Numerics", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "EncodersTests", dependencies: ["Encoders", "Numerics", "TensorFiles", "TestSupport"]),
+        .testTarget(name: "EncodersTests", dependencies: ["Encoders", "Numerics", "TensorFiles", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TextModelsTests", dependencies: ["TextModels", "Numerics"]),
         .testTarget(name: "NeighborsTests", dependencies: ["Neighbors", "Numerics"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Numerics"]),

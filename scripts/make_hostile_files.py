@@ -126,9 +126,19 @@ def exif_segment(directory_offset=8, entries=1, orientation=6):
     return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
 
 
+def gif_screen_bomb(width=65535, height=65535):
+    """A GIF whose logical screen claims width x height, holding one 4 x 4 frame."""
+    screen = b"GIF89a" + struct.pack("<HHBBB", width, height, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
+    frame = b"\x2c" + struct.pack("<HHHHB", 0, 0, 4, 4, 0) + b"\x02\x04\x84\x8f\xa9\x00\x00"
+    return screen + frame + b"\x3b"
+
+
 def image_cases(c):
     with open(os.path.join(c.base, "photo.jpg"), "rb") as f:
         jpeg = f.read()
+    fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "EncodersTests", "Fixtures")
+    with open(os.path.join(fixtures, "picture.webp"), "rb") as f:
+        webp = f.read()
     sos = jpeg.index(b"\xff\xda")
     sos_length = struct.unpack(">H", jpeg[sos + 2:sos + 4])[0]
     variants = {
@@ -140,6 +150,9 @@ def image_cases(c):
         "png_truncated.png": png(64, 64, b"\x00" + b"\x80" * 192 * 64)[:120],
         "png_garbage_idat.png": png(64, 64, b"")[:33] + struct.pack(">I", 50) + b"IDAT" + b"\x07" * 54,
         "not_an_image.jpg": b"just some text, not a picture\n" * 10,
+        "webp_truncated.webp": webp[:len(webp) // 2],
+        "gif_screen_bomb.gif": gif_screen_bomb(),
+        "gif_truncated.gif": gif_screen_bomb(65, 65)[:31],
         # EXIF read before the pixels: an IFD0 far past the segment, then a picture cut short.
         "jpeg_exif_lying_offset.jpg": jpeg[:2] + exif_segment(directory_offset=0xFFFFFFF0) + jpeg[2:sos + 2 + sos_length + 16],
         "jpeg_exif_lying_count.jpg": jpeg[:2] + exif_segment(entries=0xFFFF) + jpeg[2:sos + 2 + sos_length + 16],

@@ -1,5 +1,5 @@
-// Thin C layer over TurboJPEG and libpng's simplified API, so Swift sees one call that either
-// returns RGB pixels or a message saying why the file could not be decoded.
+// Thin C layer over TurboJPEG, libpng's simplified API, libwebp and giflib, so Swift sees one call that
+// either returns RGB pixels or a message saying why the file could not be decoded.
 #include "CImageCodecs.h"
 
 #include <png.h>
@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <turbojpeg.h>
+#include <gif_lib.h>
+#include <webp/decode.h>
 
 static int fail(char *error, size_t error_size, const char *message) {
     if (error && error_size) snprintf(error, error_size, "%s", message);
@@ -136,6 +138,167 @@ static int decode_png(const unsigned char *data, size_t size, const cm_decode_li
     return 0;
 }
 
+/// Writes "the <kind> is W x H pixels, more than the limit" when over max_pixels; returns non-zero then.
+static int over_limit(const char *kind, size_t w, size_t h, const cm_decode_limits *limits, char *error, size_t error_size) {
+    if (limits->max_pixels == 0 || w * h <= limits->max_pixels) return 0;
+    char message[192];
+    snprintf(message, sizeof message, "the %s is %zu x %zu pixels, more than the limit of %zu (--max-pixels)", kind, w, h,
+             limits->max_pixels);
+    return fail(error, error_size, message);
+}
+
+/// WebP (libwebp): the size from the header first; RGBA decoded into our own buffer and composited onto
+/// white, as PNG transparency is. Animated WebP is refused by name (its first frame needs the demuxer).
+static int decode_webp(const unsigned char *data, size_t size, const cm_decode_limits *limits, int *width, int *height,
+                       unsigned char **pixels, char *error, size_t error_size) {
+    WebPBitstreamFeatures features;
+    if (WebPGetFeatures(data, size, &features) != VP8_STATUS_OK) return fail(error, error_size, "not a readable WebP file");
+    if (features.width <= 0 || features.height <= 0) return fail(error, error_size, "the WebP has no pixels");
+    if (features.has_animation) return fail(error, error_size, "an animated WebP (only still WebP images are read)");
+    if (over_limit("WebP", (size_t)features.width, (size_t)features.height, limits, error, error_size)) return 1;
+    size_t count = (size_t)features.width * (size_t)features.height;
+    unsigned char *rgba = malloc(count * 4);
+    if (!rgba) return fail(error, error_size, "out of memory");
+    if (!WebPDecodeRGBAInto(data, size, rgba, count * 4, features.width * 4)) {
+        free(rgba);
+        return fail(error, error_size, "the WebP data is damaged or truncated");
+    }
+    unsigned char *rgb = malloc(count * 3);
+    if (!rgb) {
+        free(rgba);
+        return fail(error, error_size, "out of memory");
+    }
+    for (size_t i = 0; i < count; i++) {
+        unsigned alpha = rgba[i * 4 + 3];
+        for (int c = 0; c < 3; c++) rgb[i * 3 + c] = (unsigned char)((rgba[i * 4 + c] * alpha + 255 * (255 - alpha) + 127) / 255);
+    }
+    free(rgba);
+    *width = features.width;
+    *height = features.height;
+    *pixels = rgb;
+    return 0;
+}
+
+/// Bytes in memory as giflib's input.
+typedef struct {
+    const unsigned char *data;
+    size_t size, position;
+} gif_source;
+
+static int read_gif_bytes(GifFileType *gif, GifByteType *buffer, int wanted) {
+    gif_source *source = gif->UserData;
+    size_t left = source->size - source->position;
+    size_t count = wanted < 0 ? 0 : (size_t)wanted < left ? (size_t)wanted : left;
+    memcpy(buffer, source->data + source->position, count);
+    source->position += count;
+    return (int)count;
+}
+
+static int gif_failed(GifFileType *gif, int code, char *error, size_t error_size) {
+    const char *reason = GifErrorString(code);
+    char message[160];
+    snprintf(message, sizeof message, "the GIF cannot be read (%s)", reason ? reason : "damaged");
+    if (gif) {
+        int ignored = 0;
+        DGifCloseFile(gif, &ignored);
+    }
+    return fail(error, error_size, message);
+}
+
+/// GIF (giflib): the first frame, drawn on a white canvas of the logical screen's size. Records are
+/// read one at a time (never DGifSlurp, which would hold every frame); the screen and the frame are
+/// checked against the pixel limit before any buffer exists, and a frame is clipped to the screen.
+static int decode_gif(const unsigned char *data, size_t size, const cm_decode_limits *limits, int *width, int *height,
+                      unsigned char **pixels, char *error, size_t error_size) {
+    gif_source source = {data, size, 0};
+    int code = 0;
+    GifFileType *gif = DGifOpen(&source, read_gif_bytes, &code);
+    if (!gif) return gif_failed(NULL, code, error, error_size);
+    int transparent = -1;
+    for (;;) {
+        GifRecordType record;
+        if (DGifGetRecordType(gif, &record) == GIF_ERROR) return gif_failed(gif, gif->Error, error, error_size);
+        if (record == TERMINATE_RECORD_TYPE) {
+            DGifCloseFile(gif, &code);
+            return fail(error, error_size, "the GIF has no image");
+        }
+        if (record == EXTENSION_RECORD_TYPE) {
+            int kind = 0;
+            GifByteType *block = NULL;
+            if (DGifGetExtension(gif, &kind, &block) == GIF_ERROR) return gif_failed(gif, gif->Error, error, error_size);
+            if (kind == GRAPHICS_EXT_FUNC_CODE && block && block[0] >= 4) {
+                GraphicsControlBlock control;
+                if (DGifExtensionToGCB(block[0], block + 1, &control) == GIF_OK) transparent = control.TransparentColor;
+            }
+            while (block) {
+                if (DGifGetExtensionNext(gif, &block) == GIF_ERROR) return gif_failed(gif, gif->Error, error, error_size);
+            }
+            continue;
+        }
+        if (record != IMAGE_DESC_RECORD_TYPE) continue;
+        if (DGifGetImageDesc(gif) == GIF_ERROR) return gif_failed(gif, gif->Error, error, error_size);
+        GifImageDesc frame = gif->Image;
+        if (frame.Width <= 0 || frame.Height <= 0) {
+            DGifCloseFile(gif, &code);
+            return fail(error, error_size, "the GIF's first frame has no pixels");
+        }
+        // A screen of 0 x 0 (some encoders write it) takes the frame's own size.
+        size_t screen_w = gif->SWidth > 0 ? (size_t)gif->SWidth : (size_t)frame.Width;
+        size_t screen_h = gif->SHeight > 0 ? (size_t)gif->SHeight : (size_t)frame.Height;
+        if (over_limit("GIF", screen_w, screen_h, limits, error, error_size) ||
+            over_limit("GIF's first frame", (size_t)frame.Width, (size_t)frame.Height, limits, error, error_size)) {
+            DGifCloseFile(gif, &code);
+            return 1;
+        }
+        ColorMapObject *colors = frame.ColorMap ? frame.ColorMap : gif->SColorMap;
+        if (!colors || colors->ColorCount <= 0) {
+            DGifCloseFile(gif, &code);
+            return fail(error, error_size, "the GIF has no colour table");
+        }
+        unsigned char *canvas = malloc(screen_w * screen_h * 3);
+        GifPixelType *line = malloc((size_t)frame.Width);
+        if (!canvas || !line) {
+            free(canvas);
+            free(line);
+            DGifCloseFile(gif, &code);
+            return fail(error, error_size, "out of memory");
+        }
+        memset(canvas, 255, screen_w * screen_h * 3);
+        // Interlaced frames come in four passes: every 8th row from 0, every 8th from 4, every 4th from 2, every 2nd from 1.
+        static const int starts[4] = {0, 4, 2, 1}, steps[4] = {8, 8, 4, 2};
+        int passes = frame.Interlace ? 4 : 1;
+        for (int pass = 0; pass < passes; pass++) {
+            int start = frame.Interlace ? starts[pass] : 0, step = frame.Interlace ? steps[pass] : 1;
+            for (int row = start; row < frame.Height; row += step) {
+                if (DGifGetLine(gif, line, frame.Width) == GIF_ERROR) {
+                    free(canvas);
+                    free(line);
+                    return gif_failed(gif, gif->Error, error, error_size);
+                }
+                size_t y = (size_t)frame.Top + (size_t)row;
+                if (frame.Top < 0 || y >= screen_h) continue;
+                for (int column = 0; column < frame.Width; column++) {
+                    size_t x = (size_t)frame.Left + (size_t)column;
+                    if (frame.Left < 0 || x >= screen_w) continue;
+                    int index = line[column];
+                    if (index == transparent || index >= colors->ColorCount) continue;
+                    GifColorType color = colors->Colors[index];
+                    unsigned char *out = canvas + (y * screen_w + x) * 3;
+                    out[0] = color.Red;
+                    out[1] = color.Green;
+                    out[2] = color.Blue;
+                }
+            }
+        }
+        free(line);
+        DGifCloseFile(gif, &code);
+        *width = (int)screen_w;
+        *height = (int)screen_h;
+        *pixels = canvas;
+        return 0;
+    }
+}
+
 int cm_image_decode_rgb(const unsigned char *data, size_t size, const cm_decode_limits *limits, int *width,
                         int *height, unsigned char **pixels, char *error, size_t error_size) {
     *pixels = NULL;
@@ -145,7 +308,11 @@ int cm_image_decode_rgb(const unsigned char *data, size_t size, const cm_decode_
         return decode_jpeg(data, size, limits, width, height, pixels, error, error_size);
     if (size >= 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0)
         return decode_png(data, size, limits, width, height, pixels, error, error_size);
-    return fail(error, error_size, "not a JPEG or PNG file");
+    if (size >= 12 && memcmp(data, "RIFF", 4) == 0 && memcmp(data + 8, "WEBP", 4) == 0)
+        return decode_webp(data, size, limits, width, height, pixels, error, error_size);
+    if (size >= 6 && (memcmp(data, "GIF87a", 6) == 0 || memcmp(data, "GIF89a", 6) == 0))
+        return decode_gif(data, size, limits, width, height, pixels, error, error_size);
+    return fail(error, error_size, "not a JPEG, PNG, WebP or GIF file");
 }
 
 int cm_image_encode_jpeg(const unsigned char *pixels, int width, int height, int quality,

@@ -14,10 +14,10 @@ struct ServeCommand: ParsableCommand {
         discussion: """
             GET /api/search?text=…&k=…            images for a text (k from 1 to 100, 10 by default)
             GET /api/search?image_id=…&target=images|captions   search by a gallery image
-            POST /api/search/image?target=captions|images       search by an uploaded JPEG or PNG (the body)
+            POST /api/search/image?target=captions|images       search by an uploaded photo (the body)
             GET /api/items/{id}                    an image (with its captions) or a caption
             GET /api/images/{id}                   an image file of the gallery
-            POST /api/images?id=…&caption=…       add the body (JPEG or PNG) to the gallery (needs --write-token)
+            POST /api/images?id=…&caption=…       add the body (a photo) to the gallery (needs --write-token)
             DELETE /api/images/{id}                remove an image and its captions (needs --write-token)
             GET /healthz                           liveness and gallery size
             Errors are JSON: {"error": {"status": …, "message": …}}.
@@ -163,7 +163,7 @@ struct RunQueryEmbedding: QueryEmbedding {
         do {
             image = try RGBImage.decodeUpright(imageData, limits: limits)
         } catch {
-            throw BadQuery("the body is not a readable JPEG or PNG image (\(error.message))")
+            throw BadQuery("the body is not a readable JPEG, PNG, WebP or GIF image (\(error.message))")
         }
         try deadline.check()
         return try encoder.embed(image: image, deadline: deadline)
@@ -178,7 +178,7 @@ struct ServedGalleryUpdates: GalleryUpdates {
         do {
             return try live.add(imageData: imageData, id: id, caption: caption, deadline: deadline)
         } catch LiveGallery.Refusal.notAnImage(let why) {
-            throw BadQuery("the body is not a readable JPEG or PNG image (\(why))")
+            throw BadQuery("the body is not a readable JPEG, PNG, WebP or GIF image (\(why))")
         } catch LiveGallery.Refusal.idInUse(let id) {
             throw GalleryConflict(id: id)
         }

@@ -21,9 +21,9 @@ public struct RGBImage: Sendable, Equatable {
         self.pixels = pixels
     }
 
-    /// Decodes a JPEG (TurboJPEG, accurate DCT) or PNG file held in memory, within `limits`.
+    /// Decodes a JPEG (TurboJPEG, accurate DCT), PNG, still WebP or GIF (its first frame) held in memory, within `limits`.
     ///
-    /// A JPEG warning (a truncated file, corrupt data) is an error, not a grey picture; PNG transparency
+    /// A JPEG warning (a truncated file, corrupt data) is an error, not a grey picture; transparency
     /// is composited onto white.
     /// - Throws: `EncoderError` with the decoder's reason when the data is not a readable image or is
     ///   over a limit.

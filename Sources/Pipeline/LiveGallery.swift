@@ -9,7 +9,7 @@ import Search
 public final class LiveGallery: @unchecked Sendable {
     /// Why an upload was refused.
     public enum Refusal: Error, Sendable {
-        /// The bytes are not a readable JPEG or PNG (with the decoder's words).
+        /// The bytes are not a readable JPEG, PNG, WebP or GIF (with the decoder's words).
         case notAnImage(String)
         /// The gallery already holds an image with this id.
         case idInUse(String)
@@ -41,8 +41,7 @@ public final class LiveGallery: @unchecked Sendable {
             throw Refusal.notAnImage(error.message)
         }
         let hash = PhotoGallery.contentHash(of: imageData)
-        let isPNG = imageData.starts(with: [0x89, 0x50, 0x4E, 0x47])
-        let name = "\(hash).\(isPNG ? "png" : "jpg")"
+        let name = "\(hash).\(RGBImage.fileExtension(of: imageData))"
         let id = id ?? "uploads/\(name)"
         let candidate = PhotoGallery.Candidate(id: id, url: uploads.appendingPathComponent(name), captions: caption.map { [$0] } ?? [])
         let items = try PhotoGallery.embed([(candidate, hash, image)], with: encoder)

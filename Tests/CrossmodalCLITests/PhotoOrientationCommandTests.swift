@@ -5,6 +5,7 @@ import Testing
 
 /// A phone's sideways JPEG (pixels stored on their side, EXIF orientation 6) is indexed upright: image→image
 /// search with the upright photo finds it at a similarity above 0.95, above the same pixels without the tag.
+/// WebP and GIF copies of a picture are indexed and found the same way from its JPEG.
 @Suite(.enabled(if: CommandRunner.sharedFlickr8k != nil), .serialized)
 struct PhotoOrientationCommandTests {
     @Test func anExifRotatedJPEGIsIndexedUpright() throws {
@@ -29,6 +30,13 @@ struct PhotoOrientationCommandTests {
             .write(to: photos.appendingPathComponent("phone.jpg"))
         try stored.jpegData(quality: 95).write(to: photos.appendingPathComponent("sideways-untagged.jpg"))
         try upright.jpegData(quality: 95).write(to: URL(fileURLWithPath: data.path("query.jpg")))
+        // The format fixtures (scripts/make_format_fixtures.py): the same picture as WebP and GIF, queried by a JPEG.
+        let fixtures = ProgramRun.repository.appendingPathComponent("Tests/EncodersTests/Fixtures")
+        for name in ["picture.webp", "picture.gif"] {
+            try FileManager.default.copyItem(at: fixtures.appendingPathComponent(name), to: photos.appendingPathComponent(name))
+        }
+        // The queries: each picture as a JPEG. (The picture has 65 colours, so the GIF holds it exactly.)
+        try RGBImage.load(fixtures.appendingPathComponent("picture.png")).jpegData(quality: 95).write(to: URL(fileURLWithPath: data.path("picture.jpg")))
 
         let build = try CommandRunner.run(["index", "build", data.path("run"), photos.path, "--out", data.path("index")])
         try #require(build.status == 0, "\(build.standardError)")
@@ -40,6 +48,18 @@ struct PhotoOrientationCommandTests {
         #expect(results.first?["id"] as? String == "phone.jpg", "\(results)")
         #expect(scores["phone.jpg", default: -1] > 0.95, "\(scores)")
         #expect(scores["phone.jpg", default: -1] > scores["sideways-untagged.jpg", default: 1], "\(scores)")
+        /// The similarity of `id` to a query file, by image→image search.
+        func similarity(of id: String, to query: String) throws -> Double {
+            let search = try CommandRunner.run(["search", data.path("index"), "--image", data.path(query), "--images", "-k", "8", "--json"])
+            try #require(search.status == 0, "\(search.standardError)")
+            let results = try #require((try JSONSerialization.jsonObject(with: Data(search.standardOutput.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+            // The WebP and the GIF are the same picture: either may come first, and both before every photo.
+            #expect(results.prefix(2).contains { $0["id"] as? String == id }, "\(results)")
+            return results.first { $0["id"] as? String == id }?["score"] as? Double ?? -1
+        }
+        let webp = try similarity(of: "picture.webp", to: "picture.jpg"), gif = try similarity(of: "picture.gif", to: "picture.jpg")
+        #expect(webp > 0.95 && gif > 0.95, "WebP \(webp), GIF \(gif)")
+        print("JPEG queries: WebP \(webp), GIF \(gif)")
         print("upright query: tagged \(scores["phone.jpg"] ?? .nan), untagged sideways \(scores["sideways-untagged.jpg"] ?? .nan)")
     }
 }

@@ -19,8 +19,9 @@ typedef struct {
     int min_height;
 } cm_decode_limits;
 
-/// Decodes a JPEG (TurboJPEG) or PNG (libpng) held in memory to 8-bit interleaved RGB, within limits.
-/// Warnings (a truncated file, corrupt data) are errors. PNG transparency is composited onto white.
+/// Decodes a JPEG (TurboJPEG), PNG (libpng), still WebP (libwebp) or GIF (giflib; the first frame on its
+/// logical screen) held in memory to 8-bit interleaved RGB, within limits. Warnings (a truncated file,
+/// corrupt data) are errors. Transparency is composited onto white.
 /// On success returns 0, sets *width, *height and *pixels (free with cm_image_free).
 /// On failure returns non-zero and writes a message into error.
 int cm_image_decode_rgb(const unsigned char *data, size_t size, const cm_decode_limits *limits, int *width,

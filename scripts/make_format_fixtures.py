@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Writes the small image fixtures of the format tests (Tests/EncodersTests/Fixtures/), made from nothing.
+
+usage: make_format_fixtures.py OUT_FOLDER   (needs Pillow: .cache/reference-venv has it after `make test`)
+
+One synthetic 96 x 64 picture (stepped gradients and a disc, 65 colours: no photograph of anyone's) saved as PNG (the
+reference), lossy WebP, WebP with a transparent corner, GIF (adaptive palette without dithering, interlaced as
+Pillow writes it), Pillow's RGB reading of that GIF as PNG (the exact oracle), and a two-frame animated GIF whose first
+frame is the picture.
+"""
+import math
+import os
+import sys
+
+from PIL import Image
+
+
+def picture(width=96, height=64):
+    image = Image.new("RGB", (width, height))
+    pixels = image.load()
+    for y in range(height):
+        for x in range(width):
+            # Eight steps of red and of green: 65 colours with the disc, so the GIF holds
+            # the picture exactly and every format shows the same photo.
+            r = 255 * (8 * x // width) // 7
+            g = 255 * (8 * y // height) // 7
+            b = 128
+            if math.hypot(x - 60, y - 30) < 16:
+                r, g, b = 240, 200, 20
+            pixels[x, y] = (r, g, b)
+    return image
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    image = picture()
+    image.save(os.path.join(out, "picture.png"))
+    image.save(os.path.join(out, "picture.webp"), quality=92, method=6)
+    rgba = image.convert("RGBA")
+    alpha = rgba.load()
+    for y in range(16):
+        for x in range(16):
+            r, g, b, _ = alpha[x, y]
+            alpha[x, y] = (r, g, b, 0)
+    rgba.save(os.path.join(out, "transparent-corner.webp"), lossless=True)
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(os.path.join(out, "picture.gif"))
+    # Pillow's own reading of the GIF, the oracle the decoder must match exactly (a palette leaves no rounding).
+    Image.open(os.path.join(out, "picture.gif")).convert("RGB").save(os.path.join(out, "picture.gif.png"))
+    second = Image.new("RGB", image.size, (0, 0, 255))
+    image.save(os.path.join(out, "animated.gif"), save_all=True, append_images=[second], duration=100, loop=0)
+
+
+if __name__ == "__main__":
+    main()
