@@ -22,7 +22,7 @@ let package = Package(
         // JPEG (TurboJPEG) and PNG (libpng) decoding behind one small C function of our own.
         .target(
             name: "CImageCodecs",
-            linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("png"), .linkedLibrary("webp"), .linkedLibrary("gif")]
+            linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("png"), .linkedLibrary("webp"), .linkedLibrary("gif"), .linkedLibrary("heif")]
         ),
         // SQLite (the index catalogue) and libpq (the PostgreSQL backend) from Debian, as plain C modules.
         .target(name: "CSQLite", linkerSettings: [.linkedLibrary("sqlite3")]),

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """Writes the small image fixtures of the format tests (Tests/EncodersTests/Fixtures/), made from nothing.
 
-usage: make_format_fixtures.py OUT_FOLDER   (needs Pillow: .cache/reference-venv has it after `make test`)
+usage: make_format_fixtures.py OUT_FOLDER   (needs Pillow: .cache/reference-venv has it after `make test`;
+and `heif-enc` from Debian's libheif-examples for the HEIC and AVIF copies)
 
 One synthetic 96 x 64 picture (stepped gradients and a disc, 65 colours: no photograph of anyone's) saved as PNG (the
 reference), lossy WebP, WebP with a transparent corner, GIF (adaptive palette without dithering, interlaced as
 Pillow writes it), Pillow's RGB reading of that GIF as PNG (the exact oracle), and a two-frame animated GIF whose first
-frame is the picture.
+frame is the picture; and HEIC (x265) and AVIF (AOM) copies at quality 90 made by heif-enc.
 """
 import math
 import os
+import subprocess
 import sys
 
 from PIL import Image
@@ -49,6 +51,9 @@ def main():
     Image.open(os.path.join(out, "picture.gif")).convert("RGB").save(os.path.join(out, "picture.gif.png"))
     second = Image.new("RGB", image.size, (0, 0, 255))
     image.save(os.path.join(out, "animated.gif"), save_all=True, append_images=[second], duration=100, loop=0)
+    for name, flags in [("picture.heic", []), ("picture.avif", ["-A"])]:
+        subprocess.run(["heif-enc", "-q", "90", *flags, os.path.join(out, "picture.png"), "-o", os.path.join(out, name)],
+                       check=True, stdout=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":

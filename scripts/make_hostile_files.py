@@ -139,6 +139,9 @@ def image_cases(c):
     fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "EncodersTests", "Fixtures")
     with open(os.path.join(fixtures, "picture.webp"), "rb") as f:
         webp = f.read()
+    with open(os.path.join(fixtures, "picture.heic"), "rb") as f:
+        heic = f.read()
+    ispe = heic.index(b"ispe") + 8  # after the box type, its version and flags: width and height
     sos = jpeg.index(b"\xff\xda")
     sos_length = struct.unpack(">H", jpeg[sos + 2:sos + 4])[0]
     variants = {
@@ -151,6 +154,8 @@ def image_cases(c):
         "png_garbage_idat.png": png(64, 64, b"")[:33] + struct.pack(">I", 50) + b"IDAT" + b"\x07" * 54,
         "not_an_image.jpg": b"just some text, not a picture\n" * 10,
         "webp_truncated.webp": webp[:len(webp) // 2],
+        "heic_truncated.heic": heic[:len(heic) // 2],
+        "heic_huge.heic": heic[:ispe] + struct.pack(">II", 100000, 100000) + heic[ispe + 8:],
         "gif_screen_bomb.gif": gif_screen_bomb(),
         "gif_truncated.gif": gif_screen_bomb(65, 65)[:31],
         # EXIF read before the pixels: an IFD0 far past the segment, then a picture cut short.

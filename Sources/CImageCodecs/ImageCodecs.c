@@ -1,4 +1,4 @@
-// Thin C layer over TurboJPEG, libpng's simplified API, libwebp and giflib, so Swift sees one call that
+// Thin C layer over TurboJPEG, libpng's simplified API, libwebp, giflib and libheif, so Swift sees one call that
 // either returns RGB pixels or a message saying why the file could not be decoded.
 #include "CImageCodecs.h"
 
@@ -8,6 +8,7 @@
 #include <string.h>
 #include <turbojpeg.h>
 #include <gif_lib.h>
+#include <libheif/heif.h>
 #include <webp/decode.h>
 
 static int fail(char *error, size_t error_size, const char *message) {
@@ -299,6 +300,70 @@ static int decode_gif(const unsigned char *data, size_t size, const cm_decode_li
     }
 }
 
+/// HEIC/HEIF and AVIF (libheif): the primary image, with its rotation and mirroring (the `irot`/`imir`
+/// boxes, which the format makes authoritative over any EXIF tag) applied, RGBA composited onto white. The
+/// size is checked from the container (`ispe`) before anything is decoded, and libheif is told the largest
+/// side it may accept.
+static int decode_heif(const unsigned char *data, size_t size, const cm_decode_limits *limits, int *width, int *height,
+                       unsigned char **pixels, char *error, size_t error_size) {
+    struct heif_context *context = heif_context_alloc();
+    if (!context) return fail(error, error_size, "cannot initialise the HEIF decoder");
+    heif_context_set_maximum_image_size_limit(context, 65535);
+    char message[224];
+    struct heif_image_handle *handle = NULL;
+    struct heif_image *image = NULL;
+    struct heif_error status = heif_context_read_from_memory_without_copy(context, data, size, NULL);
+    if (status.code == heif_error_Ok) status = heif_context_get_primary_image_handle(context, &handle);
+    if (status.code != heif_error_Ok) {
+        snprintf(message, sizeof message, "the HEIF file cannot be read (%s)", status.message ? status.message : "damaged");
+        heif_context_free(context);
+        return fail(error, error_size, message);
+    }
+    int w = heif_image_handle_get_width(handle), h = heif_image_handle_get_height(handle);
+    if (w <= 0 || h <= 0) {
+        heif_image_handle_release(handle);
+        heif_context_free(context);
+        return fail(error, error_size, "the HEIF image has no pixels");
+    }
+    if (over_limit("HEIF image", (size_t)w, (size_t)h, limits, error, error_size)) {
+        heif_image_handle_release(handle);
+        heif_context_free(context);
+        return 1;
+    }
+    status = heif_decode_image(handle, &image, heif_colorspace_RGB, heif_chroma_interleaved_RGBA, NULL);
+    if (status.code != heif_error_Ok) {
+        snprintf(message, sizeof message, "the HEIF image cannot be decoded (%s)", status.message ? status.message : "damaged");
+        heif_image_handle_release(handle);
+        heif_context_free(context);
+        return fail(error, error_size, message);
+    }
+    int stride = 0;
+    const uint8_t *plane = heif_image_get_plane_readonly(image, heif_channel_interleaved, &stride);
+    int out_w = heif_image_get_width(image, heif_channel_interleaved), out_h = heif_image_get_height(image, heif_channel_interleaved);
+    unsigned char *rgb = NULL;
+    // The decoded size may differ from the container's after a rotation, never in pixel count beyond it.
+    if (plane && out_w > 0 && out_h > 0 && stride >= out_w * 4 && (size_t)out_w * (size_t)out_h <= (size_t)w * (size_t)h)
+        rgb = malloc((size_t)out_w * (size_t)out_h * 3);
+    if (rgb) {
+        for (int y = 0; y < out_h; y++) {
+            const uint8_t *row = plane + (size_t)y * (size_t)stride;
+            for (int x = 0; x < out_w; x++) {
+                unsigned alpha = row[x * 4 + 3];
+                for (int c = 0; c < 3; c++)
+                    rgb[((size_t)y * out_w + x) * 3 + c] = (unsigned char)((row[x * 4 + c] * alpha + 255 * (255 - alpha) + 127) / 255);
+            }
+        }
+    }
+    heif_image_release(image);
+    heif_image_handle_release(handle);
+    heif_context_free(context);
+    if (!rgb) return fail(error, error_size, "the HEIF image decoded to an unexpected layout");
+    *width = out_w;
+    *height = out_h;
+    *pixels = rgb;
+    return 0;
+}
+
 int cm_image_decode_rgb(const unsigned char *data, size_t size, const cm_decode_limits *limits, int *width,
                         int *height, unsigned char **pixels, char *error, size_t error_size) {
     *pixels = NULL;
@@ -312,7 +377,9 @@ int cm_image_decode_rgb(const unsigned char *data, size_t size, const cm_decode_
         return decode_webp(data, size, limits, width, height, pixels, error, error_size);
     if (size >= 6 && (memcmp(data, "GIF87a", 6) == 0 || memcmp(data, "GIF89a", 6) == 0))
         return decode_gif(data, size, limits, width, height, pixels, error, error_size);
-    return fail(error, error_size, "not a JPEG, PNG, WebP or GIF file");
+    if (size >= 12 && memcmp(data + 4, "ftyp", 4) == 0 && heif_check_filetype(data, size > 64 ? 64 : (int)size) == heif_filetype_yes_supported)
+        return decode_heif(data, size, limits, width, height, pixels, error, error_size);
+    return fail(error, error_size, "not a JPEG, PNG, WebP, GIF, HEIC or AVIF file");
 }
 
 int cm_image_encode_jpeg(const unsigned char *pixels, int width, int height, int quality,

@@ -14,7 +14,7 @@ struct SearchCommand: ParsableCommand {
     var index: String
 
     @Option(help: "A text query: find the matching images.") var text: String?
-    @Option(help: "An image file (JPEG, PNG, WebP or GIF): find the matching captions, or with --images the similar images.") var image: String?
+    @Option(help: "An image file (JPEG, PNG, WebP, GIF, HEIC or AVIF): find the matching captions, or with --images the similar images.") var image: String?
     @Flag(help: "With --image: return similar images instead of captions.") var images = false
     @Option(name: .short, help: "How many results (1–1000).") var k = 10
     @Flag(help: "Print the results as JSON.") var json = false

@@ -163,7 +163,7 @@ struct RunQueryEmbedding: QueryEmbedding {
         do {
             image = try RGBImage.decodeUpright(imageData, limits: limits)
         } catch {
-            throw BadQuery("the body is not a readable JPEG, PNG, WebP or GIF image (\(error.message))")
+            throw BadQuery("the body is not a readable JPEG, PNG, WebP, GIF, HEIC or AVIF image (\(error.message))")
         }
         try deadline.check()
         return try encoder.embed(image: image, deadline: deadline)
@@ -178,7 +178,7 @@ struct ServedGalleryUpdates: GalleryUpdates {
         do {
             return try live.add(imageData: imageData, id: id, caption: caption, deadline: deadline)
         } catch LiveGallery.Refusal.notAnImage(let why) {
-            throw BadQuery("the body is not a readable JPEG, PNG, WebP or GIF image (\(why))")
+            throw BadQuery("the body is not a readable JPEG, PNG, WebP, GIF, HEIC or AVIF image (\(why))")
         } catch LiveGallery.Refusal.idInUse(let id) {
             throw GalleryConflict(id: id)
         }

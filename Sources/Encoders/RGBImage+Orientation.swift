@@ -124,16 +124,21 @@ extension RGBImage {
         return RGBImage(orientedWidth: outWidth, height: outHeight, pixels: output)
     }
 
-    /// The usual file ending of encoded image bytes, from their signature: `jpg`, `png`, `webp` or `gif`
+    /// The usual file ending of encoded image bytes, from their signature: `jpg`, `png`, `webp`, `gif`, `heic` or `avif`
     /// (`jpg` for anything else, which the decoder refuses anyway).
     public static func fileExtension(of data: Data) -> String {
         if data.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return "png" }
         if data.count >= 12, data.starts(with: Array("RIFF".utf8)), data.dropFirst(8).starts(with: Array("WEBP".utf8)) { return "webp" }
         if data.starts(with: Array("GIF8".utf8)) { return "gif" }
+        if data.count >= 12, data.dropFirst(4).starts(with: Array("ftyp".utf8)) {
+            let brand = String(decoding: data.dropFirst(8).prefix(4), as: UTF8.self)
+            return brand.hasPrefix("avi") ? "avif" : "heic"
+        }
         return "jpg"
     }
 
-    /// Decodes a JPEG, PNG, WebP or GIF and, for a JPEG, applies its EXIF orientation (see ``decode(_:limits:)``).
+    /// Decodes a JPEG, PNG, WebP, GIF, HEIC or AVIF and, for a JPEG, applies its EXIF orientation (HEIC and AVIF
+    /// are turned by their container's own boxes as they decode, which the format puts above EXIF) (see ``decode(_:limits:)``).
     /// The orientation is read first: it never allocates, and a lying block only means `.up`.
     public static func decodeUpright(_ data: Data, limits: DecodeLimits = .standard) throws(EncoderError) -> RGBImage {
         let orientation = Orientation.ofJPEG(data)

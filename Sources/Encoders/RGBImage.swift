@@ -21,7 +21,7 @@ public struct RGBImage: Sendable, Equatable {
         self.pixels = pixels
     }
 
-    /// Decodes a JPEG (TurboJPEG, accurate DCT), PNG, still WebP or GIF (its first frame) held in memory, within `limits`.
+    /// Decodes a JPEG (TurboJPEG, accurate DCT), PNG, still WebP, GIF (its first frame), HEIC or AVIF held in memory, within `limits`.
     ///
     /// A JPEG warning (a truncated file, corrupt data) is an error, not a grey picture; transparency
     /// is composited onto white.

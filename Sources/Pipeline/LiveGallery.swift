@@ -9,7 +9,7 @@ import Search
 public final class LiveGallery: @unchecked Sendable {
     /// Why an upload was refused.
     public enum Refusal: Error, Sendable {
-        /// The bytes are not a readable JPEG, PNG, WebP or GIF (with the decoder's words).
+        /// The bytes are not a readable JPEG, PNG, WebP, GIF, HEIC or AVIF (with the decoder's words).
         case notAnImage(String)
         /// The gallery already holds an image with this id.
         case idInUse(String)

@@ -5,7 +5,7 @@ import SafeFiles
 import Glibc
 #endif
 
-/// The JPEG, PNG, WebP and GIF files under a folder, found recursively, for a gallery of a user's own photos.
+/// The JPEG, PNG, WebP, GIF, HEIC/HEIF and AVIF files under a folder, found recursively, for a gallery of a user's own photos.
 ///
 /// Ids are paths relative to the folder (`2024/beach/IMG_0001.jpg`). Symbolic links are followed, but a
 /// folder already visited (the same device and inode) is not entered again, so a link loop ends. A
@@ -27,14 +27,14 @@ public struct PhotoFolder: Sendable {
     public let skipped: [SkippedFile]
 
     /// File name endings taken as photos (compared without case).
-    public static let extensions: Set<String> = ["jpg", "jpeg", "png", "webp", "gif"]
+    public static let extensions: Set<String> = ["jpg", "jpeg", "png", "webp", "gif", "heic", "heif", "hif", "avif"]
     /// Folders deeper than this are not entered (a guard against pathological trees).
     public static let maximumDepth = 64
 
     /// Photo formats recognised by their ending but not read yet, with their names: cameras and phones
     /// make them, so a folder of them is reported, not passed over in silence.
     public static let unreadFormats: [String: String] = [
-        "heic": "HEIC", "heif": "HEIF", "hif": "HEIF", "avif": "AVIF", "tif": "TIFF", "tiff": "TIFF",
+        "tif": "TIFF", "tiff": "TIFF",
         "bmp": "BMP", "dng": "raw", "cr2": "raw", "cr3": "raw", "nef": "raw", "arw": "raw", "raf": "raw", "orf": "raw", "rw2": "raw",
     ]
 
@@ -46,7 +46,7 @@ public struct PhotoFolder: Sendable {
         guard let format = unreadFormats[url.pathExtension.lowercased()] else { return nil }
         return SkippedFile(
             path: url.path, category: "\(format) (not read yet)",
-            reason: "\(format) photos are not read yet; convert them to JPEG (for HEIC: `heif-convert`)")
+            reason: "\(format) photos are not read yet; convert them to JPEG")
     }
 
     /// Scans `root` recursively, never entering the folders in `skipping` (a gallery kept inside its photos).

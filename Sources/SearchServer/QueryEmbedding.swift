@@ -7,7 +7,7 @@ import Numerics
 public protocol QueryEmbedding: Sendable {
     /// The embedding of a text query (text→image space).
     func embed(text: String, deadline: Deadline) throws -> [Float]
-    /// The embedding of an encoded image (JPEG, PNG, WebP or GIF); throws ``BadQuery`` when it cannot be decoded.
+    /// The embedding of an encoded image (JPEG, PNG, WebP, GIF, HEIC or AVIF); throws ``BadQuery`` when it cannot be decoded.
     func embed(imageData: Data, deadline: Deadline) throws -> [Float]
     /// The words of a text query the model leaves out because it does not know them, or nil when it reads
     /// any text. (`embed(text:)` refuses a query with no known word with ``BadQuery``.)
@@ -57,7 +57,7 @@ public struct ServiceLimits: Sendable {
 ///
 /// Calls are serialised by the implementation; each returns once its change is on disk and visible.
 public protocol GalleryUpdates: Sendable {
-    /// Adds an uploaded image (JPEG, PNG, WebP or GIF bytes) under `id` (or one made from its content) with an optional
+    /// Adds an uploaded image (JPEG, PNG, WebP, GIF, HEIC or AVIF bytes) under `id` (or one made from its content) with an optional
     /// caption; returns the id. Throws ``BadQuery`` for an undecodable image and ``GalleryConflict`` for an id in use.
     func add(imageData: Data, id: String?, caption: String?, deadline: Deadline) throws -> String
     /// Removes an image and its captions; false when no such image is in the gallery.

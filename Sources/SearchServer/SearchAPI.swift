@@ -188,7 +188,7 @@ public struct SearchAPI: Sendable {
         let k = try k(request)
         let target = try target(request)
         let body = request.body
-        guard !body.isEmpty else { throw Failure(status: 400, message: "send the image (JPEG, PNG, WebP or GIF) as the request body") }
+        guard !body.isEmpty else { throw Failure(status: 400, message: "send the image (JPEG, PNG, WebP, GIF, HEIC or AVIF) as the request body") }
         let results = try imagePool.run(deadline: request.deadline) {
             let vector = try embedder.embed(imageData: body, deadline: request.deadline)
             return target == "images" ? try index.images(similarToImage: vector, k: k) : try index.captions(matchingImage: vector, k: k)
@@ -212,7 +212,7 @@ public struct SearchAPI: Sendable {
     private func addImage(_ request: HTTPRequest) throws -> HTTPResponse {
         let updates = try authorizedUpdates(request)
         let body = request.body
-        guard !body.isEmpty else { throw Failure(status: 400, message: "send the image (JPEG, PNG, WebP or GIF) as the request body") }
+        guard !body.isEmpty else { throw Failure(status: 400, message: "send the image (JPEG, PNG, WebP, GIF, HEIC or AVIF) as the request body") }
         let id = request.query["id"]
         if let id {
             guard (1...500).contains(id.utf8.count), !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }),
@@ -269,7 +269,9 @@ public struct SearchAPI: Sendable {
             }
             throw Failure(status: 404, message: "the file of image \(id.prefix(200)) is no longer readable")
         }
-        let types = ["png": "image/png", "webp": "image/webp", "gif": "image/gif"]
+        let types = [
+            "png": "image/png", "webp": "image/webp", "gif": "image/gif", "heic": "image/heic", "heif": "image/heif", "hif": "image/heif", "avif": "image/avif",
+        ]
         let type = types[URL(fileURLWithPath: image.path).pathExtension.lowercased()] ?? "image/jpeg"
         return HTTPResponse(status: 200, headers: [("Content-Type", type), ("Cache-Control", "public, max-age=86400")], file: file)
     }

@@ -7,7 +7,7 @@ enum SearchPage {
 
     /// The "add to gallery" form of a server started with `--write-token`.
     static let addForm = """
-        <form id="add" class="add"><span>Add to gallery:</span> <input type="file" id="addfile" accept="image/jpeg,image/png,image/webp,image/gif">
+        <form id="add" class="add"><span>Add to gallery:</span> <input type="file" id="addfile" accept="image/jpeg,image/png,image/webp,image/gif,image/heic,image/heif,image/avif">
         <input type="text" id="addcaption" placeholder="caption (optional)" maxlength="500">
         <input type="password" id="addtoken" placeholder="write token" autocomplete="off"><button type="submit">Add</button></form>
         """
@@ -34,7 +34,7 @@ enum SearchPage {
         <header><h1>crossmodal search</h1>
         <form id="form"><input type="search" id="q" name="q" placeholder="Describe a picture, e.g. a dog running on the beach" autocomplete="off" maxlength="500">
         <button type="submit">Search</button>
-        <label class="upload">or search by a photo <input type="file" id="file" accept="image/jpeg,image/png,image/webp,image/gif"></label></form><!--add--></header>
+        <label class="upload">or search by a photo <input type="file" id="file" accept="image/jpeg,image/png,image/webp,image/gif,image/heic,image/heif,image/avif"></label></form><!--add--></header>
         <main><div id="status"></div><div id="extra"></div><div id="results" class="grid"></div></main>
         <script>
         const form = document.getElementById("form"), box = document.getElementById("q"), statusLine = document.getElementById("status");

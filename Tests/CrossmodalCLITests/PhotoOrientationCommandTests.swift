@@ -5,7 +5,7 @@ import Testing
 
 /// A phone's sideways JPEG (pixels stored on their side, EXIF orientation 6) is indexed upright: image→image
 /// search with the upright photo finds it at a similarity above 0.95, above the same pixels without the tag.
-/// WebP and GIF copies of a picture are indexed and found the same way from its JPEG.
+/// WebP, GIF, HEIC and AVIF copies of a picture are indexed and found the same way from its JPEG.
 @Suite(.enabled(if: CommandRunner.sharedFlickr8k != nil), .serialized)
 struct PhotoOrientationCommandTests {
     @Test func anExifRotatedJPEGIsIndexedUpright() throws {
@@ -30,9 +30,9 @@ struct PhotoOrientationCommandTests {
             .write(to: photos.appendingPathComponent("phone.jpg"))
         try stored.jpegData(quality: 95).write(to: photos.appendingPathComponent("sideways-untagged.jpg"))
         try upright.jpegData(quality: 95).write(to: URL(fileURLWithPath: data.path("query.jpg")))
-        // The format fixtures (scripts/make_format_fixtures.py): the same picture as WebP and GIF, queried by a JPEG.
+        // The format fixtures (scripts/make_format_fixtures.py): the same picture in four formats, queried by a JPEG.
         let fixtures = ProgramRun.repository.appendingPathComponent("Tests/EncodersTests/Fixtures")
-        for name in ["picture.webp", "picture.gif"] {
+        for name in ["picture.webp", "picture.gif", "picture.heic", "picture.avif"] {
             try FileManager.default.copyItem(at: fixtures.appendingPathComponent(name), to: photos.appendingPathComponent(name))
         }
         // The queries: each picture as a JPEG. (The picture has 65 colours, so the GIF holds it exactly.)
@@ -53,13 +53,16 @@ struct PhotoOrientationCommandTests {
             let search = try CommandRunner.run(["search", data.path("index"), "--image", data.path(query), "--images", "-k", "8", "--json"])
             try #require(search.status == 0, "\(search.standardError)")
             let results = try #require((try JSONSerialization.jsonObject(with: Data(search.standardOutput.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
-            // The WebP and the GIF are the same picture: either may come first, and both before every photo.
-            #expect(results.prefix(2).contains { $0["id"] as? String == id }, "\(results)")
+            // The four copies are the same picture: any may come first, and all before every photo.
+            #expect(results.prefix(4).contains { $0["id"] as? String == id }, "\(results)")
             return results.first { $0["id"] as? String == id }?["score"] as? Double ?? -1
         }
-        let webp = try similarity(of: "picture.webp", to: "picture.jpg"), gif = try similarity(of: "picture.gif", to: "picture.jpg")
-        #expect(webp > 0.95 && gif > 0.95, "WebP \(webp), GIF \(gif)")
-        print("JPEG queries: WebP \(webp), GIF \(gif)")
+        var found: [String: Double] = [:]
+        for name in ["picture.webp", "picture.gif", "picture.heic", "picture.avif"] {
+            found[name] = try similarity(of: name, to: "picture.jpg")
+            #expect(found[name, default: -1] > 0.95, "\(name): \(found[name] ?? .nan)")
+        }
+        print("JPEG query: \(found.sorted { $0.key < $1.key })")
         print("upright query: tagged \(scores["phone.jpg"] ?? .nan), untagged sideways \(scores["sideways-untagged.jpg"] ?? .nan)")
     }
 }

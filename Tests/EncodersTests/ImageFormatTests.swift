@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Encoders
 
-/// WebP and GIF decode to the picture they hold (fixtures made by `scripts/make_format_fixtures.py` from a
+/// WebP, GIF, HEIC and AVIF decode to the picture they hold (fixtures made by `scripts/make_format_fixtures.py` from a
 /// synthetic picture, compared with its PNG), with the limits JPEG and PNG have; damaged files are errors.
 @Suite struct ImageFormatTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
@@ -29,7 +29,8 @@ import Testing
         #expect((reference.width, reference.height) == (96, 64))
         // Lossy WebP (quality 92, chroma at half resolution) blurs the steps a little; the picture's 65 colours
         // fit a GIF palette exactly.
-        for (name, tolerance) in [("picture.webp", 3.0), ("picture.gif", 0.0), ("animated.gif", 0.0)] {
+        // HEIC (x265) and AVIF (AOM) at quality 90 round the colours more (4:2:0 chroma, and a YCbCr matrix).
+        for (name, tolerance) in [("picture.webp", 3.0), ("picture.gif", 0.0), ("animated.gif", 0.0), ("picture.heic", 6.0), ("picture.avif", 6.0)] {
             let image = try RGBImage.decode(try Self.load(name))
             #expect((image.width, image.height) == (96, 64), "\(name)")
             let difference = Self.meanDifference(image, reference)
@@ -43,6 +44,8 @@ import Testing
         #expect(RGBImage.fileExtension(of: try Self.load("picture.webp")) == "webp")
         #expect(RGBImage.fileExtension(of: try Self.load("picture.gif")) == "gif")
         #expect(RGBImage.fileExtension(of: try Self.load("picture.png")) == "png")
+        #expect(RGBImage.fileExtension(of: try Self.load("picture.heic")) == "heic")
+        #expect(RGBImage.fileExtension(of: try Self.load("picture.avif")) == "avif")
     }
 
     /// Transparent pixels are white, as PNG transparency is; the rest is the picture (lossless WebP).
@@ -58,7 +61,7 @@ import Testing
     /// Over the pixel limit from the header alone; damaged and cut files are errors that say so.
     @Test func limitsAndDamage() throws {
         let small = DecodeLimits(maxPixels: 96 * 64 - 1)
-        for name in ["picture.webp", "picture.gif"] {
+        for name in ["picture.webp", "picture.gif", "picture.heic", "picture.avif"] {
             #expect(throws: EncoderError.self, "\(name)") { try RGBImage.decode(try Self.load(name), limits: small) }
             let data = try Self.load(name)
             for cut in [12, data.count / 3, data.count - 8] {

@@ -19,8 +19,8 @@ typedef struct {
     int min_height;
 } cm_decode_limits;
 
-/// Decodes a JPEG (TurboJPEG), PNG (libpng), still WebP (libwebp) or GIF (giflib; the first frame on its
-/// logical screen) held in memory to 8-bit interleaved RGB, within limits. Warnings (a truncated file,
+/// Decodes a JPEG (TurboJPEG), PNG (libpng), still WebP (libwebp), GIF (giflib; the first frame on its
+/// logical screen) or HEIC/HEIF/AVIF (libheif; the primary image, turned as its container says) held in memory to 8-bit interleaved RGB, within limits. Warnings (a truncated file,
 /// corrupt data) are errors. Transparency is composited onto white.
 /// On success returns 0, sets *width, *height and *pixels (free with cm_image_free).
 /// On failure returns non-zero and writes a message into error.
