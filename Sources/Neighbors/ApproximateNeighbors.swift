@@ -5,9 +5,13 @@ import Numerics
 /// Approximate k-nearest-neighbour search with an HNSW graph (hnswlib), for sets too large for the
 /// exact n² search.
 ///
-/// All items are inserted (on every core), then each is searched for `k` + a margin of candidates
-/// so that dropping the item itself and its exact duplicates still leaves `k`. The search breadth
-/// `ef` is never below that candidate count.
+/// All items are inserted in row order on one thread, then each is searched (on every core) for `k` + a
+/// margin of candidates so that dropping the item itself and its exact duplicates still leaves `k`. The
+/// search breadth `ef` is never below that candidate count.
+///
+/// One inserting thread makes the graph, and so the lists, a function of the vectors and the seed: with
+/// several, the order in which threads link their items changes the graph from run to run (two threads
+/// gave different lists for about one row in six). Searches only read the graph, so they stay parallel.
 public enum ApproximateNeighbors {
     /// The `k` approximately nearest other items of every row of `vectors`.
     ///
@@ -15,6 +19,7 @@ public enum ApproximateNeighbors {
     ///   - m: graph degree (hnswlib's M).
     ///   - efConstruction: search breadth while building.
     ///   - ef: search breadth while querying; raised to the candidate count if lower.
+    ///   - workers: threads for the searches (the graph is built on one).
     /// - Complexity: about O(n log n · d) to build and to query.
     public static func search(
         _ vectors: Matrix, k: Int, metric: NeighborMetric, m: Int = 16, efConstruction: Int = 200, ef: Int = 256,
@@ -27,7 +32,7 @@ public enum ApproximateNeighbors {
         let candidates = min(n, k + 1 + 16)
         let graph = try HNSWGraph.build(
             items, innerProduct: metric == .cosine, m: m, efConstruction: efConstruction, ef: max(ef, candidates), seed: seed,
-            workers: workers)
+            workers: 1)
         let failures = Counter()
         let done = Counter()
         var indices = [Int32](repeating: -1, count: n * k)

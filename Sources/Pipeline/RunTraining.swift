@@ -63,6 +63,11 @@ public enum RunTraining {
 
         var neighborFile = request.neighbors.map { URL(fileURLWithPath: $0) }
         if needsNeighbors {
+            // A resumed run reads the lists it wrote before, so its neighbours are those its checkpoints were trained with.
+            if neighborFile == nil, request.resume, FileManager.default.fileExists(atPath: folder.neighborsFile.path) {
+                events.stage("neighbourhoods: reusing \(folder.neighborsFile.lastPathComponent) of the run being resumed")
+                neighborFile = folder.neighborsFile
+            }
             if neighborFile == nil, let model = doc2vecModel {
                 let table = try neighbors(of: model, request: request, events: events)
                 try table.write(

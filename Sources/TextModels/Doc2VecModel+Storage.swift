@@ -8,7 +8,11 @@ extension Doc2VecModel {
     /// as metadata), `vocab.txt` and `document_vectors.npy` with `document_vectors.ids.txt`.
     public func save(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let configurationJSON = String(decoding: try JSONEncoder().encode(configuration), as: UTF8.self)
+        // Keys sorted: Foundation's encoder otherwise orders them by a per-process hash, and the same model
+        // would not give the same file twice.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let configurationJSON = String(decoding: try encoder.encode(configuration), as: UTF8.self)
         let archive = SafetensorsArchive(
             tensors: [
                 "word_vectors": Tensor(wordVectors),

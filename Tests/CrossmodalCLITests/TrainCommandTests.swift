@@ -89,5 +89,42 @@ import Testing
         }
         let evaluation = try CommandRunner.run(["evaluate", data.path("run"), data.folder.path, "--cache-dir", data.path("cache")])
         #expect(evaluation.status == 0, "\(evaluation.standardError)")
+
+        // Deterministic: the same command again gives the same bytes (Doc2Vec on one thread, the HNSW graph
+        // built on one thread, the training seeded). And a resumed run reuses its neighbour file.
+        let again = try CommandRunner.run([
+            "train", data.folder.path, "--preset", "thomas2020", "--doc2vec-min-count", "2", "--epochs", "2",
+            "--cache-dir", data.path("cache"), "--out", data.path("again"),
+        ])
+        try #require(again.status == 0, "\(again.standardError)")
+        for file in ["neighbors.safetensors", "best.safetensors", "doc2vec/model.safetensors"] {
+            let first = try Data(contentsOf: URL(fileURLWithPath: data.path("run/\(file)")))
+            #expect(first == (try Data(contentsOf: URL(fileURLWithPath: data.path("again/\(file)")))), "\(file) differs between two runs")
+        }
+        // The metrics too, all but the speed.
+        func metrics(_ run: String) throws -> [NSDictionary] {
+            try String(contentsOfFile: data.path("\(run)/metrics.jsonl"), encoding: .utf8).split(separator: "\n").map { line in
+                let record = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                return record.filter { $0.key != "pairsPerSecond" } as NSDictionary
+            }
+        }
+        let firstMetrics = try metrics("run"), againMetrics = try metrics("again")
+        #expect(firstMetrics.count == 2 && firstMetrics == againMetrics)
+        let interrupted = try CommandRunner.run([
+            "train", data.folder.path, "--preset", "thomas2020", "--doc2vec-min-count", "2", "--epochs", "2", "--stop-after", "1",
+            "--cache-dir", data.path("cache"), "--out", data.path("resumed"),
+        ])
+        try #require(interrupted.status == 0, "\(interrupted.standardError)")
+        let resumed = try CommandRunner.run([
+            "train", data.folder.path, "--preset", "thomas2020", "--doc2vec-min-count", "2", "--epochs", "2", "--resume",
+            "--cache-dir", data.path("cache"), "--out", data.path("resumed"),
+        ])
+        try #require(resumed.status == 0, "\(resumed.standardError)")
+        #expect(resumed.standardOutput.contains("neighbourhoods: reusing neighbors.safetensors"), "\(resumed.standardOutput)")
+        #expect(!resumed.standardOutput.contains("inferring Doc2Vec vectors"), "\(resumed.standardOutput)")
+        for file in ["neighbors.safetensors", "best.safetensors"] {
+            let first = try Data(contentsOf: URL(fileURLWithPath: data.path("run/\(file)")))
+            #expect(first == (try Data(contentsOf: URL(fileURLWithPath: data.path("resumed/\(file)")))), "\(file): resumed differs")
+        }
     }
 }
