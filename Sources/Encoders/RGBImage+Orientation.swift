@@ -1,5 +1,4 @@
 import Foundation
-import SafeFiles
 
 extension RGBImage {
     /// How a camera says a stored JPEG should be turned for display: the EXIF `Orientation` tag (0x0112).
@@ -138,7 +137,7 @@ extension RGBImage {
     }
 
     /// Decodes a JPEG, PNG, WebP, GIF, HEIC or AVIF and, for a JPEG, applies its EXIF orientation (HEIC and AVIF
-    /// are turned by their container's own boxes as they decode, which the format puts above EXIF) (see ``decode(_:limits:)``).
+    /// are turned by their container's own boxes as they decode, which the format puts above EXIF); see ``decode(_:limits:)``.
     /// The orientation is read first: it never allocates, and a lying block only means `.up`.
     public static func decodeUpright(_ data: Data, limits: DecodeLimits = .standard) throws(EncoderError) -> RGBImage {
         let orientation = Orientation.ofJPEG(data)
@@ -147,16 +146,6 @@ extension RGBImage {
 
     /// Reads and decodes an image file as ``load(_:limits:)`` does, applying a JPEG's EXIF orientation.
     public static func loadUpright(_ url: URL, limits: DecodeLimits = .standard) throws(EncoderError) -> RGBImage {
-        let data: Data
-        do {
-            data = try RegularFile.read(url, maxBytes: maxFileBytes)
-        } catch {
-            throw EncoderError(error.message)
-        }
-        do {
-            return try decodeUpright(data, limits: limits)
-        } catch {
-            throw EncoderError("\(url.path): \(error.message)")
-        }
+        try load(url) { data throws(EncoderError) in try decodeUpright(data, limits: limits) }
     }
 }

@@ -54,6 +54,12 @@ public struct RGBImage: Sendable, Equatable {
     /// Reads and decodes an image file within `limits`; errors name the file. Only regular files of at
     /// most ``maxFileBytes`` are read (not a FIFO or a device).
     public static func load(_ url: URL, limits: DecodeLimits = .standard) throws(EncoderError) -> RGBImage {
+        try load(url) { data throws(EncoderError) in try decode(data, limits: limits) }
+    }
+
+    /// Reads an image file (a regular file of at most ``maxFileBytes``) and decodes it with `decoding`; errors
+    /// name the file.
+    static func load(_ url: URL, decoding: (Data) throws(EncoderError) -> RGBImage) throws(EncoderError) -> RGBImage {
         let data: Data
         do {
             data = try RegularFile.read(url, maxBytes: maxFileBytes)
@@ -61,7 +67,7 @@ public struct RGBImage: Sendable, Equatable {
             throw EncoderError(error.message)
         }
         do {
-            return try decode(data, limits: limits)
+            return try decoding(data)
         } catch {
             throw EncoderError("\(url.path): \(error.message)")
         }
