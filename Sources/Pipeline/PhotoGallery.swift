@@ -215,11 +215,12 @@ public enum PhotoGallery {
             return true
         }
         for i in candidates.indices { candidates[i].captions = captionsOf[candidates[i].id] ?? [] }
+        // What the scan passed over is said here; `add` says what it cannot decode as it goes (not twice).
+        for file in outcome.skipped { observer.note("skipped \(file.path): \(file.reason)") }
         let encoder = try QueryEncoder(modelFolder: index.modelFolder, store: store, observer: observer)
         let added = try add(candidates, with: encoder, writer: writer, batchSize: batchSize, observer: observer, acknowledged: acknowledged)
         outcome.added = added.ids.count
         outcome.skipped += added.skipped
-        for file in outcome.skipped { observer.note("skipped \(file.path): \(file.reason)") }
         return outcome
     }
 
