@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "Evaluation", dependencies: ["Numerics", "Neighbors"], swiftSettings: optimised),
         .target(name: "Search", dependencies: ["Numerics", "Neighbors", "Evaluation", "SafeFiles", "CSQLite", "CPostgres"], swiftSettings: optimised),
         // The search service: our own HTTP/1.1 server on one poll loop, with the limits a public server needs.
-        .target(name: "SearchServer", dependencies: ["Search", "Numerics", "SafeFiles"]),
+        .target(name: "SearchServer", dependencies: ["Search", "Evaluation", "Numerics", "SafeFiles"]),
         .target(name: "Training", dependencies: ["Numerics", "CKernels", "TensorFiles", "Evaluation", "SafeFiles"], swiftSettings: optimised),
         .target(name: "TensorFiles", dependencies: ["Numerics", "SafeFiles"]),
         .target(name: "Datasets", dependencies: ["SafeFiles"]),

@@ -20,12 +20,16 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Print the results as JSON.") var json = false
     @Option(help: "The folder of pretrained weights.") var models: String?
     @Option(help: "Largest query image in pixels (width × height as stored).") var maxPixels = DecodeLimits.defaultMaxPixels
+    @Option(help: "Show text↔image results whose match probability reaches this (0–1; default: the run's, 0.5 = even odds). 0 shows all.")
+    var minProbability: Double?
 
     func validate() throws {
         guard (text == nil) != (image == nil) else { throw ValidationError("give exactly one of --text or --image") }
         guard (1...1000).contains(k) else { throw ValidationError("-k must be between 1 and 1000") }
         if images, image == nil { throw ValidationError("--images goes with --image") }
         if let text, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--text is empty") }
+        if let minProbability, !(0...1).contains(minProbability) { throw ValidationError("--min-probability must be between 0 and 1") }
+        if minProbability != nil, images { throw ValidationError("--min-probability applies to text↔image searches, not image→image (--images)") }
     }
 
     func run() throws {
@@ -33,27 +37,47 @@ struct SearchCommand: ParsableCommand {
         let encoder = try QueryEncoder(modelFolder: gallery.modelFolder, store: ModelStore.locate(explicit: models), observer: .console)
         var limits = encoder.decodeLimits
         limits.maxPixels = maxPixels
-        let results: [SearchResult]
+        let cut: RelevanceCut
         var unknown: [String]?
-        if let text {
-            unknown = encoder.words(of: text)?.unknown
-            results = try gallery.images(matchingText: encoder.embed(text: text), k: k)
-        } else {
-            let query = try encoder.embed(image: RGBImage.loadUpright(URL(fileURLWithPath: image!), limits: limits))
-            results = images ? try gallery.images(similarToImage: query, k: k) : try gallery.captions(matchingImage: query, k: k)
+        do {
+            if let text {
+                unknown = encoder.words(of: text)?.unknown
+                let results = try gallery.images(matchingText: encoder.embed(text: text), k: k)
+                cut = try RelevanceCut.apply(results, calibration: encoder.calibration, minProbability: minProbability)
+            } else {
+                let query = try encoder.embed(image: RGBImage.loadUpright(URL(fileURLWithPath: image!), limits: limits))
+                cut = images
+                    ? try RelevanceCut.apply(gallery.images(similarToImage: query, k: k), calibration: nil, minProbability: nil)
+                    : try RelevanceCut.apply(
+                        gallery.captions(matchingImage: query, k: k), calibration: encoder.imageQueryCalibration, minProbability: minProbability)
+            }
+        } catch let error as SearchError {
+            throw ValidationError(error.message)
         }
         if json {
-            print(String(decoding: try prettyJSON(SearchOutput(results: results, unknownWords: unknown)), as: UTF8.self))
+            print(String(decoding: try prettyJSON(SearchOutput(cut, unknownWords: unknown)), as: UTF8.self))
             return
         }
         if let unknown, !unknown.isEmpty {
             print("note: the model does not know \(unknown.map { "“\($0)”" }.joined(separator: ", ")) and searched without \(unknown.count == 1 ? "it" : "them")")
         }
-        var rows = [["rank", "score", "id", results.first?.kind == "caption" ? "caption" : "first caption"]]
-        for (rank, result) in results.enumerated() {
-            rows.append(["\(rank + 1)", String(format: "%.4f", result.score), result.id, result.text ?? result.captions?.first ?? ""])
+        var shown = cut.results
+        if cut.noGoodMatch, let threshold = cut.minProbability {
+            print(String(format: "no good match: no result reaches match probability %.3f (--min-probability). The nearest:", threshold))
+            shown = cut.nearest
         }
-        print(TextTable.render(rows, rightAligned: [0, 1]).joined(separator: "\n"))
+        let probabilities = shown.contains { $0.matchProbability != nil }
+        var rows = [["rank", "score"] + (probabilities ? ["match"] : []) + ["id", shown.first?.kind == "caption" ? "caption" : "first caption"]]
+        for (rank, result) in shown.enumerated() {
+            rows.append(
+                ["\(rank + 1)", String(format: "%.4f", result.score)]
+                    + (probabilities ? [result.matchProbability.map { String(format: "%.2f", $0) } ?? ""] : [])
+                    + [result.id, result.text ?? result.captions?.first ?? ""])
+        }
+        print(TextTable.render(rows, rightAligned: probabilities ? [0, 1, 2] : [0, 1]).joined(separator: "\n"))
+        if !cut.noGoodMatch, cut.results.count < k, cut.minProbability != nil, !cut.results.isEmpty {
+            print(String(format: "(%d of the %d nearest reach match probability %.3f)", cut.results.count, k, cut.minProbability ?? 0))
+        }
     }
 }
 
@@ -62,9 +86,26 @@ struct SearchOutput: Encodable {
     var results: [SearchResult]
     /// A text query's words the model left out (a closed-vocabulary run only).
     var unknownWords: [String]?
+    /// Whether no result reached the minimum match probability.
+    var noGoodMatch: Bool?
+    /// Then, the nearest results (below it).
+    var nearest: [SearchResult]?
+    /// The minimum match probability applied (calibrated runs only).
+    var minProbability: Double?
+
+    init(_ cut: RelevanceCut, unknownWords: [String]?) {
+        results = cut.results
+        self.unknownWords = unknownWords
+        minProbability = cut.minProbability
+        if cut.minProbability != nil { noGoodMatch = cut.noGoodMatch }
+        if cut.noGoodMatch { nearest = cut.nearest }
+    }
 
     enum CodingKeys: String, CodingKey {
         case results
         case unknownWords = "unknown_words"
+        case noGoodMatch = "no_good_match"
+        case nearest
+        case minProbability = "min_probability"
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Evaluation
 import Encoders
 import Foundation
 import Numerics
@@ -157,6 +158,8 @@ struct RunQueryEmbedding: QueryEmbedding {
     }
 
     func unknownWords(in text: String) -> [String]? { encoder.words(of: text)?.unknown }
+    var calibration: MatchCalibration? { encoder.calibration }
+    var imageQueryCalibration: MatchCalibration? { encoder.imageQueryCalibration }
 
     func embed(imageData: Data, deadline: Deadline) throws -> [Float] {
         let image: RGBImage

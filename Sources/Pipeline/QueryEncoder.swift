@@ -1,4 +1,5 @@
 import Encoders
+import Evaluation
 import Foundation
 import Numerics
 import Search
@@ -24,9 +25,17 @@ public final class QueryEncoder: @unchecked Sendable {
     /// The joint space's width.
     public var dimension: Int { run.description.training.embeddingDimension }
 
+    /// The run's score → match probability, or nil for a run trained before calibrations.
+    public let calibration: MatchCalibration?
+
+    /// The calibration for image queries' captions: the same as for text queries in a joint space; none for
+    /// separate direction models (it was fitted on the text→image model's scores).
+    public var imageQueryCalibration: MatchCalibration? { run.separateDirections ? nil : calibration }
+
     /// Loads the run in `modelFolder` and the encoders it needs (the image encoder on first use).
     public init(modelFolder: URL, store: ModelStore, observer: PipelineObserver = .silent) throws {
         run = try TrainedRun.open(modelFolder.path, observer: observer)
+        calibration = try RunCalibration.read(from: run.folder)
         self.store = store
         var textInput = 1  // a GRU reads token rows of any width
         switch (run.usesTokens, run.description.textEncoder) {

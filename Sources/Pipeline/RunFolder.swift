@@ -9,6 +9,7 @@ import Training
 /// RUN/image-to-text/…, RUN/text-to-image/…                   (separate direction models)
 /// RUN/doc2vec/                    the Doc2Vec model trained for the run
 /// RUN/neighbors.safetensors       its caption neighbourhoods
+/// RUN/calibration.json            score → match probability, fitted on the validation split
 /// ```
 public struct RunFolder: Sendable, Equatable {
     /// The folder.
@@ -26,6 +27,8 @@ public struct RunFolder: Sendable, Equatable {
     public var doc2vecFolder: URL { url.appendingPathComponent("doc2vec") }
     /// The neighbour file a run computes for itself.
     public var neighborsFile: URL { url.appendingPathComponent("neighbors.safetensors") }
+    /// `calibration.json`: the fitted similarity → match probability (``MatchCalibration``).
+    public var calibrationFile: URL { url.appendingPathComponent("calibration.json") }
 
     /// Subfolder names of separately trained directions.
     public static let directionFolders = (imageToText: "image-to-text", textToImage: "text-to-image")

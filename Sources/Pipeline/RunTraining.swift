@@ -51,8 +51,8 @@ public enum RunTraining {
             + " (cached after the first run)")
         let trainingSplit = try features(request.trainSplit, stage: trainingStage)
         var training = try trainingSplit.featureSet()
-        let validation = try features(
-            request.validationSplit, stage: .evaluation(finetuning: configuration.imageFinetuning?.blocks)).featureSet()
+        let validationFeatures = try features(request.validationSplit, stage: .evaluation(finetuning: configuration.imageFinetuning?.blocks))
+        let validation = try validationFeatures.featureSet()
         if let finetuning = configuration.imageFinetuning, let architecture = finetuning.architecture {
             let bytes = (training.imageFeatures.values.count + validation.imageFeatures.values.count) * MemoryLayout<Float>.size
             events.stage("image maps in memory: \(grouped(training.imageFeatures.rows + validation.imageFeatures.rows)) images × "
@@ -124,7 +124,24 @@ public enum RunTraining {
                 onEpoch: events.epoch)
             best.append(records.last(where: \.best))
         }
+        try calibrate(folder, validation: validationFeatures, split: request.validationSplit, seed: configuration.seed, events: events)
         return request.separateDirections ? .separate(imageToText: best[0], textToImage: best[1]) : .joint(best[0])
+    }
+
+    /// Fits the best checkpoints' calibration (score → match probability) on the validation split and writes
+    /// it into the run folder; a run without a best checkpoint yet (an empty `--stop-after`) gets none.
+    static func calibrate(_ folder: RunFolder, validation: SplitFeatures, split: String, seed: UInt64, events: TrainingEvents) throws {
+        let run = try TrainedRun.open(folder.url.path)
+        guard run.models.allSatisfy({ $0.folder.hasBestCheckpoint }) else { return }
+        let (i2t, t2i) = try run.embed(validation)
+        let calibration = try RunCalibration.fit(
+            EmbeddedSplit(run: run, split: split, features: validation, imageToText: i2t, textToImage: t2i), seed: seed)
+        try RunCalibration.write(calibration, to: folder)
+        events.stage(String(
+            format: "calibration: match probability fitted on %@ (%d results that were the text's image, %d that were not); held-out "
+                + "expected calibration error %.3f; a result needs probability %.3f (score %@) to count as a match",
+            split, calibration.positives, calibration.negatives, calibration.expectedCalibrationError, calibration.minProbability,
+            calibration.score(atProbability: calibration.minProbability).map { String(format: "%.3f", $0) } ?? "n/a"))
     }
 
     /// The Doc2Vec model of `--doc2vec`, else the run folder's (when resuming), else one trained now on

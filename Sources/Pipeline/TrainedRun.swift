@@ -99,7 +99,7 @@ public struct TrainedRun {
     }
 
     /// Copies what embedding a query needs into `target` (replacing it): the configuration, the best
-    /// weights and a GRU's Doc2Vec model, so that an index can be moved and served on its own.
+    /// weights, the calibration and a GRU's Doc2Vec model, so that an index can be moved and served on its own.
     public func copyModel(to target: URL) throws {
         let manager = FileManager.default
         try? manager.removeItem(at: target)
@@ -113,6 +113,7 @@ public struct TrainedRun {
         }
         description.separateDirections = separateDirections
         try description.write(to: copy)
+        if let calibration = try RunCalibration.read(from: folder) { try RunCalibration.write(calibration, to: copy) }
         for (source, destination) in zip(models.map(\.folder), copy.models(separateDirections: separateDirections).map(\.folder)) {
             try manager.createDirectory(at: destination.url, withIntermediateDirectories: true)
             try manager.copyItem(at: source.bestCheckpoint, to: destination.bestCheckpoint)

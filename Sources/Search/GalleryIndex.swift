@@ -70,6 +70,14 @@ public struct SearchResult: Codable, Equatable, Sendable {
     public var text: String?
     /// The image's captions (images only).
     public var captions: [String]?
+    /// The probability that the item matches the query, from the run's calibration (text↔image searches
+    /// of a calibrated run only; see ``MatchCalibration``).
+    public var matchProbability: Double? = nil
+
+    enum CodingKeys: String, CodingKey {
+        case kind, id, score, imageID, text, captions
+        case matchProbability = "match_probability"
+    }
 }
 
 /// An index folder opened for searching: `index.json`, `catalog.sqlite`, the vectors (in the folder or

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import Numerics
 
@@ -12,11 +13,19 @@ public protocol QueryEmbedding: Sendable {
     /// The words of a text query the model leaves out because it does not know them, or nil when it reads
     /// any text. (`embed(text:)` refuses a query with no known word with ``BadQuery``.)
     func unknownWords(in text: String) -> [String]?
+    /// The run's score → match probability for text queries' images, or nil when it has none.
+    var calibration: MatchCalibration? { get }
+    /// The same for image queries' captions (nil when the directions have separate models).
+    var imageQueryCalibration: MatchCalibration? { get }
 }
 
 extension QueryEmbedding {
     /// An open vocabulary: no word is unknown.
     public func unknownWords(in text: String) -> [String]? { nil }
+    /// No calibration.
+    public var calibration: MatchCalibration? { nil }
+    /// No calibration.
+    public var imageQueryCalibration: MatchCalibration? { nil }
 }
 
 /// A query the client got wrong (answered with 400 and the message).

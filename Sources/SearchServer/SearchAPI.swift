@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import Numerics
 import SafeFiles
@@ -134,8 +135,27 @@ public struct SearchAPI: Sendable {
         return value
     }
 
+    /// The `min_probability` asked for, if any: a number from 0 to 1.
+    private func minProbability(_ request: HTTPRequest) throws -> Double? {
+        guard let text = request.query["min_probability"] else { return nil }
+        guard let value = Double(text), (0...1).contains(value) else {
+            throw Failure(status: 400, message: "min_probability must be a number from 0 to 1, not \(text.prefix(40))")
+        }
+        return value
+    }
+
+    /// `results` with their match probabilities, cut at the asked or default threshold.
+    private func cut(_ results: [SearchResult], calibration: MatchCalibration?, _ request: HTTPRequest) throws -> RelevanceCut {
+        do {
+            return try RelevanceCut.apply(results, calibration: calibration, minProbability: minProbability(request))
+        } catch let error as SearchError {
+            throw Failure(status: 400, message: error.message)
+        }
+    }
+
     private func searchByQueryString(_ request: HTTPRequest) throws -> HTTPResponse {
         let k = try k(request)
+        _ = try minProbability(request)
         if let imageID = request.query["image_id"] {
             let target = try target(request)
             guard index.catalog.image(id: imageID) != nil else {
@@ -149,7 +169,9 @@ public struct SearchAPI: Sendable {
                 return target == "images" ? try index.images(similarToImage: vector, k: asked).filter { $0.id != imageID }.prefix(k).map { $0 }
                     : try index.captions(matchingImage: vector, k: k)
             }
-            return try Self.json(SearchAnswer(query: ["image_id": imageID, "target": target], results: results))
+            if target == "images" { return try Self.json(SearchAnswer(query: ["image_id": imageID, "target": target], results: results)) }
+            return try Self.json(SearchAnswer(
+                query: ["image_id": imageID, "target": target], cut(results, calibration: embedder.imageQueryCalibration, request)))
         }
         guard let text = request.query["text"] else {
             throw Failure(status: 400, message: "give text=… (text→image) or image_id=… (search by a gallery image)")
@@ -173,7 +195,8 @@ public struct SearchAPI: Sendable {
             }
             return try index.images(matchingText: vector, k: k)
         }
-        return try Self.json(SearchAnswer(query: ["text": trimmed], results: results, unknownWords: embedder.unknownWords(in: trimmed)))
+        return try Self.json(SearchAnswer(
+            query: ["text": trimmed], cut(results, calibration: embedder.calibration, request), unknownWords: embedder.unknownWords(in: trimmed)))
     }
 
     private func target(_ request: HTTPRequest) throws -> String {
@@ -187,13 +210,16 @@ public struct SearchAPI: Sendable {
     private func searchByUpload(_ request: HTTPRequest) throws -> HTTPResponse {
         let k = try k(request)
         let target = try target(request)
+        _ = try minProbability(request)
         let body = request.body
         guard !body.isEmpty else { throw Failure(status: 400, message: "send the image (JPEG, PNG, WebP, GIF, HEIC or AVIF) as the request body") }
         let results = try imagePool.run(deadline: request.deadline) {
             let vector = try embedder.embed(imageData: body, deadline: request.deadline)
             return target == "images" ? try index.images(similarToImage: vector, k: k) : try index.captions(matchingImage: vector, k: k)
         }
-        return try Self.json(SearchAnswer(query: ["image_bytes": "\(body.count)", "target": target], results: results))
+        let query = ["image_bytes": "\(body.count)", "target": target]
+        if target == "images" { return try Self.json(SearchAnswer(query: query, results: results)) }
+        return try Self.json(SearchAnswer(query: query, cut(results, calibration: embedder.imageQueryCalibration, request)))
     }
 
     // MARK: - Changes
@@ -283,10 +309,31 @@ public struct SearchAPI: Sendable {
         var results: [SearchResult]
         /// A text query's words the model left out (a closed-vocabulary run only).
         var unknownWords: [String]? = nil
+        /// With a calibrated run: whether no result reached the minimum match probability, the nearest
+        /// results then (below it), and the threshold applied.
+        var noGoodMatch: Bool? = nil
+        var nearest: [SearchResult]? = nil
+        var minProbability: Double? = nil
+
+        init(query: [String: String], results: [SearchResult]) {
+            self.query = query
+            self.results = results
+        }
+
+        init(query: [String: String], _ cut: RelevanceCut, unknownWords: [String]? = nil) {
+            self.query = query
+            results = cut.results
+            self.unknownWords = unknownWords
+            minProbability = cut.minProbability
+            if cut.minProbability != nil { noGoodMatch = cut.noGoodMatch }
+            if cut.noGoodMatch { nearest = cut.nearest }
+        }
 
         enum CodingKeys: String, CodingKey {
-            case query, results
+            case query, results, nearest
             case unknownWords = "unknown_words"
+            case noGoodMatch = "no_good_match"
+            case minProbability = "min_probability"
         }
     }
 

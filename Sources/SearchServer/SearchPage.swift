@@ -27,7 +27,7 @@ enum SearchPage {
         .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr)); gap: 14px; }
         .card { background: #fff; border: 1px solid #e2e2e2; border-radius: 8px; overflow: hidden; }
         .card img { width: 100%; height: 170px; object-fit: cover; display: block; cursor: pointer; background: #eee; }
-        .card p { margin: 6px 8px 8px; font-size: 13px; } .score { color: #777; font-size: 12px; float: right; }
+        .card.nearest { opacity: 0.55; } .card p { margin: 6px 8px 8px; font-size: 13px; } .score { color: #777; font-size: 12px; float: right; }
         ol.captions li { margin: 4px 0; } .query-image { max-height: 160px; border-radius: 6px; }
         form.add { margin-top: 8px; font-size: 13px; color: #555; } form.add input[type=text], form.add input[type=password] { padding: 5px 8px; }
         </style></head><body>
@@ -48,13 +48,15 @@ enum SearchPage {
           body.milliseconds = Math.round(performance.now() - started);
           return body;
         }
-        function showImages(items) {
+        function showImages(items, nearestOnly) {
           results.replaceChildren(...items.map((item, index) => {
-            const card = document.createElement("div"); card.className = "card";
+            const card = document.createElement("div"); card.className = nearestOnly ? "card nearest" : "card";
             const img = document.createElement("img"); img.src = "/api/images/" + encodeURIComponent(item.id); img.alt = item.id; img.loading = "lazy";
             img.title = "Search by this image"; img.addEventListener("click", () => byImage(item.id));
             const p = document.createElement("p");
-            const score = document.createElement("span"); score.className = "score"; score.textContent = (index + 1) + " · " + item.score.toFixed(3);
+            const score = document.createElement("span"); score.className = "score";
+            score.textContent = (index + 1) + " · " + item.score.toFixed(3) + (item.match_probability != null ? " · p " + item.match_probability.toFixed(2) : "");
+            if (item.match_probability != null) score.title = "match probability: the share of results at this score that were the described image on the run's validation data";
             p.append(score, (item.captions && item.captions[0]) || item.id);
             card.append(img, p); return card;
           }));
@@ -64,7 +66,7 @@ enum SearchPage {
           if (imageURL) { const img = document.createElement("img"); img.className = "query-image"; img.src = imageURL; extra.append(img); }
           const h = document.createElement("h3"); h.textContent = title; extra.append(h);
           const list = document.createElement("ol"); list.className = "captions";
-          for (const item of items) { const li = document.createElement("li"); li.textContent = item.text + "  (" + item.score.toFixed(3) + ")"; list.append(li); }
+          for (const item of items) { const li = document.createElement("li"); li.textContent = item.text + "  (" + item.score.toFixed(3) + (item.match_probability != null ? ", p " + item.match_probability.toFixed(2) : "") + ")"; list.append(li); }
           extra.append(list);
         }
         async function byText(text) {
@@ -72,10 +74,17 @@ enum SearchPage {
           say("Searching…"); extra.replaceChildren();
           try {
             const answer = await call("/api/search?k=20&text=" + encodeURIComponent(text));
-            showImages(answer.results);
             const unknown = answer.unknown_words || [];
-            say(answer.results.length + " images for “" + answer.query.text + "” in " + answer.milliseconds + " ms"
-              + (unknown.length ? " — the model does not know " + unknown.map(w => "“" + w + "”").join(", ") + " and searched without " + (unknown.length == 1 ? "it" : "them") : ""));
+            const note = unknown.length ? " — the model does not know " + unknown.map(w => "“" + w + "”").join(", ") + " and searched without " + (unknown.length == 1 ? "it" : "them") : "";
+            if (answer.no_good_match) {
+              showImages(answer.nearest || [], true);
+              say("No good match for “" + answer.query.text + "”: no photo reaches match probability " + answer.min_probability.toFixed(3)
+                + ". The nearest are shown below, greyed" + note);
+            } else {
+              showImages(answer.results);
+              say(answer.results.length + " images for “" + answer.query.text + "” in " + answer.milliseconds + " ms"
+                + (answer.min_probability != null ? " (those reaching match probability " + answer.min_probability.toFixed(3) + ")" : "") + note);
+            }
             history.replaceState(null, "", "?q=" + encodeURIComponent(text));
           } catch (error) { results.replaceChildren(); say(error.message, true); }
         }
@@ -85,7 +94,7 @@ enum SearchPage {
             const [similar, captions] = await Promise.all([
               call("/api/search?k=20&target=images&image_id=" + encodeURIComponent(id)),
               call("/api/search?k=5&target=captions&image_id=" + encodeURIComponent(id))]);
-            showCaptions("Captions that match " + id, captions.results, "/api/images/" + encodeURIComponent(id));
+            showCaptions("Captions that match " + id, captions.no_good_match ? captions.nearest : captions.results, "/api/images/" + encodeURIComponent(id));
             showImages(similar.results);
             say(similar.results.length + " images like " + id);
             window.scrollTo(0, 0);
@@ -97,7 +106,7 @@ enum SearchPage {
             const [captions, similar] = await Promise.all([
               call("/api/search/image?k=5&target=captions", { method: "POST", body: file }),
               call("/api/search/image?k=20&target=images", { method: "POST", body: file })]);
-            showCaptions("Captions that match " + file.name, captions.results, URL.createObjectURL(file));
+            showCaptions("Captions that match " + file.name, captions.no_good_match ? captions.nearest : captions.results, URL.createObjectURL(file));
             showImages(similar.results);
             say(similar.results.length + " images like " + file.name);
           } catch (error) { say(error.message, true); }

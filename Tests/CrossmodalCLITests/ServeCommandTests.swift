@@ -96,7 +96,7 @@ final class ServerProcess: @unchecked Sendable {
 
         let health = try server.json("/healthz")
         #expect(health.status == 200 && health.object["images"] as? Int == 40)
-        let search = try server.json("/api/search?text=a%20dog%20runs%20on%20the%20grass&k=5")
+        let search = try server.json("/api/search?text=a%20dog%20runs%20on%20the%20grass&k=5&min_probability=0")  // every result, each with its probability
         #expect(search.status == 200)
         let results = try #require(search.object["results"] as? [[String: Any]])
         #expect(results.count == 5)
@@ -145,7 +145,7 @@ final class ServerProcess: @unchecked Sendable {
         let data = try SmallFlickr()
         defer { data.remove() }
         try Self.smallIndex(data)
-        let local = try CommandRunner.run(["search", data.path("index"), "--text", "two children play in the water", "-k", "5", "--json"])
+        let local = try CommandRunner.run(["search", data.path("index"), "--text", "two children play in the water", "-k", "5", "--min-probability", "0", "--json"])
         try #require(local.status == 0, "\(local.standardError)")
         let byImage = try CommandRunner.run(["search", data.path("index"), "--image", data.path("images/\(try firstDevImage(data))"), "-k", "3"])
         #expect(byImage.status == 0 && byImage.standardOutput.contains("#"), "\(byImage.standardError)")
@@ -157,7 +157,7 @@ final class ServerProcess: @unchecked Sendable {
             "--backend", postgres.url, "--table-prefix", "small", "--cache-dir", data.path("cache"),
         ])
         try #require(build.status == 0, "\(build.standardError)")
-        let remote = try CommandRunner.run(["search", data.path("pg-index"), "--text", "two children play in the water", "-k", "5", "--json"])
+        let remote = try CommandRunner.run(["search", data.path("pg-index"), "--text", "two children play in the water", "-k", "5", "--min-probability", "0", "--json"])
         try #require(remote.status == 0, "\(remote.standardError)")
         func ids(_ json: String) throws -> [String] {
             let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
