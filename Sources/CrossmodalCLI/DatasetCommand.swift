@@ -4,7 +4,7 @@ import ArgumentParser
 struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
-        abstract: "Inspect image–caption datasets.",
-        subcommands: [DatasetInspectCommand.self]
+        abstract: "Inspect image–caption datasets, or merge several into one.",
+        subcommands: [DatasetInspectCommand.self, DatasetMergeCommand.self]
     )
 }

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import Training
 
@@ -98,6 +99,44 @@ struct ReportPage {
 
     mutating func addCurves(_ charts: [SVGLineChart]) {
         sections.append("<section><h2>Training curves</h2><div class=\"charts\">" + charts.map { "<figure>\($0.render())</figure>" }.joined() + "</div></section>")
+    }
+
+    /// The run's match probability on this split: a reliability diagram (predicted against observed share of
+    /// matches per bin, bar width by the bin's share of results) and its numbers.
+    mutating func addCalibration(_ calibration: MatchCalibration, split: String, bins: [MatchCalibration.Bin], error: Double, answered: Double) {
+        let (size, left, top) = (300.0, 50.0, 20.0)
+        let total = max(bins.reduce(0) { $0 + $1.weight }, 1e-12)
+        func x(_ v: Double) -> String { String(format: "%.1f", left + v * size) }
+        func y(_ v: Double) -> String { String(format: "%.1f", top + (1 - v) * size) }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(size + left + 20)) \(Int(size + top + 50))\" width=\"\(Int(size + left + 20))\" "
+            + "height=\"\(Int(size + top + 50))\" role=\"img\" aria-label=\"reliability diagram\">"
+        svg += "<rect x=\"\(x(0))\" y=\"\(y(1))\" width=\"\(size)\" height=\"\(size)\" fill=\"none\" stroke=\"#999\"/>"
+        svg += "<line x1=\"\(x(0))\" y1=\"\(y(0))\" x2=\"\(x(1))\" y2=\"\(y(1))\" stroke=\"#bbb\" stroke-dasharray=\"4 3\"/>"
+        for bin in bins where bin.weight > 0 {
+            // The bar spans the bin and rises to the observed share; its opacity grows with the bin's share of results.
+            let opacity = 0.25 + 0.75 * min(1, (bin.weight / total).squareRoot())
+            svg += "<rect x=\"\(x(bin.lower))\" y=\"\(y(bin.observed))\" width=\"\(String(format: "%.1f", (bin.upper - bin.lower) * size - 2))\" "
+                + "height=\"\(String(format: "%.1f", bin.observed * size))\" fill=\"#3a6ea5\" fill-opacity=\"\(String(format: "%.2f", opacity))\"/>"
+            svg += "<circle cx=\"\(x(bin.predicted))\" cy=\"\(y(bin.predicted))\" r=\"3\" fill=\"#b00020\"/>"
+        }
+        for tick in stride(from: 0.0, through: 1.0, by: 0.2) {
+            svg += "<text x=\"\(x(tick))\" y=\"\(String(format: "%.1f", top + size + 16))\" font-size=\"11\" text-anchor=\"middle\">\(String(format: "%.1f", tick))</text>"
+            svg += "<text x=\"\(String(format: "%.1f", left - 6))\" y=\"\(y(tick))\" font-size=\"11\" text-anchor=\"end\" dominant-baseline=\"middle\">\(String(format: "%.1f", tick))</text>"
+        }
+        svg += "<text x=\"\(x(0.5))\" y=\"\(String(format: "%.1f", top + size + 36))\" font-size=\"12\" text-anchor=\"middle\">predicted match probability</text></svg>"
+        var html = "<section><h2>Match probability on \(escapeHTML(split))</h2><p>"
+            + escapeHTML(String(
+                format: "p = σ(%.3f · score %+.3f), fitted on %@. Each bar is a bin of results (the 10 best images of every caption): its "
+                    + "height the share that were the caption's own image, the red dot the mean predicted probability; a calibrated "
+                    + "model has the dots on the bars' tops and the diagonal. Expected calibration error %.3f over %d bins; %.1f%% of "
+                    + "the captions' best results reach the minimum probability %.3f.",
+                calibration.slope, calibration.intercept, calibration.split, error, MatchCalibration.binCount, 100 * answered,
+                calibration.minProbability))
+            + "</p><figure>\(svg)</figure><table class=\"metrics\"><tr><th>predicted</th><th>results</th><th>mean predicted</th><th>observed</th></tr>"
+        for bin in bins where bin.weight > 0 {
+            html += String(format: "<tr><td>%.1f–%.1f</td><td>%.0f</td><td>%.3f</td><td>%.3f</td></tr>", bin.lower, bin.upper, bin.weight, bin.predicted, bin.observed)
+        }
+        sections.append(html + "</table></section>")
     }
 
     mutating func addTextQueries(_ queries: [TextQuery]) {

@@ -45,6 +45,10 @@ public enum RunReport {
         page.addRunSection(run.description, source: source)
         page.addMetrics(summary)
         page.addCurves(curves(of: run))
+        if let calibration = try RunCalibration.read(from: run.folder) {
+            let checked = try RunCalibration.check(calibration, on: embedded)
+            page.addCalibration(calibration, split: embedded.split, bins: checked.bins, error: checked.expectedCalibrationError, answered: checked.answered)
+        }
         page.addTextQueries(textQueries.enumerated().map { index, caption in
             ReportPage.TextQuery(
                 caption: features.captions[caption].text,

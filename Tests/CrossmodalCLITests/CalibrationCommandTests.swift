@@ -34,6 +34,13 @@ struct CalibrationCommandTests {
         let refitted = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: data.path("run/calibration.json")))) as? [String: Any]
         #expect(refitted?["minProbability"] as? Double == 0.2)
         _ = threshold
+        // The report shows the reliability diagram.
+        let report = try CommandRunner.run([
+            "report", data.path("run"), "--dataset", data.folder.path, "--split", "dev", "--out", data.path("report.html"), "--cache-dir", data.path("cache"),
+        ])
+        try #require(report.status == 0, "\(report.standardError)")
+        let page = try String(contentsOfFile: data.path("report.html"), encoding: .utf8)
+        #expect(page.contains("<h2>Match probability on dev</h2>") && page.contains("aria-label=\"reliability diagram\""))
 
         let build = try CommandRunner.run([
             "index", "build", data.path("run"), data.folder.path, "--split", "dev", "--out", data.path("index"), "--cache-dir", data.path("cache"),
