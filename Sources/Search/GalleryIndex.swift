@@ -73,9 +73,11 @@ public struct SearchResult: Codable, Equatable, Sendable {
     /// The probability that the item matches the query, from the run's calibration (text↔image searches
     /// of a calibrated run only; see ``MatchCalibration``).
     public var matchProbability: Double? = nil
+    /// The image's file, to open it (images only).
+    public var path: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case kind, id, score, imageID, text, captions
+        case kind, id, score, imageID, text, captions, path
         case matchProbability = "match_probability"
     }
 }
@@ -219,7 +221,7 @@ public final class GalleryIndex: @unchecked Sendable {
                 let image = catalog.images[hit.row]
                 return SearchResult(
                     kind: "image", id: image.id, score: hit.score, imageID: image.id, text: nil,
-                    captions: image.captionIDs.compactMap { catalog.caption(id: $0)?.text })
+                    captions: image.captionIDs.compactMap { catalog.caption(id: $0)?.text }, path: image.path)
             }
         }
     }

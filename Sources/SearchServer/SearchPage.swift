@@ -27,7 +27,7 @@ enum SearchPage {
         .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(210px, 1fr)); gap: 14px; }
         .card { background: #fff; border: 1px solid #e2e2e2; border-radius: 8px; overflow: hidden; }
         .card img { width: 100%; height: 170px; object-fit: cover; display: block; cursor: pointer; background: #eee; }
-        .card.nearest { opacity: 0.55; } .card p { margin: 6px 8px 8px; font-size: 13px; } .score { color: #777; font-size: 12px; float: right; }
+        .card.nearest { opacity: 0.55; } .card p.file { font-size: 11px; color: #666; word-break: break-all; margin-top: 0; } .card p { margin: 6px 8px 8px; font-size: 13px; } .score { color: #777; font-size: 12px; float: right; }
         ol.captions li { margin: 4px 0; } .query-image { max-height: 160px; border-radius: 6px; }
         form.add { margin-top: 8px; font-size: 13px; color: #555; } form.add input[type=text], form.add input[type=password] { padding: 5px 8px; }
         </style></head><body>
@@ -58,7 +58,12 @@ enum SearchPage {
             score.textContent = (index + 1) + " · " + item.score.toFixed(3) + (item.match_probability != null ? " · p " + item.match_probability.toFixed(2) : "");
             if (item.match_probability != null) score.title = "match probability: the share of results at this score that were the described image on the run's validation data";
             p.append(score, (item.captions && item.captions[0]) || item.id);
-            card.append(img, p); return card;
+            const file = document.createElement("p"); file.className = "file";
+            const full = document.createElement("a"); full.href = "/api/images/" + encodeURIComponent(item.id); full.target = "_blank";
+            full.rel = "noopener"; full.textContent = "full size";
+            file.append(full);
+            if (item.path) { const path = document.createElement("span"); path.className = "path"; path.textContent = item.path; path.title = "the photo's file"; file.append(" · ", path); }
+            card.append(img, p, file); return card;
           }));
         }
         function showCaptions(title, items, imageURL) {
