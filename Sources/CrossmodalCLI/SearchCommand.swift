@@ -22,6 +22,8 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Largest query image in pixels (width × height as stored).") var maxPixels = DecodeLimits.defaultMaxPixels
     @Option(help: "Show text↔image results whose match probability reaches this (0–1; default: the run's, 0.5 = even odds). 0 shows all.")
     var minProbability: Double?
+    @Option(help: "Only images whose file lies under this folder (relative to the gallery's photo folder, or absolute).")
+    var folder: String?
 
     func validate() throws {
         guard (text == nil) != (image == nil) else { throw ValidationError("give exactly one of --text or --image") }
@@ -29,6 +31,7 @@ struct SearchCommand: ParsableCommand {
         if images, image == nil { throw ValidationError("--images goes with --image") }
         if let text, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--text is empty") }
         if let minProbability, !(0...1).contains(minProbability) { throw ValidationError("--min-probability must be between 0 and 1") }
+        if folder != nil, image != nil, !images { throw ValidationError("--folder filters images: use it with --text, or with --image --images") }
         if minProbability != nil, images { throw ValidationError("--min-probability applies to text↔image searches, not image→image (--images)") }
     }
 
@@ -42,12 +45,12 @@ struct SearchCommand: ParsableCommand {
         do {
             if let text {
                 unknown = encoder.words(of: text)?.unknown
-                let results = try gallery.images(matchingText: encoder.embed(text: text), k: k)
+                let results = try gallery.images(matchingText: encoder.embed(text: text), k: k, inFolder: folder)
                 cut = try RelevanceCut.apply(results, calibration: encoder.calibration, minProbability: minProbability)
             } else {
                 let query = try encoder.embed(image: RGBImage.loadUpright(URL(fileURLWithPath: image!), limits: limits))
                 cut = images
-                    ? try RelevanceCut.apply(gallery.images(similarToImage: query, k: k), calibration: nil, minProbability: nil)
+                    ? try RelevanceCut.apply(gallery.images(similarToImage: query, k: k, inFolder: folder), calibration: nil, minProbability: nil)
                     : try RelevanceCut.apply(
                         gallery.captions(matchingImage: query, k: k), calibration: encoder.imageQueryCalibration, minProbability: minProbability)
             }

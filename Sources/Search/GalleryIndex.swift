@@ -73,11 +73,9 @@ public struct SearchResult: Codable, Equatable, Sendable {
     /// The probability that the item matches the query, from the run's calibration (text↔image searches
     /// of a calibrated run only; see ``MatchCalibration``).
     public var matchProbability: Double? = nil
-    /// The image's file, to open it (images only).
-    public var path: String? = nil
 
     enum CodingKeys: String, CodingKey {
-        case kind, id, score, imageID, text, captions, path
+        case kind, id, score, imageID, text, captions
         case matchProbability = "match_probability"
     }
 }
@@ -214,15 +212,18 @@ public final class GalleryIndex: @unchecked Sendable {
     }
 
     private func imageResults(_ query: [Float], in set: VectorSet, k: Int) throws(SearchError) -> [SearchResult] {
-        try lock.read { () throws(SearchError) in
+        // The hits and the catalogue they index are taken together under the lock; the results are made from
+        // that snapshot after it.
+        let (catalog, hits) = try lock.read { () throws(SearchError) in
             let catalog = current
-            return try backend.search(query, in: set, k: k, visible: catalog.visibleRows(set)).compactMap { hit in
-                guard hit.row < catalog.images.count else { return nil }
-                let image = catalog.images[hit.row]
-                return SearchResult(
-                    kind: "image", id: image.id, score: hit.score, imageID: image.id, text: nil,
-                    captions: image.captionIDs.compactMap { catalog.caption(id: $0)?.text }, path: image.path)
-            }
+            return (catalog, try backend.search(query, in: set, k: k, visible: catalog.visibleRows(set)))
+        }
+        return hits.compactMap { hit in
+            guard hit.row < catalog.images.count else { return nil }
+            let image = catalog.images[hit.row]
+            return SearchResult(
+                kind: "image", id: image.id, score: hit.score, imageID: image.id, text: nil,
+                captions: image.captionIDs.compactMap { catalog.caption(id: $0)?.text })
         }
     }
 }

@@ -144,6 +144,17 @@ public struct SearchAPI: Sendable {
         return value
     }
 
+    /// The `folder` filter asked for, if any (checked: a bad one is a 400).
+    private func folder(_ request: HTTPRequest) throws -> String? {
+        guard let folder = request.query["folder"], !folder.isEmpty else { return nil }
+        do {
+            _ = try index.folderPrefix(folder)
+        } catch {
+            throw Failure(status: 400, message: error.message)
+        }
+        return folder
+    }
+
     /// `results` with their match probabilities, cut at the asked or default threshold.
     private func cut(_ results: [SearchResult], calibration: MatchCalibration?, _ request: HTTPRequest) throws -> RelevanceCut {
         do {
@@ -156,6 +167,7 @@ public struct SearchAPI: Sendable {
     private func searchByQueryString(_ request: HTTPRequest) throws -> HTTPResponse {
         let k = try k(request)
         _ = try minProbability(request)
+        _ = try folder(request)
         if let imageID = request.query["image_id"] {
             let target = try target(request)
             guard index.catalog.image(id: imageID) != nil else {
@@ -166,7 +178,8 @@ public struct SearchAPI: Sendable {
                 guard let vector = try index.storedVector(ofImage: imageID) else { throw SearchError("image \(imageID) has no stored vector") }
                 // One more than k, as the image finds itself; k is at most maxK, which a flag sets, so never k + 1 unchecked.
                 let asked = min(k, index.catalog.liveImageCount) + 1
-                return target == "images" ? try index.images(similarToImage: vector, k: asked).filter { $0.id != imageID }.prefix(k).map { $0 }
+                return target == "images"
+                    ? try index.images(similarToImage: vector, k: asked, inFolder: folder(request)).filter { $0.id != imageID }.prefix(k).map { $0 }
                     : try index.captions(matchingImage: vector, k: k)
             }
             if target == "images" { return try Self.json(SearchAnswer(query: ["image_id": imageID, "target": target], results: results)) }
@@ -193,7 +206,7 @@ public struct SearchAPI: Sendable {
                 vector = try embedder.embed(text: trimmed, deadline: request.deadline)
                 textCache.set(trimmed, vector)
             }
-            return try index.images(matchingText: vector, k: k)
+            return try index.images(matchingText: vector, k: k, inFolder: folder(request))
         }
         return try Self.json(SearchAnswer(
             query: ["text": trimmed], cut(results, calibration: embedder.calibration, request), unknownWords: embedder.unknownWords(in: trimmed)))
@@ -211,11 +224,12 @@ public struct SearchAPI: Sendable {
         let k = try k(request)
         let target = try target(request)
         _ = try minProbability(request)
+        _ = try folder(request)
         let body = request.body
         guard !body.isEmpty else { throw Failure(status: 400, message: "send the image (JPEG, PNG, WebP, GIF, HEIC or AVIF) as the request body") }
         let results = try imagePool.run(deadline: request.deadline) {
             let vector = try embedder.embed(imageData: body, deadline: request.deadline)
-            return target == "images" ? try index.images(similarToImage: vector, k: k) : try index.captions(matchingImage: vector, k: k)
+            return target == "images" ? try index.images(similarToImage: vector, k: k, inFolder: folder(request)) : try index.captions(matchingImage: vector, k: k)
         }
         let query = ["image_bytes": "\(body.count)", "target": target]
         if target == "images" { return try Self.json(SearchAnswer(query: query, results: results)) }
@@ -272,7 +286,8 @@ public struct SearchAPI: Sendable {
     private func item(_ id: String) throws -> HTTPResponse {
         if let image = index.catalog.image(id: id) {
             let captions = image.captionIDs.compactMap { index.catalog.caption(id: $0) }
-            return try Self.json(ItemAnswer(kind: "image", id: image.id, imageID: image.id, text: nil, captions: captions.map(\.text), captionIDs: captions.map(\.id)))
+            return try Self.json(ItemAnswer(
+                kind: "image", id: image.id, imageID: image.id, text: nil, captions: captions.map(\.text), captionIDs: captions.map(\.id), path: image.path))
         }
         if let caption = index.catalog.caption(id: id) {
             return try Self.json(ItemAnswer(kind: "caption", id: caption.id, imageID: caption.imageID, text: caption.text, captions: nil, captionIDs: nil))
@@ -357,6 +372,8 @@ public struct SearchAPI: Sendable {
         var text: String?
         var captions: [String]?
         var captionIDs: [String]?
+        /// An image's file, to open it.
+        var path: String? = nil
     }
 
     static func json(_ value: some Encodable) throws -> HTTPResponse {

@@ -33,12 +33,14 @@ enum SearchPage {
         </style></head><body>
         <header><h1>crossmodal search</h1>
         <form id="form"><input type="search" id="q" name="q" placeholder="Describe a picture, e.g. a dog running on the beach" autocomplete="off" maxlength="500">
+        <input type="text" id="folder" placeholder="in folder (optional)" maxlength="1000" title="only photos under this folder (relative to the gallery's photo folder)">
         <button type="submit">Search</button>
         <label class="upload">or search by a photo <input type="file" id="file" accept="image/jpeg,image/png,image/webp,image/gif,image/heic,image/heif,image/avif"></label></form><!--add--></header>
         <main><div id="status"></div><div id="extra"></div><div id="results" class="grid"></div></main>
         <script>
         const form = document.getElementById("form"), box = document.getElementById("q"), statusLine = document.getElementById("status");
         const results = document.getElementById("results"), extra = document.getElementById("extra");
+        function inFolder() { const f = document.getElementById("folder").value.trim(); return f ? "&folder=" + encodeURIComponent(f) : ""; }
         function say(text, isError) { statusLine.textContent = text; statusLine.className = isError ? "error" : ""; }
         async function call(url, options) {
           const started = performance.now();
@@ -62,13 +64,17 @@ enum SearchPage {
             const full = document.createElement("a"); full.href = "/api/images/" + encodeURIComponent(item.id); full.target = "_blank";
             full.rel = "noopener"; full.textContent = "full size";
             file.append(full);
-            if (item.path) { const path = document.createElement("span"); path.className = "path"; path.textContent = item.path; path.title = "the photo's file"; file.append(" · ", path); }
             card.append(img, p, file); return card;
           }));
         }
-        function showCaptions(title, items, imageURL) {
+        function showCaptions(title, items, imageURL, path) {
           extra.replaceChildren();
           if (imageURL) { const img = document.createElement("img"); img.className = "query-image"; img.src = imageURL; extra.append(img); }
+          if (path) {
+            const file = document.createElement("p"); file.className = "path"; file.textContent = "file: " + path + " · ";
+            const full = document.createElement("a"); full.href = imageURL; full.target = "_blank"; full.rel = "noopener"; full.textContent = "full size";
+            file.append(full); extra.append(file);
+          }
           const h = document.createElement("h3"); h.textContent = title; extra.append(h);
           const list = document.createElement("ol"); list.className = "captions";
           for (const item of items) { const li = document.createElement("li"); li.textContent = item.text + "  (" + item.score.toFixed(3) + (item.match_probability != null ? ", p " + item.match_probability.toFixed(2) : "") + ")"; list.append(li); }
@@ -78,7 +84,7 @@ enum SearchPage {
           if (!text.trim()) { say("Type a description first.", true); return; }
           say("Searching…"); extra.replaceChildren();
           try {
-            const answer = await call("/api/search?k=20&text=" + encodeURIComponent(text));
+            const answer = await call("/api/search?k=20&text=" + encodeURIComponent(text) + inFolder());
             const unknown = answer.unknown_words || [];
             const note = unknown.length ? " — the model does not know " + unknown.map(w => "“" + w + "”").join(", ") + " and searched without " + (unknown.length == 1 ? "it" : "them") : "";
             if (answer.no_good_match) {
@@ -96,10 +102,11 @@ enum SearchPage {
         async function byImage(id) {
           say("Searching by image " + id + "…");
           try {
-            const [similar, captions] = await Promise.all([
-              call("/api/search?k=20&target=images&image_id=" + encodeURIComponent(id)),
-              call("/api/search?k=5&target=captions&image_id=" + encodeURIComponent(id))]);
-            showCaptions("Captions that match " + id, captions.no_good_match ? captions.nearest : captions.results, "/api/images/" + encodeURIComponent(id));
+            const [similar, captions, item] = await Promise.all([
+              call("/api/search?k=20&target=images&image_id=" + encodeURIComponent(id) + inFolder()),
+              call("/api/search?k=5&target=captions&image_id=" + encodeURIComponent(id)),
+              call("/api/items/" + encodeURIComponent(id))]);
+            showCaptions("Captions that match " + id, captions.no_good_match ? captions.nearest : captions.results, "/api/images/" + encodeURIComponent(id), item.path);
             showImages(similar.results);
             say(similar.results.length + " images like " + id);
             window.scrollTo(0, 0);
@@ -110,7 +117,7 @@ enum SearchPage {
           try {
             const [captions, similar] = await Promise.all([
               call("/api/search/image?k=5&target=captions", { method: "POST", body: file }),
-              call("/api/search/image?k=20&target=images", { method: "POST", body: file })]);
+              call("/api/search/image?k=20&target=images" + inFolder(), { method: "POST", body: file })]);
             showCaptions("Captions that match " + file.name, captions.no_good_match ? captions.nearest : captions.results, URL.createObjectURL(file));
             showImages(similar.results);
             say(similar.results.length + " images like " + file.name);

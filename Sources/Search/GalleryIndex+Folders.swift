@@ -1,0 +1,50 @@
+import Foundation
+
+extension GalleryIndex {
+    /// How many nearest images a folder-filtered search looks among before it keeps those in the folder.
+    public static let folderCandidates = 10_000
+
+    /// The absolute path prefix (ending in "/") of a folder filter: an absolute folder, or one relative to the
+    /// gallery's photo folder.
+    ///
+    /// - Throws: ``SearchError`` for an empty or over-long folder, one with control characters, or a relative
+    ///   folder in a gallery that has no photo folder.
+    public func folderPrefix(_ folder: String) throws(SearchError) -> String {
+        let trimmed = folder.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.utf8.count <= 1000, !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw SearchError("the folder must be 1 to 1000 bytes without control characters")
+        }
+        let absolute: String
+        if trimmed.hasPrefix("/") {
+            absolute = trimmed
+        } else {
+            guard let root = manifest.photoFolder, !root.isEmpty else {
+                throw SearchError("this gallery was built from a dataset, not a photo folder: give the folder as an absolute path")
+            }
+            absolute = root + "/" + trimmed
+        }
+        let standardized = URL(fileURLWithPath: absolute).standardizedFileURL.path
+        return standardized.hasSuffix("/") ? standardized : standardized + "/"
+    }
+
+    /// The `k` best images for a text query among those whose file lies under `folder` (see
+    /// ``folderPrefix(_:)``), looked for among the ``folderCandidates`` nearest; all images when `folder` is nil.
+    public func images(matchingText query: [Float], k: Int, inFolder folder: String?) throws(SearchError) -> [SearchResult] {
+        guard let folder else { return try images(matchingText: query, k: k) }
+        let prefix = try folderPrefix(folder)
+        let catalog = self.catalog
+        return try images(matchingText: query, k: Self.candidates(k, live: catalog.liveImageCount))
+            .filter { catalog.image(id: $0.id)?.path.hasPrefix(prefix) == true }.prefix(k).map { $0 }
+    }
+
+    /// The `k` images most similar to an image query among those under `folder` (all when nil).
+    public func images(similarToImage query: [Float], k: Int, inFolder folder: String?) throws(SearchError) -> [SearchResult] {
+        guard let folder else { return try images(similarToImage: query, k: k) }
+        let prefix = try folderPrefix(folder)
+        let catalog = self.catalog
+        return try images(similarToImage: query, k: Self.candidates(k, live: catalog.liveImageCount))
+            .filter { catalog.image(id: $0.id)?.path.hasPrefix(prefix) == true }.prefix(k).map { $0 }
+    }
+
+    static func candidates(_ k: Int, live: Int) -> Int { max(1, min(live, max(k, folderCandidates))) }
+}
