@@ -34,7 +34,7 @@ struct DatasetMergeCommand: ParsableCommand {
             let dataset = try Dataset.load(from: url, options: options)
             // A dataset file is named by its folder (newsimages/pairs.jsonl → newsimages).
             var isFolder: ObjCBool = false
-            FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder)
+            _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder)
             sources.append((isFolder.boolValue ? url.lastPathComponent : url.deletingLastPathComponent().lastPathComponent, dataset))
         }
         let file = URL(fileURLWithPath: out).standardizedFileURL
