@@ -71,7 +71,7 @@ echo "== 6. a searchable index of dev (catalogue + vectors + the run's model), s
 "$BIN" search work/index --text "a giraffe" -k 5   # no giraffe in the gallery: "no good match", with the nearest
 
 echo
-echo "demo: done. In work/: dataset.json, features/*.npy (+ .ids.txt), $RUN/ (config.json, metrics.jsonl,"
+echo "demo: done. In work/: dataset.json, features/*.npy (+ .ids.txt), ${RUN#work/}/ (config.json, metrics.jsonl,"
 echo "      best.safetensors, calibration.json), evaluation.json, export/, index/"
 echo "report: $(pwd)/work/report.html"
 echo "search service: $BIN serve work/index   (then open http://127.0.0.1:8080/)"
