@@ -99,9 +99,7 @@ struct SearchOutput: Encodable {
     init(_ cut: RelevanceCut, unknownWords: [String]?) {
         results = cut.results
         self.unknownWords = unknownWords
-        minProbability = cut.minProbability
-        if cut.minProbability != nil { noGoodMatch = cut.noGoodMatch }
-        if cut.noGoodMatch { nearest = cut.nearest }
+        (noGoodMatch, nearest, minProbability) = cut.answerFields
     }
 
     enum CodingKeys: String, CodingKey {

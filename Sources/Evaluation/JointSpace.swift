@@ -35,17 +35,6 @@ public struct JointSpace: Sendable {
         try Self.nearest(images.gatherRows(queries), in: texts, k: k, metric: metric)
     }
 
-    /// The scores of text row `text` against the image rows `images`, as ``nearestImages(toTexts:k:)`` scores them.
-    /// - Complexity: O(images.count · d).
-    public func imageScores(forText text: Int, images rows: [Int]) throws(EvaluationError) -> [Float] {
-        let prepared = metric.prepared(queries: texts.gatherRows([text]), gallery: images.gatherRows(rows))
-        do {
-            return try Matrix.product(prepared.queries, prepared.gallery, transposeB: .transposed).values
-        } catch {
-            throw EvaluationError("\(error)")
-        }
-    }
-
     /// The exact 0-based ranks of each text query's relevant images (`relevant[i]` for text row `queries[i]`).
     public func imageRanks(forTexts queries: [Int], relevant: [[Int]]) throws(EvaluationError) -> [[Int]] {
         let prepared = metric.prepared(queries: texts.gatherRows(queries), gallery: images)

@@ -30,21 +30,22 @@ extension GalleryIndex {
     /// The `k` best images for a text query among those whose file lies under `folder` (see
     /// ``folderPrefix(_:)``), looked for among the ``folderCandidates`` nearest; all images when `folder` is nil.
     public func images(matchingText query: [Float], k: Int, inFolder folder: String?) throws(SearchError) -> [SearchResult] {
-        guard let folder else { return try images(matchingText: query, k: k) }
-        let prefix = try folderPrefix(folder)
-        let catalog = self.catalog
-        return try images(matchingText: query, k: Self.candidates(k, live: catalog.liveImageCount))
-            .filter { catalog.image(id: $0.id)?.path.hasPrefix(prefix) == true }.prefix(k).map { $0 }
+        try kept(k, inFolder: folder) { (wanted) throws(SearchError) in try images(matchingText: query, k: wanted) }
     }
 
     /// The `k` images most similar to an image query among those under `folder` (all when nil).
     public func images(similarToImage query: [Float], k: Int, inFolder folder: String?) throws(SearchError) -> [SearchResult] {
-        guard let folder else { return try images(similarToImage: query, k: k) }
-        let prefix = try folderPrefix(folder)
-        let catalog = self.catalog
-        return try images(similarToImage: query, k: Self.candidates(k, live: catalog.liveImageCount))
-            .filter { catalog.image(id: $0.id)?.path.hasPrefix(prefix) == true }.prefix(k).map { $0 }
+        try kept(k, inFolder: folder) { (wanted) throws(SearchError) in try images(similarToImage: query, k: wanted) }
     }
 
-    static func candidates(_ k: Int, live: Int) -> Int { max(1, min(live, max(k, folderCandidates))) }
+    /// `search(k)` without a folder; with one, the first `k` of the ``folderCandidates`` nearest that lie under it.
+    private func kept(
+        _ k: Int, inFolder folder: String?, search: (Int) throws(SearchError) -> [SearchResult]
+    ) throws(SearchError) -> [SearchResult] {
+        guard let folder else { return try search(k) }
+        let prefix = try folderPrefix(folder)
+        let catalog = self.catalog
+        let candidates = max(1, min(catalog.liveImageCount, max(k, Self.folderCandidates)))
+        return try search(candidates).filter { catalog.image(id: $0.id)?.path.hasPrefix(prefix) == true }.prefix(k).map { $0 }
+    }
 }

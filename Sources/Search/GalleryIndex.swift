@@ -212,18 +212,15 @@ public final class GalleryIndex: @unchecked Sendable {
     }
 
     private func imageResults(_ query: [Float], in set: VectorSet, k: Int) throws(SearchError) -> [SearchResult] {
-        // The hits and the catalogue they index are taken together under the lock; the results are made from
-        // that snapshot after it.
-        let (catalog, hits) = try lock.read { () throws(SearchError) in
+        try lock.read { () throws(SearchError) in
             let catalog = current
-            return (catalog, try backend.search(query, in: set, k: k, visible: catalog.visibleRows(set)))
-        }
-        return hits.compactMap { hit in
-            guard hit.row < catalog.images.count else { return nil }
-            let image = catalog.images[hit.row]
-            return SearchResult(
-                kind: "image", id: image.id, score: hit.score, imageID: image.id, text: nil,
-                captions: image.captionIDs.compactMap { catalog.caption(id: $0)?.text })
+            return try backend.search(query, in: set, k: k, visible: catalog.visibleRows(set)).compactMap { hit in
+                guard hit.row < catalog.images.count else { return nil }
+                let image = catalog.images[hit.row]
+                return SearchResult(
+                    kind: "image", id: image.id, score: hit.score, imageID: image.id, text: nil,
+                    captions: image.captionIDs.compactMap { catalog.caption(id: $0)?.text })
+            }
         }
     }
 }

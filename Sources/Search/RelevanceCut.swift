@@ -16,6 +16,12 @@ public struct RelevanceCut: Sendable {
     /// The threshold applied, or nil without a calibration.
     public var minProbability: Double?
 
+    /// What an answer says beside its results: whether nothing was good enough (only when a threshold was
+    /// applied), the nearest then, and the threshold — nil where the answer leaves the field out.
+    public var answerFields: (noGoodMatch: Bool?, nearest: [SearchResult]?, minProbability: Double?) {
+        (minProbability == nil ? nil : noGoodMatch, noGoodMatch ? nearest : nil, minProbability)
+    }
+
     /// How many results a "no good match" answer still offers.
     public static let nearestOffered = 5
 

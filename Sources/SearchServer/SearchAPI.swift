@@ -155,10 +155,10 @@ public struct SearchAPI: Sendable {
         return folder
     }
 
-    /// `results` with their match probabilities, cut at the asked or default threshold.
-    private func cut(_ results: [SearchResult], calibration: MatchCalibration?, _ request: HTTPRequest) throws -> RelevanceCut {
+    /// `results` with their match probabilities, cut at the asked (`minimum`) or default threshold.
+    private func cut(_ results: [SearchResult], calibration: MatchCalibration?, _ minimum: Double?) throws -> RelevanceCut {
         do {
-            return try RelevanceCut.apply(results, calibration: calibration, minProbability: minProbability(request))
+            return try RelevanceCut.apply(results, calibration: calibration, minProbability: minimum)
         } catch let error as SearchError {
             throw Failure(status: 400, message: error.message)
         }
@@ -166,8 +166,8 @@ public struct SearchAPI: Sendable {
 
     private func searchByQueryString(_ request: HTTPRequest) throws -> HTTPResponse {
         let k = try k(request)
-        _ = try minProbability(request)
-        _ = try folder(request)
+        let minimum = try minProbability(request)
+        let folder = try folder(request)
         if let imageID = request.query["image_id"] {
             let target = try target(request)
             guard index.catalog.image(id: imageID) != nil else {
@@ -179,12 +179,12 @@ public struct SearchAPI: Sendable {
                 // One more than k, as the image finds itself; k is at most maxK, which a flag sets, so never k + 1 unchecked.
                 let asked = min(k, index.catalog.liveImageCount) + 1
                 return target == "images"
-                    ? try index.images(similarToImage: vector, k: asked, inFolder: folder(request)).filter { $0.id != imageID }.prefix(k).map { $0 }
+                    ? try index.images(similarToImage: vector, k: asked, inFolder: folder).filter { $0.id != imageID }.prefix(k).map { $0 }
                     : try index.captions(matchingImage: vector, k: k)
             }
             if target == "images" { return try Self.json(SearchAnswer(query: ["image_id": imageID, "target": target], results: results)) }
             return try Self.json(SearchAnswer(
-                query: ["image_id": imageID, "target": target], cut(results, calibration: embedder.imageQueryCalibration, request)))
+                query: ["image_id": imageID, "target": target], cut(results, calibration: embedder.imageQueryCalibration, minimum)))
         }
         guard let text = request.query["text"] else {
             throw Failure(status: 400, message: "give text=… (text→image) or image_id=… (search by a gallery image)")
@@ -206,10 +206,10 @@ public struct SearchAPI: Sendable {
                 vector = try embedder.embed(text: trimmed, deadline: request.deadline)
                 textCache.set(trimmed, vector)
             }
-            return try index.images(matchingText: vector, k: k, inFolder: folder(request))
+            return try index.images(matchingText: vector, k: k, inFolder: folder)
         }
         return try Self.json(SearchAnswer(
-            query: ["text": trimmed], cut(results, calibration: embedder.calibration, request), unknownWords: embedder.unknownWords(in: trimmed)))
+            query: ["text": trimmed], cut(results, calibration: embedder.calibration, minimum), unknownWords: embedder.unknownWords(in: trimmed)))
     }
 
     private func target(_ request: HTTPRequest) throws -> String {
@@ -223,17 +223,17 @@ public struct SearchAPI: Sendable {
     private func searchByUpload(_ request: HTTPRequest) throws -> HTTPResponse {
         let k = try k(request)
         let target = try target(request)
-        _ = try minProbability(request)
-        _ = try folder(request)
+        let minimum = try minProbability(request)
+        let folder = try folder(request)
         let body = request.body
         guard !body.isEmpty else { throw Failure(status: 400, message: "send the image (JPEG, PNG, WebP, GIF, HEIC or AVIF) as the request body") }
         let results = try imagePool.run(deadline: request.deadline) {
             let vector = try embedder.embed(imageData: body, deadline: request.deadline)
-            return target == "images" ? try index.images(similarToImage: vector, k: k, inFolder: folder(request)) : try index.captions(matchingImage: vector, k: k)
+            return target == "images" ? try index.images(similarToImage: vector, k: k, inFolder: folder) : try index.captions(matchingImage: vector, k: k)
         }
         let query = ["image_bytes": "\(body.count)", "target": target]
         if target == "images" { return try Self.json(SearchAnswer(query: query, results: results)) }
-        return try Self.json(SearchAnswer(query: query, cut(results, calibration: embedder.imageQueryCalibration, request)))
+        return try Self.json(SearchAnswer(query: query, cut(results, calibration: embedder.imageQueryCalibration, minimum)))
     }
 
     // MARK: - Changes
@@ -339,9 +339,7 @@ public struct SearchAPI: Sendable {
             self.query = query
             results = cut.results
             self.unknownWords = unknownWords
-            minProbability = cut.minProbability
-            if cut.minProbability != nil { noGoodMatch = cut.noGoodMatch }
-            if cut.noGoodMatch { nearest = cut.nearest }
+            (noGoodMatch, nearest, minProbability) = cut.answerFields
         }
 
         enum CodingKeys: String, CodingKey {

@@ -8,10 +8,7 @@ struct CalibrationCommandTests {
     @Test func matchProbabilityFromTrainingToThePage() throws {
         let data = try SmallFlickr()
         defer { data.remove() }
-        let train = try CommandRunner.run([
-            "train", data.folder.path, "--preset", "vsepp", "--hidden", "32", "--embedding-dimension", "32", "--epochs", "2",
-            "--cache-dir", data.path("cache"), "--out", data.path("run"),
-        ])
+        let train = try data.train(["--preset", "vsepp", "--hidden", "32", "--embedding-dimension", "32", "--epochs", "2"])
         try #require(train.status == 0, "\(train.standardError)")
         #expect(train.standardOutput.contains("calibration: match probability fitted on dev"), "\(train.standardOutput)")
         let stored = try #require(
@@ -97,10 +94,7 @@ struct CalibrationCommandTests {
     @Test func aBrokenCalibrationFileIsNamed() throws {
         let data = try SmallFlickr()
         defer { data.remove() }
-        let train = try CommandRunner.run([
-            "train", data.folder.path, "--preset", "vsepp", "--hidden", "16", "--embedding-dimension", "16", "--epochs", "1",
-            "--cache-dir", data.path("cache"), "--out", data.path("run"),
-        ])
+        let train = try data.train(["--preset", "vsepp", "--hidden", "16", "--embedding-dimension", "16", "--epochs", "1"])
         try #require(train.status == 0, "\(train.standardError)")
         let file = data.path("run/calibration.json")
         try Self.setThreshold(7, in: file)

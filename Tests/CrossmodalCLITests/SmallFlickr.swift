@@ -28,12 +28,17 @@ struct SmallFlickr {
 
     func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
+    /// `train` on this data with `options`, into `run/` (features cached in `cache/`).
+    func train(_ options: [String]) throws -> CommandRunner.Result {
+        try CommandRunner.run(["train", folder.path] + options + ["--cache-dir", path("cache"), "--out", path("run")])
+    }
+
     /// One epoch of the triplet-networks preset (separate direction models) over GloVe features, with
     /// towers `width` wide, into `run/`.
     func trainTripletNetworks(width: Int) throws -> CommandRunner.Result {
-        try CommandRunner.run([
-            "train", folder.path, "--preset", "triplet-networks", "--text-encoder", "glove-mean", "--hidden", "\(width)",
-            "--embedding-dimension", "\(width)", "--epochs", "1", "--cache-dir", path("cache"), "--out", path("run"),
+        try train([
+            "--preset", "triplet-networks", "--text-encoder", "glove-mean", "--hidden", "\(width)", "--embedding-dimension", "\(width)",
+            "--epochs", "1",
         ])
     }
     func remove() { try? FileManager.default.removeItem(at: folder) }
