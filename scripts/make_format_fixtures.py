@@ -54,6 +54,13 @@ def main():
     for name, flags in [("picture.heic", []), ("picture.avif", ["-A"])]:
         subprocess.run(["heif-enc", "-q", "90", *flags, os.path.join(out, "picture.png"), "-o", os.path.join(out, name)],
                        check=True, stdout=subprocess.DEVNULL)
+    # A grid image as phones write them (heif-enc 1.15 writes none): 2 x 2 tiles, each the picture above.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from make_hostile_files import heic_tile_flood
+    with open(os.path.join(out, "picture.heic"), "rb") as f:
+        grid = heic_tile_flood(f.read(), columns=2, rows=2)
+    with open(os.path.join(out, "grid.heic"), "wb") as f:
+        f.write(grid)
 
 
 if __name__ == "__main__":

@@ -133,6 +133,53 @@ def gif_screen_bomb(width=65535, height=65535):
     return screen + frame + b"\x3b"
 
 
+def box(kind, payload, version=None, flags=0):
+    """An ISOBMFF box (a full box when `version` is given)."""
+    if version is not None:
+        payload = struct.pack(">I", (version << 24) | flags) + payload
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def heic_tile_flood(heic, columns=40, rows=25):
+    """A HEIC whose primary image is a grid of columns x rows tiles (1,000 by default), every tile the fixture's
+    one coded picture: few pixels in all (3840 x 1600), but a thousand images to decode for an unguarded reader.
+    With a few tiles it is a valid grid image, as phones write them (scripts/make_format_fixtures.py)."""
+    ispe = heic.index(b"ispe")
+    width, height = struct.unpack(">II", heic[ispe + 8:ispe + 16])
+    hvcc_at = heic.index(b"hvcC") - 4
+    hvcc = heic[hvcc_at:hvcc_at + struct.unpack(">I", heic[hvcc_at:hvcc_at + 4])[0]]
+    iloc = heic.index(b"iloc")
+    # iloc version 0 with 4-byte offsets, lengths and base offset, one item with one extent (as heif-enc writes it).
+    base, extents, extent, length = struct.unpack(">IHII", heic[iloc + 16:iloc + 30])
+    assert heic[iloc + 8:iloc + 10] == b"\x44\x40" and extents == 1
+    offset = base + extent
+    coded = heic[offset:offset + length]
+    tiles = columns * rows
+    grid = tiles + 1
+    ftyp = heic[:struct.unpack(">I", heic[:4])[0]]
+    hdlr_at = heic.index(b"hdlr") - 4
+    hdlr = heic[hdlr_at:hdlr_at + struct.unpack(">I", heic[hdlr_at:hdlr_at + 4])[0]]
+    infe = b"".join(box(b"infe", struct.pack(">HH", i, 0) + b"hvc1\0", version=2, flags=1) for i in range(1, tiles + 1))  # hidden
+    infe += box(b"infe", struct.pack(">HH", grid, 0) + b"grid\0", version=2)
+    iinf = box(b"iinf", struct.pack(">H", grid) + infe, version=0)
+    iref = box(b"iref", box(b"dimg", struct.pack(">HH", grid, tiles) + b"".join(struct.pack(">H", i) for i in range(1, tiles + 1))), version=0)
+    ipco = box(b"ipco", hvcc + box(b"ispe", struct.pack(">II", width, height), version=0)
+               + box(b"ispe", struct.pack(">II", width * columns, height * rows), version=0))
+    ipma = box(b"ipma", struct.pack(">I", grid) + b"".join(struct.pack(">HBBB", i, 2, 0x81, 0x02) for i in range(1, tiles + 1))
+               + struct.pack(">HBB", grid, 1, 0x03), version=0)
+    descriptor = struct.pack(">BBBBHH", 0, 0, rows - 1, columns - 1, width * columns, height * rows)
+
+    def meta(data_start):
+        locations = b"".join(struct.pack(">HHHII", i, 0, 1, data_start, len(coded)) for i in range(1, tiles + 1))
+        locations += struct.pack(">HHHII", grid, 0, 1, data_start + len(coded), len(descriptor))
+        iloc_box = box(b"iloc", bytes([0x44, 0x00]) + struct.pack(">H", grid) + locations, version=0)
+        return box(b"meta", hdlr + box(b"pitm", struct.pack(">H", grid), version=0) + iloc_box + iinf + iref
+                   + box(b"iprp", ipco + ipma), version=0)
+
+    start = len(ftyp) + len(meta(0)) + 8
+    return ftyp + meta(start) + box(b"mdat", coded + descriptor)
+
+
 def image_cases(c):
     with open(os.path.join(c.base, "photo.jpg"), "rb") as f:
         jpeg = f.read()
@@ -156,6 +203,7 @@ def image_cases(c):
         "webp_truncated.webp": webp[:len(webp) // 2],
         "heic_truncated.heic": heic[:len(heic) // 2],
         "heic_huge.heic": heic[:ispe] + struct.pack(">II", 100000, 100000) + heic[ispe + 8:],
+        "heic_1000_tiles.heic": heic_tile_flood(heic),
         "gif_screen_bomb.gif": gif_screen_bomb(),
         "gif_truncated.gif": gif_screen_bomb(65, 65)[:31],
         # EXIF read before the pixels: an IFD0 far past the segment, then a picture cut short.

@@ -3,6 +3,7 @@
 #include "CImageCodecs.h"
 
 #include <png.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,12 +301,69 @@ static int decode_gif(const unsigned char *data, size_t size, const cm_decode_li
     }
 }
 
+/// The most items (tiles, thumbnails, metadata) a HEIF file may list. A phone's 12-megapixel photo is a grid
+/// of 48 tiles plus a handful of others; a grid within the pixel cap of 512 × 512 tiles has at most 153. A
+/// file listing thousands is built to make the decoder decode thousands of pictures.
+#define CM_HEIF_MAX_ITEMS 512
+
+/// Reads an ISOBMFF box header at `offset` within `[0, end)`: its type, and where its payload starts and
+/// the box ends. Returns 0 when the header is cut short or the box overruns `end`.
+static int heif_box(const unsigned char *data, size_t offset, size_t end, const unsigned char **type, size_t *payload,
+                    size_t *box_end) {
+    if (offset > end || end - offset < 8) return 0;
+    const unsigned char *p = data + offset;
+    uint64_t box_size = ((uint64_t)p[0] << 24) | ((uint64_t)p[1] << 16) | ((uint64_t)p[2] << 8) | p[3];
+    size_t header = 8;
+    if (box_size == 1) {
+        if (end - offset < 16) return 0;
+        box_size = 0;
+        for (int i = 8; i < 16; i++) box_size = (box_size << 8) | p[i];
+        header = 16;
+    } else if (box_size == 0) {
+        box_size = end - offset;
+    }
+    if (box_size < header || box_size > end - offset) return 0;
+    *type = p + 4;
+    *payload = offset + header;
+    *box_end = offset + (size_t)box_size;
+    return 1;
+}
+
+/// The entry count of the `iinf` box in the file's top-level `meta` box (how many items the file lists), or
+/// -1 when there is none to read; read before libheif parses anything.
+static long heif_item_count(const unsigned char *data, size_t size) {
+    const unsigned char *type;
+    size_t payload, box_end;
+    for (size_t offset = 0; heif_box(data, offset, size, &type, &payload, &box_end); offset = box_end) {
+        if (memcmp(type, "meta", 4) != 0) continue;
+        size_t meta_end = box_end;
+        // meta is a full box: 4 bytes of version and flags before its children.
+        for (size_t child = payload + 4; heif_box(data, child, meta_end, &type, &payload, &box_end); child = box_end) {
+            if (memcmp(type, "iinf", 4) != 0) continue;
+            if (box_end - payload < 6) return -1;
+            const unsigned char *p = data + payload;
+            if (p[0] == 0) return ((long)p[4] << 8) | p[5];
+            if (box_end - payload < 8) return -1;
+            return (long)(((unsigned long)p[4] << 24) | ((unsigned long)p[5] << 16) | ((unsigned long)p[6] << 8) | p[7]);
+        }
+        return -1;
+    }
+    return -1;
+}
+
 /// HEIC/HEIF and AVIF (libheif): the primary image, with its rotation and mirroring (the `irot`/`imir`
 /// boxes, which the format makes authoritative over any EXIF tag) applied, RGBA composited onto white. The
-/// size is checked from the container (`ispe`) before anything is decoded, and libheif is told the largest
-/// side it may accept.
+/// number of items the file lists is checked first (at most ``CM_HEIF_MAX_ITEMS``), the size from the
+/// container (`ispe`) before anything is decoded, and libheif is told the largest side it may accept.
 static int decode_heif(const unsigned char *data, size_t size, const cm_decode_limits *limits, int *width, int *height,
                        unsigned char **pixels, char *error, size_t error_size) {
+    long items = heif_item_count(data, size);
+    if (items > CM_HEIF_MAX_ITEMS) {
+        char refusal[224];
+        snprintf(refusal, sizeof refusal, "the HEIF file lists %ld images (tiles, thumbnails); at most %d are read",
+                 items, CM_HEIF_MAX_ITEMS);
+        return fail(error, error_size, refusal);
+    }
     struct heif_context *context = heif_context_alloc();
     if (!context) return fail(error, error_size, "cannot initialise the HEIF decoder");
     heif_context_set_maximum_image_size_limit(context, 65535);

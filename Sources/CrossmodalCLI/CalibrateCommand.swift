@@ -9,10 +9,11 @@ struct CalibrateCommand: ParsableCommand {
         commandName: "calibrate",
         abstract: "Fit a run's match probability on a split (train does this on its validation split), or check it on another.",
         discussion: """
-            The probability is Platt scaling of the text→image score, fitted on what a search of the split shows: each \
-            caption's 10 best images, labelled by whether the result is the caption's own \
-            image. The default minimum probability lets 90% of the split's texts keep an answer: it is the probability \
-            of the score their best result reaches. The reliability diagram and the expected calibration error (10 \
+            The probability is Platt scaling of the text→image score less the image's baseline (the mean of its 20 best \
+            scores against the 512 commonest words of the split's texts, embedded as queries), fitted on what a search \
+            of the split shows: each caption's 10 best images, labelled by whether the result is the caption's own \
+            image. The default minimum probability lets 85% of the split's texts keep an answer: it is the probability \
+            their best result reaches. The reliability diagram and the expected calibration error (10 \
             equal-width bins) are of held-out predictions: the texts of each half of the images predicted by the fit on \
             the other half. With --check, the run's stored calibration is measured on the split instead (another \
             dataset's, say), and nothing is written. An index takes the run's calibration when it is built.
@@ -22,7 +23,7 @@ struct CalibrateCommand: ParsableCommand {
     @OptionGroup var source: RunSplitOptions
 
     @Flag(help: "Measure the run's stored calibration on the split instead of fitting one.") var check = false
-    @Option(help: "The probability a search result needs by default (0–1; default: reached by the best result of 90% of the split's texts).")
+    @Option(help: "The probability a search result needs by default (0–1; default: reached by the best result of 85% of the split's texts).")
     var minProbability: Double?
     @Option(help: "Random seed of the negative pairs.") var seed: UInt64 = 1
     @Flag(help: "Print the result as JSON.") var json = false
@@ -58,10 +59,10 @@ struct CalibrateCommand: ParsableCommand {
             print(String(decoding: try prettyJSON(calibration), as: UTF8.self))
             return
         }
-        print(String(format: "match probability = σ(%.3f · score %+.3f), fitted on %@ (%d results that were the text's image, %d that were not); written to %@",
-                     calibration.slope, calibration.intercept, source.split, calibration.positives, calibration.negatives, runFolder.calibrationFile.path))
-        print(String(format: "held-out expected calibration error %.3f over %d bins; a result counts as a match from probability %.3f (score %@)",
-                     calibration.expectedCalibrationError, MatchCalibration.binCount, calibration.minProbability,
+        print(String(format: "match probability = σ(%.3f · %@ %+.3f), fitted on %@ (%d results that were the text's image, %d that were not); written to %@",
+                     calibration.slope, calibration.usesPhrases ? "(score − image baseline)" : "score", calibration.intercept, source.split, calibration.positives, calibration.negatives, runFolder.calibrationFile.path))
+        print(String(format: "held-out expected calibration error %.3f over %d bins; a result counts as a match from probability %.3f (%@ %@)",
+                     calibration.expectedCalibrationError, MatchCalibration.binCount, calibration.minProbability, calibration.scoreName,
                      calibration.score(atProbability: calibration.minProbability).map { String(format: "%.3f", $0) } ?? "n/a"))
         for line in Self.describe(calibration.reliability) { print(line) }
         print("rebuild an index of this run (crossmodal index build …) for its searches to use it")

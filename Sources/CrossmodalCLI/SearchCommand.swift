@@ -46,13 +46,14 @@ struct SearchCommand: ParsableCommand {
             if let text {
                 unknown = encoder.words(of: text)?.unknown
                 let results = try gallery.images(matchingText: encoder.embed(text: text), k: k, inFolder: folder)
-                cut = try RelevanceCut.apply(results, calibration: encoder.calibration, minProbability: minProbability)
+                cut = try RelevanceCut.images(results, in: gallery, calibration: encoder.calibration, minProbability: minProbability)
             } else {
                 let query = try encoder.embed(image: RGBImage.loadUpright(URL(fileURLWithPath: image!), limits: limits))
                 cut = images
                     ? try RelevanceCut.apply(gallery.images(similarToImage: query, k: k, inFolder: folder), calibration: nil, minProbability: nil)
-                    : try RelevanceCut.apply(
-                        gallery.captions(matchingImage: query, k: k), calibration: encoder.imageQueryCalibration, minProbability: minProbability)
+                    : try RelevanceCut.captions(
+                        gallery.captions(matchingImage: query, k: k), query: query, calibration: encoder.imageQueryCalibration,
+                        minProbability: minProbability)
             }
         } catch let error as SearchError {
             throw ValidationError(error.message)

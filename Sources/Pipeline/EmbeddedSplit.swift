@@ -18,6 +18,13 @@ public struct EmbeddedSplit {
     public let imageToText: JointSpace
     /// Images and texts in the text→image model's space.
     public let textToImage: JointSpace
+    /// Where the pretrained weights are, for embedding more texts with the run (a calibration's phrases).
+    public let store: ModelStore
+
+    /// A split embedded elsewhere.
+    public init(run: TrainedRun, split: String, features: SplitFeatures, imageToText: JointSpace, textToImage: JointSpace, store: ModelStore) {
+        (self.run, self.split, self.features, self.imageToText, self.textToImage, self.store) = (run, split, features, imageToText, textToImage, store)
+    }
 
     /// Extracts (through the cache) and embeds `split` of `dataset` with `run`.
     public static func compute(
@@ -29,7 +36,7 @@ public struct EmbeddedSplit {
             tokensFrom: run.usesTokens ? run.doc2vec : nil, tokens: run.tokens, store: store, cache: cache, strict: strict,
             imageStage: run.imageStage, observer: observer)
         let (i2t, t2i) = try run.embed(features)
-        return EmbeddedSplit(run: run, split: split, features: features, imageToText: i2t, textToImage: t2i)
+        return EmbeddedSplit(run: run, split: split, features: features, imageToText: i2t, textToImage: t2i, store: store)
     }
 
     /// The spaces to write out, named by the run folder's subfolders ("." for a single joint space).

@@ -25,17 +25,22 @@ public final class QueryEncoder: @unchecked Sendable {
     /// The joint space's width.
     public var dimension: Int { run.description.training.embeddingDimension }
 
-    /// The run's score → match probability, or nil for a run trained before calibrations.
-    public let calibration: MatchCalibration?
+    /// The run's score → match probability (its phrases embedded), or nil for a run trained before calibrations.
+    public private(set) var calibration: MatchCalibration?
 
     /// The calibration for image queries' captions: the same as for text queries in a joint space; none for
     /// separate direction models (it was fitted on the text→image model's scores).
     public var imageQueryCalibration: MatchCalibration? { run.separateDirections ? nil : calibration }
 
-    /// Loads the run in `modelFolder` and the encoders it needs (the image encoder on first use).
-    public init(modelFolder: URL, store: ModelStore, observer: PipelineObserver = .silent) throws {
-        run = try TrainedRun.open(modelFolder.path, observer: observer)
-        calibration = try RunCalibration.read(from: run.folder)
+    /// Loads the run in `modelFolder`, its calibration and the encoders it needs (the image encoder on first use).
+    public convenience init(modelFolder: URL, store: ModelStore, observer: PipelineObserver = .silent) throws {
+        try self.init(run: TrainedRun.open(modelFolder.path, observer: observer), store: store, loadCalibration: true)
+    }
+
+    /// The encoders of an opened run; with `loadCalibration`, its calibration too (phrases embedded).
+    public init(run: TrainedRun, store: ModelStore, loadCalibration: Bool = false) throws {
+        self.run = run
+        calibration = nil
         self.store = store
         var textInput = 1  // a GRU reads token rows of any width
         switch (run.usesTokens, run.description.textEncoder) {
@@ -54,6 +59,27 @@ public final class QueryEncoder: @unchecked Sendable {
             words = vectors
         }
         (imageModel, textModel) = try run.models(imageInput: EfficientNetLite.featureDimension, textInput: textInput)
+        if loadCalibration, var stored = try RunCalibration.read(from: run.folder) {
+            try RunCalibration.attachPhrases(&stored, encoder: self)
+            calibration = stored
+        }
+    }
+
+    /// Short texts (a calibration's phrases) embedded as text queries, one row each, in batches of 256.
+    /// - Complexity: one text-encoder pass per phrase.
+    public func embedPhrases(_ phrases: [String]) throws -> Matrix {
+        var rows = Matrix(rows: phrases.count, columns: dimension)
+        for start in stride(from: 0, to: phrases.count, by: 256) {
+            let batch = Array(phrases[start..<min(phrases.count, start + 256)])
+            let embedded = try towerLock.withLock { [textModel] () throws -> Matrix in
+                try textModel.embedTexts(textFeatures(batch, deadline: .never))
+            }
+            guard embedded.rows == batch.count, embedded.columns == dimension else {
+                throw PipelineError("the run's text tower gave \(embedded.rows)×\(embedded.columns) for \(batch.count) phrases")
+            }
+            rows.values.replaceSubrange(start * dimension..<(start + batch.count) * dimension, with: embedded.values)
+        }
+        return rows
     }
 
     /// The words of `text` the run's text side would leave out, or nil for a run that reads any text

@@ -126,11 +126,11 @@ struct ReportPage {
         svg += "<text x=\"\(x(0.5))\" y=\"\(String(format: "%.1f", top + size + 36))\" font-size=\"12\" text-anchor=\"middle\">predicted match probability</text></svg>"
         var html = "<section><h2>Match probability on \(escapeHTML(split))</h2><p>"
             + escapeHTML(String(
-                format: "p = σ(%.3f · score %+.3f), fitted on %@. Each bar is a bin of results (the 10 best images of every caption): its "
+                format: "p = σ(%.3f · %@ %+.3f), fitted on %@. Each bar is a bin of results (the 10 best images of every caption): its "
                     + "height the share that were the caption's own image, the red dot the mean predicted probability; a calibrated "
                     + "model has the dots on the bars' tops and the diagonal. Expected calibration error %.3f over %d bins; %.1f%% of "
                     + "the captions' best results reach the minimum probability %.3f.",
-                calibration.slope, calibration.intercept, calibration.split, error, MatchCalibration.binCount, 100 * answered,
+                calibration.slope, calibration.usesPhrases ? "(score − image baseline)" : "score", calibration.intercept, calibration.split, error, MatchCalibration.binCount, 100 * answered,
                 calibration.minProbability))
             + "</p><figure>\(svg)</figure><table class=\"metrics\"><tr><th>predicted</th><th>results</th><th>mean predicted</th><th>observed</th></tr>"
         for bin in bins where bin.weight > 0 {

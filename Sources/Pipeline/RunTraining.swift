@@ -124,23 +124,26 @@ public enum RunTraining {
                 onEpoch: events.epoch)
             best.append(records.last(where: \.best))
         }
-        try calibrate(folder, validation: validationFeatures, split: request.validationSplit, seed: configuration.seed, events: events)
+        try calibrate(
+            folder, validation: validationFeatures, split: request.validationSplit, store: request.store, seed: configuration.seed, events: events)
         return request.separateDirections ? .separate(imageToText: best[0], textToImage: best[1]) : .joint(best[0])
     }
 
     /// Fits the best checkpoints' calibration (score → match probability) on the validation split and writes
     /// it into the run folder; a run without a best checkpoint yet (an empty `--stop-after`) gets none.
-    static func calibrate(_ folder: RunFolder, validation: SplitFeatures, split: String, seed: UInt64, events: TrainingEvents) throws {
+    static func calibrate(
+        _ folder: RunFolder, validation: SplitFeatures, split: String, store: ModelStore, seed: UInt64, events: TrainingEvents
+    ) throws {
         let run = try TrainedRun.open(folder.url.path)
         guard run.models.allSatisfy({ $0.folder.hasBestCheckpoint }) else { return }
         let (i2t, t2i) = try run.embed(validation)
         let calibration = try RunCalibration.fit(
-            EmbeddedSplit(run: run, split: split, features: validation, imageToText: i2t, textToImage: t2i), seed: seed)
+            EmbeddedSplit(run: run, split: split, features: validation, imageToText: i2t, textToImage: t2i, store: store), seed: seed)
         try RunCalibration.write(calibration, to: folder)
         events.stage(String(
             format: "calibration: match probability fitted on %@ (%d results that were the text's image, %d that were not); held-out "
-                + "expected calibration error %.3f; a result needs probability %.3f (score %@) to count as a match",
-            split, calibration.positives, calibration.negatives, calibration.expectedCalibrationError, calibration.minProbability,
+                + "expected calibration error %.3f; a result needs probability %.3f (%@ %@) to count as a match",
+            split, calibration.positives, calibration.negatives, calibration.expectedCalibrationError, calibration.minProbability, calibration.scoreName,
             calibration.score(atProbability: calibration.minProbability).map { String(format: "%.3f", $0) } ?? "n/a"))
     }
 

@@ -211,6 +211,32 @@ public final class GalleryIndex: @unchecked Sendable {
         }
     }
 
+    /// The stored vectors of images in the space text queries are ranked in (rows in the order of `ids`), for
+    /// judging text queries' results against the images' baselines.
+    /// - Throws: ``SearchError`` when an id is not a live image of the gallery or has no stored vector.
+    public func textQueryVectors(ofImages ids: [String]) throws(SearchError) -> Matrix {
+        try lock.read { () throws(SearchError) in
+            let set: VectorSet = backend.sets.contains(.imagesForTextQueries) ? .imagesForTextQueries : .images
+            var values: [Float] = []
+            values.reserveCapacity(ids.count * manifest.dimension)
+            for id in ids {
+                guard let row = current.imageRow(id: id), let stored = try backend.vector(set, row: row) else {
+                    throw SearchError("image \(id) has no stored vector in \(folder.path)")
+                }
+                let vector = manifest.metric.embedding(ofPrepared: stored)
+                guard vector.count == manifest.dimension else {
+                    throw SearchError("image \(id) has a \(vector.count)-d vector in a \(manifest.dimension)-d index at \(folder.path)")
+                }
+                values += vector
+            }
+            do {
+                return try Matrix(rows: ids.count, columns: manifest.dimension, values: values)
+            } catch {
+                throw SearchError("cannot gather the images' vectors: \(error)")
+            }
+        }
+    }
+
     private func imageResults(_ query: [Float], in set: VectorSet, k: Int) throws(SearchError) -> [SearchResult] {
         try lock.read { () throws(SearchError) in
             let catalog = current

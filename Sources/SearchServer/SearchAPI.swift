@@ -155,11 +155,12 @@ public struct SearchAPI: Sendable {
         return folder
     }
 
-    /// `results` with their match probabilities, cut at the asked (`minimum`) or default threshold.
-    private func cut(_ results: [SearchResult], calibration: MatchCalibration?, _ minimum: Double?) throws -> RelevanceCut {
+    /// Results with their match probabilities, cut at the asked or default threshold (`body` runs the cut;
+    /// it reads the images' vectors, so it runs in a compute slot); a cut the query cannot have is a 400.
+    private func cut(_ body: () throws(SearchError) -> RelevanceCut) throws -> RelevanceCut {
         do {
-            return try RelevanceCut.apply(results, calibration: calibration, minProbability: minimum)
-        } catch let error as SearchError {
+            return try body()
+        } catch {
             throw Failure(status: 400, message: error.message)
         }
     }
@@ -174,17 +175,20 @@ public struct SearchAPI: Sendable {
                 throw Failure(status: 404, message: "no image \(imageID.prefix(200)) in this gallery")
             }
             // The stored vector may come from PostgreSQL: fetch it within a compute slot too.
-            let results = try pool.run(deadline: request.deadline) {
+            let query = ["image_id": imageID, "target": target]
+            return try Self.json(pool.run(deadline: request.deadline) {
                 guard let vector = try index.storedVector(ofImage: imageID) else { throw SearchError("image \(imageID) has no stored vector") }
-                // One more than k, as the image finds itself; k is at most maxK, which a flag sets, so never k + 1 unchecked.
-                let asked = min(k, index.catalog.liveImageCount) + 1
-                return target == "images"
-                    ? try index.images(similarToImage: vector, k: asked, inFolder: folder).filter { $0.id != imageID }.prefix(k).map { $0 }
-                    : try index.captions(matchingImage: vector, k: k)
-            }
-            if target == "images" { return try Self.json(SearchAnswer(query: ["image_id": imageID, "target": target], results: results)) }
-            return try Self.json(SearchAnswer(
-                query: ["image_id": imageID, "target": target], cut(results, calibration: embedder.imageQueryCalibration, minimum)))
+                if target == "images" {
+                    // One more than k, as the image finds itself; k is at most maxK, which a flag sets, so never k + 1 unchecked.
+                    let asked = min(k, index.catalog.liveImageCount) + 1
+                    let results = try index.images(similarToImage: vector, k: asked, inFolder: folder).filter { $0.id != imageID }.prefix(k).map { $0 }
+                    return SearchAnswer(query: query, results: results)
+                }
+                let results = try index.captions(matchingImage: vector, k: k)
+                return SearchAnswer(query: query, try cut { () throws(SearchError) in
+                    try RelevanceCut.captions(results, query: vector, calibration: embedder.imageQueryCalibration, minProbability: minimum)
+                })
+            })
         }
         guard let text = request.query["text"] else {
             throw Failure(status: 400, message: "give text=… (text→image) or image_id=… (search by a gallery image)")
@@ -198,7 +202,7 @@ public struct SearchAPI: Sendable {
         }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw Failure(status: 400, message: "the text query is empty") }
-        let results = try pool.run(deadline: request.deadline) {
+        let answer = try pool.run(deadline: request.deadline) {
             let vector: [Float]
             if let cached = textCache.get(trimmed) {
                 vector = cached
@@ -206,10 +210,12 @@ public struct SearchAPI: Sendable {
                 vector = try embedder.embed(text: trimmed, deadline: request.deadline)
                 textCache.set(trimmed, vector)
             }
-            return try index.images(matchingText: vector, k: k, inFolder: folder)
+            let results = try index.images(matchingText: vector, k: k, inFolder: folder)
+            return try cut { () throws(SearchError) in
+                try RelevanceCut.images(results, in: index, calibration: embedder.calibration, minProbability: minimum)
+            }
         }
-        return try Self.json(SearchAnswer(
-            query: ["text": trimmed], cut(results, calibration: embedder.calibration, minimum), unknownWords: embedder.unknownWords(in: trimmed)))
+        return try Self.json(SearchAnswer(query: ["text": trimmed], answer, unknownWords: embedder.unknownWords(in: trimmed)))
     }
 
     private func target(_ request: HTTPRequest) throws -> String {
@@ -227,13 +233,15 @@ public struct SearchAPI: Sendable {
         let folder = try folder(request)
         let body = request.body
         guard !body.isEmpty else { throw Failure(status: 400, message: "send the image (JPEG, PNG, WebP, GIF, HEIC or AVIF) as the request body") }
-        let results = try imagePool.run(deadline: request.deadline) {
-            let vector = try embedder.embed(imageData: body, deadline: request.deadline)
-            return target == "images" ? try index.images(similarToImage: vector, k: k, inFolder: folder) : try index.captions(matchingImage: vector, k: k)
-        }
         let query = ["image_bytes": "\(body.count)", "target": target]
-        if target == "images" { return try Self.json(SearchAnswer(query: query, results: results)) }
-        return try Self.json(SearchAnswer(query: query, cut(results, calibration: embedder.imageQueryCalibration, minimum)))
+        return try Self.json(imagePool.run(deadline: request.deadline) {
+            let vector = try embedder.embed(imageData: body, deadline: request.deadline)
+            if target == "images" { return SearchAnswer(query: query, results: try index.images(similarToImage: vector, k: k, inFolder: folder)) }
+            let results = try index.captions(matchingImage: vector, k: k)
+            return SearchAnswer(query: query, try cut { () throws(SearchError) in
+                try RelevanceCut.captions(results, query: vector, calibration: embedder.imageQueryCalibration, minProbability: minimum)
+            })
+        })
     }
 
     // MARK: - Changes

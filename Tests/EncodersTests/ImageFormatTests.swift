@@ -58,6 +58,34 @@ import Testing
         }
     }
 
+    /// A grid image (how phones store HEIC photos: tiles of one coded picture each) decodes whole: 2 × 2 tiles of
+    /// the picture give 192 × 128 pixels, each quadrant the picture exactly as the single-image file decodes.
+    @Test func heicGridDecodesWhole() throws {
+        let tile = try RGBImage.decode(try Self.load("picture.heic"))
+        let grid = try RGBImage.decode(try Self.load("grid.heic"))
+        #expect((grid.width, grid.height) == (192, 128))
+        for (ox, oy) in [(0, 0), (96, 0), (0, 64), (96, 64)] {
+            var differing = 0
+            for y in 0..<64 {
+                for x in 0..<96 {
+                    let g = ((oy + y) * 192 + ox + x) * 3, t = (y * 96 + x) * 3
+                    if grid.pixels[g..<g + 3] != tile.pixels[t..<t + 3] { differing += 1 }
+                }
+            }
+            #expect(differing == 0, "tile at (\(ox), \(oy)): \(differing) pixels differ")
+        }
+        // The same file listing more items than any photo needs is refused before libheif parses it.
+        var flood = [UInt8](try Self.load("grid.heic"))
+        let iinf = try #require(flood.indices.first { flood[$0..<min(flood.count, $0 + 4)].elementsEqual("iinf".utf8) })
+        (flood[iinf + 8], flood[iinf + 9]) = (0x03, 0xE9)  // entry count 1,001 (version 0: 16 bits)
+        do {
+            _ = try RGBImage.decode(Data(flood))
+            Issue.record("a HEIF file listing 1,001 items was decoded")
+        } catch {
+            #expect(error.message.contains("1001 images"), "\(error.message)")
+        }
+    }
+
     /// Over the pixel limit from the header alone; damaged and cut files are errors that say so.
     @Test func limitsAndDamage() throws {
         let small = DecodeLimits(maxPixels: 96 * 64 - 1)

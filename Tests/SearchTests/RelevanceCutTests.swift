@@ -1,5 +1,6 @@
 import Foundation
 import Evaluation
+import Numerics
 import Testing
 
 @testable import Search
@@ -31,6 +32,30 @@ import Testing
         #expect(cut.nearest.allSatisfy { ($0.matchProbability ?? 1) < 0.5 })
         // Nothing to show is not "no good match".
         #expect(!(try RelevanceCut.apply([], calibration: Self.calibration, minProbability: nil)).noGoodMatch)
+    }
+
+    /// With phrases, each result is judged by its margin over its image's baseline: a lower-ranked result on an image
+    /// whose baseline is low can clear the threshold where the top result does not.
+    @Test func baselinesJudgeEachImage() throws {
+        var calibration = Self.calibration
+        (calibration.phrases, calibration.phraseNeighbors) = (["dog", "grass"], 1)
+        let cut = try RelevanceCut.apply(Self.results([0.9, 0.8, 0.7]), calibration: calibration, baselines: [0.6, 0.1, 0.5], minProbability: nil)
+        #expect(cut.results.map(\.id) == ["i1"])  // margins 0.3, 0.7, 0.2
+        #expect(abs((cut.results[0].matchProbability ?? 0) - 1 / (1 + exp(-2.0))) < 1e-5)
+        // Baselines are required, one per result, and the bank must be embedded to compute them.
+        #expect(throws: SearchError.self) { try RelevanceCut.apply(Self.results([0.9]), calibration: calibration, minProbability: nil) }
+        #expect(throws: SearchError.self) {
+            try RelevanceCut.apply(Self.results([0.9, 0.8]), calibration: calibration, baselines: [0.1], minProbability: nil)
+        }
+        #expect(throws: SearchError.self) {
+            try RelevanceCut.captions(Self.results([0.9]), query: [1, 0], calibration: calibration, minProbability: nil)
+        }
+        calibration.phraseBank = try PhraseBank(vectors: try Matrix([[1, 0], [0, 1]]), neighbors: 1)
+        // An image query's captions share the query image's baseline: the better of [1, 0]·q = 0.6 and [0, 1]·q = 0.8.
+        let captions = try RelevanceCut.captions(Self.results([0.9, 0.8]), query: [0.6, 0.8], calibration: calibration, minProbability: 0)
+        let expected: [Double] = [0.9, 0.8].map { (score: Double) -> Double in 1 / (1 + exp(5 - 10 * (score - 0.8))) }
+        let got: [Double] = captions.results.map { $0.matchProbability ?? 0 }
+        #expect(got.count == 2 && zip(got, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(got) vs \(expected)")
     }
 
     @Test func withoutACalibrationResultsPassAndAThresholdIsRefused() throws {
