@@ -54,6 +54,15 @@ def main():
     for name, flags in [("picture.heic", []), ("picture.avif", ["-A"])]:
         subprocess.run(["heif-enc", "-q", "90", *flags, os.path.join(out, "picture.png"), "-o", os.path.join(out, name)],
                        check=True, stdout=subprocess.DEVNULL)
+    # A HEIC carrying EXIF dates (heif-enc copies a JPEG's EXIF into an Exif item): DateTime and DateTimeOriginal differ,
+    # so a test can tell which one is read.
+    exif = Image.Exif()
+    exif[0x0132] = "2020:01:02 03:04:05"
+    exif.get_ifd(0x8769)[0x9003] = "2018:05:06 07:08:09"
+    dated = os.path.join(out, "dated.jpg")
+    image.save(dated, exif=exif.tobytes(), quality=90)
+    subprocess.run(["heif-enc", "-q", "90", dated, "-o", os.path.join(out, "dated.heic")], check=True, stdout=subprocess.DEVNULL)
+    os.remove(dated)
     # A grid image as phones write them (heif-enc 1.15 writes none): 2 x 2 tiles, each the picture above.
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from make_hostile_files import heic_tile_flood

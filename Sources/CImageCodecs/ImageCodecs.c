@@ -351,6 +351,43 @@ static long heif_item_count(const unsigned char *data, size_t size) {
     return -1;
 }
 
+int cm_heif_exif(const unsigned char *data, size_t size, unsigned char **exif, size_t *exif_size) {
+    *exif = NULL;
+    *exif_size = 0;
+    if (size < 12 || memcmp(data + 4, "ftyp", 4) != 0) return 1;
+    if (heif_item_count(data, size) > CM_HEIF_MAX_ITEMS) return 1;
+    struct heif_context *context = heif_context_alloc();
+    if (!context) return 1;
+    struct heif_image_handle *handle = NULL;
+    int result = 1;
+    struct heif_error status = heif_context_read_from_memory_without_copy(context, data, size, NULL);
+    if (status.code == heif_error_Ok) status = heif_context_get_primary_image_handle(context, &handle);
+    if (status.code == heif_error_Ok) {
+        heif_item_id id;
+        if (heif_image_handle_get_list_of_metadata_block_IDs(handle, "Exif", &id, 1) == 1) {
+            size_t block = heif_image_handle_get_metadata_size(handle, id);
+            // The block starts with a 4-byte big-endian offset from its end to the TIFF header.
+            if (block > 4 && block <= ((size_t)1 << 20)) {
+                unsigned char *buffer = malloc(block);
+                if (buffer && heif_image_handle_get_metadata(handle, id, buffer).code == heif_error_Ok) {
+                    size_t skip = ((size_t)buffer[0] << 24) | ((size_t)buffer[1] << 16) | ((size_t)buffer[2] << 8) | buffer[3];
+                    if (skip <= block - 4 && block - 4 - skip >= 8) {
+                        memmove(buffer, buffer + 4 + skip, block - 4 - skip);
+                        *exif = buffer;
+                        *exif_size = block - 4 - skip;
+                        buffer = NULL;
+                        result = 0;
+                    }
+                }
+                free(buffer);
+            }
+        }
+        heif_image_handle_release(handle);
+    }
+    heif_context_free(context);
+    return result;
+}
+
 /// HEIC/HEIF and AVIF (libheif): the primary image, with its rotation and mirroring (the `irot`/`imir`
 /// boxes, which the format makes authoritative over any EXIF tag) applied, RGBA composited onto white. The
 /// number of items the file lists is checked first (at most ``CM_HEIF_MAX_ITEMS``), the size from the

@@ -11,7 +11,7 @@ struct IndexDuplicatesCommand: ParsableCommand {
         discussion: "Bursts, edits and copies of one photo land in one group; a group joins photos transitively. Nothing is changed.")
 
     @Argument(help: "An index folder written by `crossmodal index build`.") var index: String
-    @Option(help: "The similarity two photos need to count as duplicates (0–1].") var minSimilarity: Float = 0.95
+    @Option(help: "The similarity two photos need to count as duplicates (0–1].") var minSimilarity: Float = GalleryIndex.defaultDuplicateSimilarity
     @Flag(help: "Print the groups as JSON.") var json = false
 
     func validate() throws {

@@ -24,6 +24,22 @@ struct SearchCommand: ParsableCommand {
     var minProbability: Double?
     @Option(help: "Only images whose file lies under this folder (relative to the gallery's photo folder, or absolute).")
     var folder: String?
+    @Option(help: "Only photos taken on or after this day (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM:SS): the EXIF date, else the file's time.")
+    var takenFrom: String?
+    @Option(help: "Only photos taken on or before this day (through its end) or time.")
+    var takenTo: String?
+
+    /// The folder and dates asked for.
+    var filter: ImageFilter {
+        get throws {
+            do {
+                let (from, before) = try ImageFilter.dates(from: takenFrom, to: takenTo)
+                return ImageFilter(folder: folder, takenFrom: from, takenBefore: before)
+            } catch {
+                throw ValidationError(error.message)
+            }
+        }
+    }
 
     func validate() throws {
         guard (text == nil) != (image == nil) else { throw ValidationError("give exactly one of --text or --image") }
@@ -31,7 +47,10 @@ struct SearchCommand: ParsableCommand {
         if images, image == nil { throw ValidationError("--images goes with --image") }
         if let text, text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("--text is empty") }
         if let minProbability, !(0...1).contains(minProbability) { throw ValidationError("--min-probability must be between 0 and 1") }
-        if folder != nil, image != nil, !images { throw ValidationError("--folder filters images: use it with --text, or with --image --images") }
+        if folder != nil || takenFrom != nil || takenTo != nil, image != nil, !images {
+            throw ValidationError("--folder, --taken-from and --taken-to filter images: use them with --text, or with --image --images")
+        }
+        _ = try filter
         if minProbability != nil, images { throw ValidationError("--min-probability applies to text↔image searches, not image→image (--images)") }
     }
 
@@ -45,12 +64,12 @@ struct SearchCommand: ParsableCommand {
         do {
             if let text {
                 unknown = encoder.words(of: text)?.unknown
-                let results = try gallery.images(matchingText: encoder.embed(text: text), k: k, inFolder: folder)
+                let results = try gallery.images(matchingText: encoder.embed(text: text), k: k, where: filter)
                 cut = try RelevanceCut.images(results, in: gallery, calibration: encoder.calibration, minProbability: minProbability)
             } else {
                 let query = try encoder.embed(image: RGBImage.loadUpright(URL(fileURLWithPath: image!), limits: limits))
                 cut = images
-                    ? try RelevanceCut.apply(gallery.images(similarToImage: query, k: k, inFolder: folder), calibration: nil, minProbability: nil)
+                    ? try RelevanceCut.apply(gallery.images(similarToImage: query, k: k, where: filter), calibration: nil, minProbability: nil)
                     : try RelevanceCut.captions(
                         gallery.captions(matchingImage: query, k: k), query: query, calibration: encoder.imageQueryCalibration,
                         minProbability: minProbability)

@@ -33,25 +33,32 @@ extension RGBImage {
         /// - Complexity: O(markers before the scan + entries of IFD0), each bounded by the file's length.
         public static func ofJPEG(_ data: Data) -> Orientation {
             data.withUnsafeBytes { raw in
-                let bytes = raw.bindMemory(to: UInt8.self)
-                guard bytes.count >= 4, bytes[0] == 0xFF, bytes[1] == 0xD8 else { return .up }
-                var position = 2
-                while position + 4 <= bytes.count {
-                    guard bytes[position] == 0xFF else { return .up }
-                    let marker = bytes[position + 1]
-                    if marker == 0xFF { position += 1; continue }  // fill bytes before a marker
-                    if marker == 0xDA || marker == 0xD9 { return .up }  // the scan (or the end) comes before any EXIF
-                    if (0xD0...0xD7).contains(marker) || marker == 0x01 { position += 2; continue }  // markers without a length
-                    let length = Int(bytes[position + 2]) << 8 | Int(bytes[position + 3])
-                    guard length >= 2, position + 2 + length <= bytes.count else { return .up }
-                    let segment = UnsafeBufferPointer(rebasing: bytes[(position + 4)..<(position + 2 + length)])
-                    if marker == 0xE1, segment.count >= 6, Array(segment.prefix(6)) == [0x45, 0x78, 0x69, 0x66, 0, 0] {
-                        return tiffOrientation(UnsafeBufferPointer(rebasing: segment[(segment.startIndex + 6)...])) ?? .up
-                    }
-                    position += 2 + length
-                }
-                return .up
+                jpegEXIF(raw.bindMemory(to: UInt8.self)).flatMap(tiffOrientation) ?? .up
             }
+        }
+
+        /// The TIFF structure of a JPEG's first APP1 `Exif\0\0` segment before its first scan, or nil.
+        ///
+        /// Walks the markers from SOI; every length is checked against the file before it is followed.
+        /// - Complexity: O(markers before the scan).
+        static func jpegEXIF(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+            guard bytes.count >= 4, bytes[0] == 0xFF, bytes[1] == 0xD8 else { return nil }
+            var position = 2
+            while position + 4 <= bytes.count {
+                guard bytes[position] == 0xFF else { return nil }
+                let marker = bytes[position + 1]
+                if marker == 0xFF { position += 1; continue }  // fill bytes before a marker
+                if marker == 0xDA || marker == 0xD9 { return nil }  // the scan (or the end) comes before any EXIF
+                if (0xD0...0xD7).contains(marker) || marker == 0x01 { position += 2; continue }  // markers without a length
+                let length = Int(bytes[position + 2]) << 8 | Int(bytes[position + 3])
+                guard length >= 2, position + 2 + length <= bytes.count else { return nil }
+                let segment = UnsafeBufferPointer(rebasing: bytes[(position + 4)..<(position + 2 + length)])
+                if marker == 0xE1, segment.count >= 6, Array(segment.prefix(6)) == [0x45, 0x78, 0x69, 0x66, 0, 0] {
+                    return UnsafeBufferPointer(rebasing: segment[(segment.startIndex + 6)...])
+                }
+                position += 2 + length
+            }
+            return nil
         }
 
         /// Tag 0x0112 of IFD0 in a TIFF structure (EXIF's payload), or nil when absent or untrustworthy.

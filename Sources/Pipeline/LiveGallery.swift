@@ -40,11 +40,11 @@ public final class LiveGallery: @unchecked Sendable {
         } catch {
             throw Refusal.notAnImage(error.message)
         }
-        let hash = PhotoGallery.contentHash(of: imageData)
-        let name = "\(hash).\(RGBImage.fileExtension(of: imageData))"
+        let facts = PhotoGallery.PhotoFacts(of: imageData, file: nil)
+        let name = "\(facts.contentHash).\(RGBImage.fileExtension(of: imageData))"
         let id = id ?? "uploads/\(name)"
         let candidate = PhotoGallery.Candidate(id: id, url: uploads.appendingPathComponent(name), captions: caption.map { [$0] } ?? [])
-        let items = try PhotoGallery.embed([(candidate, hash, image)], with: encoder)
+        let items = try PhotoGallery.embed([(candidate, facts, image)], with: encoder)
         try deadline.check()
         try lock.withLock {
             guard index.catalog.image(id: id) == nil else { throw Refusal.idInUse(id) }

@@ -236,10 +236,10 @@ public enum PhotoGallery {
                 let batch = Array(candidates[start..<min(candidates.count, start + max(1, batchSize))])
                 let limits = encoder.decodeLimits
                 let loaded = Parallel.map(batch.count) { i in Result { try load(batch[i].url, limits: limits) } }
-                var items: [(Candidate, String, RGBImage)] = []
+                var items: [(Candidate, PhotoFacts, RGBImage)] = []
                 for (candidate, result) in zip(batch, loaded) {
                     switch result {
-                    case .success(let (hash, image)): items.append((candidate, hash, image))
+                    case .success(let (facts, image)): items.append((candidate, facts, image))
                     case .failure(let error):
                         skipped.append(SkippedFile(path: candidate.url.path, category: "unreadable", reason: "\(error)"))
                         observer.note("skipped \(candidate.url.path): \(error)")
@@ -256,24 +256,45 @@ public enum PhotoGallery {
     }
 
     /// Gallery entries for decoded photos: their vectors and their captions' vectors.
-    public static func embed(_ items: [(Candidate, String, RGBImage)], with encoder: QueryEncoder) throws -> [NewGalleryImage] {
+    public static func embed(_ items: [(Candidate, PhotoFacts, RGBImage)], with encoder: QueryEncoder) throws -> [NewGalleryImage] {
         let vectors = try encoder.galleryVectors(images: items.map(\.2))
         let texts = items.flatMap(\.0.captions)
         var captionVectors = try encoder.galleryVectors(captions: texts)[...]
         return zip(items, vectors).map { item, vectors in
-            let (candidate, hash, _) = item
+            let (candidate, facts, _) = item
             let captions = candidate.captions.enumerated().map { n, text in
                 (id: "\(candidate.id)#\(n)", text: text, vector: captionVectors.popFirst() ?? [])
             }
-            return NewGalleryImage(id: candidate.id, path: candidate.url.standardizedFileURL.path, contentHash: hash, vectors: vectors, captions: captions)
+            return NewGalleryImage(
+                id: candidate.id, path: candidate.url.standardizedFileURL.path, contentHash: facts.contentHash, vectors: vectors, captions: captions,
+                taken: facts.taken)
         }
     }
 
-    /// A photo's content hash and pixels (decoded no smaller than `limits` asks), or an error naming what is
-    /// wrong with it.
-    public static func load(_ url: URL, limits: DecodeLimits = .forImageEncoder) throws -> (String, RGBImage) {
+    /// What a gallery records of a photo besides its pixels.
+    public struct PhotoFacts: Sendable {
+        /// ``contentHash(of:)`` of the file's bytes.
+        public var contentHash: String
+        /// When it was taken: the EXIF date, else the file's modification time (an upload's arrival).
+        public var taken: Double?
+
+        /// The facts of a photo's bytes, read from `file` (nil: just received).
+        public init(of data: Data, file: URL?) {
+            contentHash = PhotoGallery.contentHash(of: data)
+            if let date = RGBImage.captureDate(of: data) {
+                taken = date
+            } else if let file {
+                taken = (try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date)?.timeIntervalSince1970
+            } else {
+                taken = Date().timeIntervalSince1970
+            }
+        }
+    }
+
+    /// A photo's facts and pixels (decoded no smaller than `limits` asks), or an error naming what is wrong with it.
+    public static func load(_ url: URL, limits: DecodeLimits = .forImageEncoder) throws -> (PhotoFacts, RGBImage) {
         let data = try RegularFile.read(url, maxBytes: RGBImage.maxFileBytes)
-        return (contentHash(of: data), try RGBImage.decodeUpright(data, limits: limits))
+        return (PhotoFacts(of: data, file: url), try RGBImage.decodeUpright(data, limits: limits))
     }
 
     /// The content hash of a file's bytes.

@@ -12,14 +12,18 @@ public struct GalleryImage: Codable, Equatable, Sendable {
     public var contentHash: String?
     /// True once the image was removed; its row stays (vectors are append-only) until `index compact`.
     public var removed: Bool
+    /// When the photo was taken, in seconds since 1970 (its EXIF date read as UTC, else its file's modification
+    /// time); nil for images of a dataset and of indexes built before dates were recorded.
+    public var taken: Double?
 
     /// Creates an image entry.
-    public init(id: String, path: String, captionIDs: [String], contentHash: String? = nil, removed: Bool = false) {
+    public init(id: String, path: String, captionIDs: [String], contentHash: String? = nil, removed: Bool = false, taken: Double? = nil) {
         self.id = id
         self.path = path
         self.captionIDs = captionIDs
         self.contentHash = contentHash
         self.removed = removed
+        self.taken = taken
     }
 }
 
@@ -144,7 +148,7 @@ public struct GalleryCatalog: Sendable {
     }
 
     static let schema = """
-        CREATE TABLE images (row INTEGER PRIMARY KEY, id TEXT NOT NULL, path TEXT NOT NULL, hash TEXT, removed INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE images (row INTEGER PRIMARY KEY, id TEXT NOT NULL, path TEXT NOT NULL, hash TEXT, removed INTEGER NOT NULL DEFAULT 0, taken REAL);
         CREATE TABLE captions (row INTEGER PRIMARY KEY, id TEXT NOT NULL, image_id TEXT NOT NULL, text TEXT NOT NULL, removed INTEGER NOT NULL DEFAULT 0);
         CREATE UNIQUE INDEX live_images ON images(id) WHERE removed = 0;
         CREATE UNIQUE INDEX live_captions ON captions(id) WHERE removed = 0;
@@ -168,10 +172,13 @@ public struct GalleryCatalog: Sendable {
     /// Inserts the rows from the given positions on (inside the caller's transaction).
     func insertRows(into database: SQLiteDatabase, imagesFrom: Int, captionsFrom: Int) throws(SearchError) {
         try database.run(
-            "INSERT INTO images (row, id, path, hash, removed) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO images (row, id, path, hash, removed, taken) VALUES (?, ?, ?, ?, ?, ?)",
             rows: images[imagesFrom...].indices.map { row in
                 let image = images[row]
-                return [.integer(row), .text(image.id), .text(image.path), image.contentHash.map { .text($0) } ?? .null, .integer(image.removed ? 1 : 0)]
+                return [
+                    .integer(row), .text(image.id), .text(image.path), image.contentHash.map { .text($0) } ?? .null, .integer(image.removed ? 1 : 0),
+                    image.taken.map { .real($0) } ?? .null,
+                ]
             })
         try database.run(
             "INSERT INTO captions (row, id, image_id, text, removed) VALUES (?, ?, ?, ?, ?)",
@@ -200,10 +207,13 @@ public struct GalleryCatalog: Sendable {
     static func read(from database: SQLiteDatabase) throws(SearchError) -> GalleryCatalog {
         let columns = try database.rows("SELECT name FROM pragma_table_info('images')").compactMap { $0.first ?? nil }
         let version2 = columns.contains("removed")
+        let dated = columns.contains("taken")
         let captionRows = try database.rows(
             version2 ? "SELECT row, id, image_id, text, removed FROM captions ORDER BY row" : "SELECT row, id, image_id, text, 0 FROM captions ORDER BY row")
         let imageRows = try database.rows(
-            version2 ? "SELECT row, id, path, hash, removed FROM images ORDER BY row" : "SELECT row, id, path, NULL, 0 FROM images ORDER BY row")
+            version2
+                ? "SELECT row, id, path, hash, removed, \(dated ? "taken" : "NULL") FROM images ORDER BY row"
+                : "SELECT row, id, path, NULL, 0, NULL FROM images ORDER BY row")
         // Rows must be 0, 1, 2 …: they index the vector files.
         for (position, row) in imageRows.enumerated() where row[0] != String(position) {
             throw SearchError("\(database.path): image rows are not numbered 0, 1, 2 … (row \(position) is \(row[0] ?? "NULL")); build the index again")
@@ -212,7 +222,11 @@ public struct GalleryCatalog: Sendable {
             throw SearchError("\(database.path): caption rows are not numbered 0, 1, 2 … (row \(position) is \(row[0] ?? "NULL")); build the index again")
         }
         let captions = captionRows.map { GalleryCaption(id: $0[1] ?? "", imageID: $0[2] ?? "", text: $0[3] ?? "", removed: $0[4] != "0") }
-        let images = imageRows.map { GalleryImage(id: $0[1] ?? "", path: $0[2] ?? "", captionIDs: [], contentHash: $0[3] ?? nil, removed: $0[4] != "0") }
+        let images = imageRows.map { row in
+            GalleryImage(
+                id: row[1] ?? "", path: row[2] ?? "", captionIDs: [], contentHash: row[3] ?? nil, removed: row[4] != "0",
+                taken: (row[5] ?? nil).flatMap(Double.init).flatMap { $0.isFinite ? $0 : nil })
+        }
         var catalog = try GalleryCatalog(images: images, captions: captions)
         let hasExcluded = try !database.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'excluded'").isEmpty
         if hasExcluded { catalog.excludedImageIDs = Set(try database.rows("SELECT id FROM excluded").compactMap { $0.first ?? nil }) }

@@ -26,6 +26,24 @@ extension GalleryIndex {
         guard images.count <= Self.maxDuplicateScan else {
             throw SearchError("the gallery holds \(images.count) images; comparing every pair is limited to \(Self.maxDuplicateScan)")
         }
+        return try groups(of: images, minSimilarity: minSimilarity)
+    }
+
+    /// The near-duplicate groups among some of the gallery's images (a search's results, say), in the order of
+    /// `ids`; ids not in the gallery are left out.
+    ///
+    /// - Complexity: O(n² · d) for n ids.
+    public func duplicateGroups(ofImages ids: [String], minSimilarity: Float = defaultDuplicateSimilarity) throws(SearchError) -> [DuplicateGroup] {
+        guard minSimilarity > 0, minSimilarity <= 1 else { throw SearchError("the minimum similarity must be in (0, 1], not \(minSimilarity)") }
+        guard ids.count <= Self.maxDuplicateScan else { throw SearchError("at most \(Self.maxDuplicateScan) images are compared, not \(ids.count)") }
+        let catalog = self.catalog
+        return try groups(of: ids.compactMap { catalog.image(id: $0) }, minSimilarity: minSimilarity)
+    }
+
+    /// The similarity from which two photos count as near-duplicates by default (`index duplicates`, the page).
+    public static let defaultDuplicateSimilarity: Float = 0.95
+
+    private func groups(of images: [GalleryImage], minSimilarity: Float) throws(SearchError) -> [DuplicateGroup] {
         var rows: [Float] = []
         var kept: [GalleryImage] = []
         var width = 0

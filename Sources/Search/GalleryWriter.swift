@@ -15,14 +15,20 @@ public struct NewGalleryImage: Sendable {
     public var vectors: [VectorSet: [Float]]
     /// Its captions: id, text and embedding in the captions set's space.
     public var captions: [(id: String, text: String, vector: [Float])]
+    /// When it was taken (``GalleryImage/taken``).
+    public var taken: Double?
 
     /// Creates a new image.
-    public init(id: String, path: String, contentHash: String?, vectors: [VectorSet: [Float]], captions: [(id: String, text: String, vector: [Float])] = []) {
+    public init(
+        id: String, path: String, contentHash: String?, vectors: [VectorSet: [Float]], captions: [(id: String, text: String, vector: [Float])] = [],
+        taken: Double? = nil
+    ) {
         self.id = id
         self.path = path
         self.contentHash = contentHash
         self.vectors = vectors
         self.captions = captions
+        self.taken = taken
     }
 }
 
@@ -67,6 +73,8 @@ public final class GalleryWriter {
         }
         let columns = try database.rows("SELECT name FROM pragma_table_info('images')").compactMap { $0.first ?? nil }
         if !columns.contains("removed") { try Self.upgradeCatalog(database) }
+        let upgraded = try database.rows("SELECT name FROM pragma_table_info('images')").compactMap { $0.first ?? nil }
+        if !upgraded.contains("taken") { try database.execute("ALTER TABLE images ADD COLUMN taken REAL;") }
         try database.execute(GalleryCatalog.excludedSchema)
         for set in index.backend.sets {
             let visible = opened.visibleRows(set)
@@ -101,7 +109,7 @@ public final class GalleryWriter {
         let before = index.catalog
         var after = before
         try after.append(
-            images: items.map { GalleryImage(id: $0.id, path: $0.path, captionIDs: [], contentHash: $0.contentHash) },
+            images: items.map { GalleryImage(id: $0.id, path: $0.path, captionIDs: [], contentHash: $0.contentHash, taken: $0.taken) },
             captions: items.flatMap { item in item.captions.map { GalleryCaption(id: $0.id, imageID: item.id, text: $0.text) } })
         let readmitted = items.map(\.id).filter { before.excludedImageIDs.contains($0) }
         after.excludedImageIDs.subtract(readmitted)

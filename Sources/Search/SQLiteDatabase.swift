@@ -91,6 +91,7 @@ final class SQLiteDatabase {
         switch value {
         case .text(let text): sqlite3_bind_text(statement, index, text, -1, transient)
         case .integer(let number): sqlite3_bind_int64(statement, index, sqlite3_int64(number))
+        case .real(let number): sqlite3_bind_double(statement, index, number)
         case .null: sqlite3_bind_null(statement, index)
         }
     }
@@ -102,5 +103,6 @@ final class SQLiteDatabase {
 enum SQLiteValue {
     case text(String)
     case integer(Int)
+    case real(Double)
     case null
 }

@@ -144,15 +144,17 @@ public struct SearchAPI: Sendable {
         return value
     }
 
-    /// The `folder` filter asked for, if any (checked: a bad one is a 400).
-    private func folder(_ request: HTTPRequest) throws -> String? {
-        guard let folder = request.query["folder"], !folder.isEmpty else { return nil }
+    /// The `folder`, `taken_from` and `taken_to` filter asked for (checked: a bad one is a 400).
+    private func filter(_ request: HTTPRequest) throws -> ImageFilter {
+        func given(_ name: String) -> String? { request.query[name].flatMap { $0.isEmpty ? nil : $0 } }
         do {
-            _ = try index.folderPrefix(folder)
+            let (from, before) = try ImageFilter.dates(from: given("taken_from"), to: given("taken_to"))
+            let filter = ImageFilter(folder: given("folder"), takenFrom: from, takenBefore: before)
+            try index.check(filter)
+            return filter
         } catch {
             throw Failure(status: 400, message: error.message)
         }
-        return folder
     }
 
     /// Results with their match probabilities, cut at the asked or default threshold (`body` runs the cut;
@@ -168,7 +170,7 @@ public struct SearchAPI: Sendable {
     private func searchByQueryString(_ request: HTTPRequest) throws -> HTTPResponse {
         let k = try k(request)
         let minimum = try minProbability(request)
-        let folder = try folder(request)
+        let filter = try filter(request)
         if let imageID = request.query["image_id"] {
             let target = try target(request)
             guard index.catalog.image(id: imageID) != nil else {
@@ -181,8 +183,8 @@ public struct SearchAPI: Sendable {
                 if target == "images" {
                     // One more than k, as the image finds itself; k is at most maxK, which a flag sets, so never k + 1 unchecked.
                     let asked = min(k, index.catalog.liveImageCount) + 1
-                    let results = try index.images(similarToImage: vector, k: asked, inFolder: folder).filter { $0.id != imageID }.prefix(k).map { $0 }
-                    return SearchAnswer(query: query, results: results)
+                    let results = try index.images(similarToImage: vector, k: asked, where: filter).filter { $0.id != imageID }.prefix(k).map { $0 }
+                    return try SearchAnswer(query: query, results: results).grouped(in: index)
                 }
                 let results = try index.captions(matchingImage: vector, k: k)
                 return SearchAnswer(query: query, try cut { () throws(SearchError) in
@@ -210,12 +212,13 @@ public struct SearchAPI: Sendable {
                 vector = try embedder.embed(text: trimmed, deadline: request.deadline)
                 textCache.set(trimmed, vector)
             }
-            let results = try index.images(matchingText: vector, k: k, inFolder: folder)
-            return try cut { () throws(SearchError) in
+            let results = try index.images(matchingText: vector, k: k, where: filter)
+            let relevant = try cut { () throws(SearchError) in
                 try RelevanceCut.images(results, in: index, calibration: embedder.calibration, minProbability: minimum)
             }
+            return try SearchAnswer(query: ["text": trimmed], relevant, unknownWords: embedder.unknownWords(in: trimmed)).grouped(in: index)
         }
-        return try Self.json(SearchAnswer(query: ["text": trimmed], answer, unknownWords: embedder.unknownWords(in: trimmed)))
+        return try Self.json(answer)
     }
 
     private func target(_ request: HTTPRequest) throws -> String {
@@ -230,13 +233,15 @@ public struct SearchAPI: Sendable {
         let k = try k(request)
         let target = try target(request)
         let minimum = try minProbability(request)
-        let folder = try folder(request)
+        let filter = try filter(request)
         let body = request.body
         guard !body.isEmpty else { throw Failure(status: 400, message: "send the image (JPEG, PNG, WebP, GIF, HEIC or AVIF) as the request body") }
         let query = ["image_bytes": "\(body.count)", "target": target]
         return try Self.json(imagePool.run(deadline: request.deadline) {
             let vector = try embedder.embed(imageData: body, deadline: request.deadline)
-            if target == "images" { return SearchAnswer(query: query, results: try index.images(similarToImage: vector, k: k, inFolder: folder)) }
+            if target == "images" {
+                return try SearchAnswer(query: query, results: try index.images(similarToImage: vector, k: k, where: filter)).grouped(in: index)
+            }
             let results = try index.captions(matchingImage: vector, k: k)
             return SearchAnswer(query: query, try cut { () throws(SearchError) in
                 try RelevanceCut.captions(results, query: vector, calibration: embedder.imageQueryCalibration, minProbability: minimum)
@@ -295,7 +300,8 @@ public struct SearchAPI: Sendable {
         if let image = index.catalog.image(id: id) {
             let captions = image.captionIDs.compactMap { index.catalog.caption(id: $0) }
             return try Self.json(ItemAnswer(
-                kind: "image", id: image.id, imageID: image.id, text: nil, captions: captions.map(\.text), captionIDs: captions.map(\.id), path: image.path))
+                kind: "image", id: image.id, imageID: image.id, text: nil, captions: captions.map(\.text), captionIDs: captions.map(\.id), path: image.path,
+                taken: image.taken.map(ImageFilter.text)))
         }
         if let caption = index.catalog.caption(id: id) {
             return try Self.json(ItemAnswer(kind: "caption", id: caption.id, imageID: caption.imageID, text: caption.text, captions: nil, captionIDs: nil))
@@ -337,6 +343,8 @@ public struct SearchAPI: Sendable {
         var noGoodMatch: Bool? = nil
         var nearest: [SearchResult]? = nil
         var minProbability: Double? = nil
+        /// Near-duplicates among the images shown (the results, or the nearest): each group's ids in rank order.
+        var duplicateGroups: [[String]]? = nil
 
         init(query: [String: String], results: [SearchResult]) {
             self.query = query
@@ -355,6 +363,16 @@ public struct SearchAPI: Sendable {
             case unknownWords = "unknown_words"
             case noGoodMatch = "no_good_match"
             case minProbability = "min_probability"
+            case duplicateGroups = "duplicate_groups"
+        }
+
+        /// The answer with the near-duplicate groups of the images it shows (none for captions).
+        func grouped(in index: GalleryIndex) throws(SearchError) -> SearchAnswer {
+            let shown = noGoodMatch == true ? nearest ?? [] : results
+            guard shown.first?.kind == "image" else { return self }
+            var copy = self
+            copy.duplicateGroups = try index.duplicateGroups(ofImages: shown.map(\.id)).map(\.ids)
+            return copy
         }
     }
 
@@ -380,6 +398,8 @@ public struct SearchAPI: Sendable {
         var captionIDs: [String]?
         /// An image's file, to open it.
         var path: String? = nil
+        /// When the image was taken (`YYYY-MM-DDTHH:MM:SS`, UTC as the filter reads it), if known.
+        var taken: String? = nil
     }
 
     static func json(_ value: some Encodable) throws -> HTTPResponse {

@@ -33,6 +33,11 @@ int cm_image_decode_rgb(const unsigned char *data, size_t size, const cm_decode_
 int cm_image_encode_jpeg(const unsigned char *pixels, int width, int height, int quality,
                          unsigned char **jpeg, size_t *jpeg_size, char *error, size_t error_size);
 
+/// The EXIF block of a HEIC/HEIF/AVIF file's primary image (libheif), from its TIFF header on, when it has one
+/// of at most 1 MiB. Files listing too many items are not parsed. Returns 0 and sets *exif and *exif_size (free
+/// with cm_image_free) when found; non-zero otherwise (no EXIF, not a HEIF file, or a damaged one).
+int cm_heif_exif(const unsigned char *data, size_t size, unsigned char **exif, size_t *exif_size);
+
 /// Frees pixels returned by cm_image_decode_rgb or bytes returned by cm_image_encode_jpeg.
 void cm_image_free(unsigned char *pixels);
 
