@@ -11,6 +11,7 @@ frame is the picture; and HEIC (x265) and AVIF (AOM) copies at quality 90 made b
 """
 import math
 import os
+import struct
 import subprocess
 import sys
 
@@ -31,6 +32,36 @@ def picture(width=96, height=64):
                 r, g, b = 240, 200, 20
             pixels[x, y] = (r, g, b)
     return image
+
+
+def with_rotation(heic, quarter_turns=1):
+    """The one-image HEIC `heic` (as heif-enc writes it) with an `irot` property on its image: displayed turned
+    `quarter_turns` x 90 degrees anticlockwise, as phones mark sideways photos. heif-enc 1.15 writes no `irot`."""
+    ipco = heic.index(b"ipco") - 4
+    ipco_end = ipco + struct.unpack(">I", heic[ipco:ipco + 4])[0]
+    irot = struct.pack(">I", 9) + b"irot" + bytes([quarter_turns])
+    ipma = heic.index(b"ipma") - 4
+    # ipma (version 0, 1 entry): item id, association count, then one byte per association; add 0x80 | index of irot.
+    count_at = ipma + 16 + 2
+    properties = heic.count(b"hvcC", ipco, ipco_end) + heic.count(b"ispe", ipco, ipco_end) + heic.count(b"pixi", ipco, ipco_end)
+    assert heic[ipma + 12:ipma + 16] == b"\0\0\0\1"
+    grown = 10  # irot's 9 bytes and one association byte
+    out = bytearray(heic[:ipco_end] + irot + heic[ipco_end:count_at] + bytes([heic[count_at] + 1])
+                    + heic[count_at + 1:count_at + 1 + heic[count_at]] + bytes([0x80 | (properties + 1)]) + heic[count_at + 1 + heic[count_at]:])
+
+    def grow(at, by):
+        struct.pack_into(">I", out, at, struct.unpack(">I", out[at:at + 4])[0] + by)
+
+    meta = out.index(b"meta") - 4
+    for name, by in [(b"meta", grown), (b"iprp", grown), (b"ipco", 9)]:
+        grow(out.index(name) - 4, by)
+    grow(out.index(b"ipma") - 4, 1)
+    # iloc version 0 with 4-byte fields: the image's base offset moves with the mdat behind the grown meta box.
+    iloc = out.index(b"iloc")
+    assert out[iloc + 8:iloc + 10] == b"\x44\x40"
+    grow(iloc + 16, grown)
+    assert meta > 0
+    return bytes(out)
 
 
 def main():
@@ -63,6 +94,11 @@ def main():
     image.save(dated, exif=exif.tobytes(), quality=90)
     subprocess.run(["heif-enc", "-q", "90", dated, "-o", os.path.join(out, "dated.heic")], check=True, stdout=subprocess.DEVNULL)
     os.remove(dated)
+    # A sideways HEIC: the picture with an irot property (a quarter turn anticlockwise).
+    with open(os.path.join(out, "picture.heic"), "rb") as f:
+        rotated = with_rotation(f.read())
+    with open(os.path.join(out, "rotated.heic"), "wb") as f:
+        f.write(rotated)
     # A grid image as phones write them (heif-enc 1.15 writes none): 2 x 2 tiles, each the picture above.
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from make_hostile_files import heic_tile_flood

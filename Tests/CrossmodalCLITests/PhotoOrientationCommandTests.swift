@@ -30,9 +30,10 @@ struct PhotoOrientationCommandTests {
             .write(to: photos.appendingPathComponent("phone.jpg"))
         try stored.jpegData(quality: 95).write(to: photos.appendingPathComponent("sideways-untagged.jpg"))
         try upright.jpegData(quality: 95).write(to: URL(fileURLWithPath: data.path("query.jpg")))
-        // The format fixtures (scripts/make_format_fixtures.py): the same picture in four formats, queried by a JPEG.
+        // The format fixtures (scripts/make_format_fixtures.py): the same picture in four formats and as a sideways HEIC
+        // (an irot box), queried by an upright JPEG.
         let fixtures = ProgramRun.repository.appendingPathComponent("Tests/EncodersTests/Fixtures")
-        for name in ["picture.webp", "picture.gif", "picture.heic", "picture.avif"] {
+        for name in ["picture.webp", "picture.gif", "picture.heic", "picture.avif", "rotated.heic"] {
             try FileManager.default.copyItem(at: fixtures.appendingPathComponent(name), to: photos.appendingPathComponent(name))
         }
         // The queries: each picture as a JPEG. (The picture has 65 colours, so the GIF holds it exactly.)
@@ -53,12 +54,12 @@ struct PhotoOrientationCommandTests {
             let search = try CommandRunner.run(["search", data.path("index"), "--image", data.path(query), "--images", "-k", "8", "--json"])
             try #require(search.status == 0, "\(search.standardError)")
             let results = try #require((try JSONSerialization.jsonObject(with: Data(search.standardOutput.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
-            // The four copies are the same picture: any may come first, and all before every photo.
-            #expect(results.prefix(4).contains { $0["id"] as? String == id }, "\(results)")
+            // The five copies are the same picture: any may come first, and all before every photo.
+            #expect(results.prefix(5).contains { $0["id"] as? String == id }, "\(results)")
             return results.first { $0["id"] as? String == id }?["score"] as? Double ?? -1
         }
         var found: [String: Double] = [:]
-        for name in ["picture.webp", "picture.gif", "picture.heic", "picture.avif"] {
+        for name in ["picture.webp", "picture.gif", "picture.heic", "picture.avif", "rotated.heic"] {
             found[name] = try similarity(of: name, to: "picture.jpg")
             #expect(found[name, default: -1] > 0.95, "\(name): \(found[name] ?? .nan)")
         }

@@ -86,6 +86,15 @@ import Testing
         }
     }
 
+    /// A sideways HEIC (an `irot` box: a quarter turn anticlockwise, as phones mark photos held sideways) decodes
+    /// upright: exactly the picture turned as EXIF orientation 8 turns a JPEG.
+    @Test func heicRotationIsApplied() throws {
+        let upright = try RGBImage.decode(try Self.load("picture.heic"))
+        let turned = try RGBImage.decodeUpright(try Self.load("rotated.heic"))
+        #expect((turned.width, turned.height) == (64, 96))
+        #expect(turned == upright.oriented(.left))
+    }
+
     /// Over the pixel limit from the header alone; damaged and cut files are errors that say so.
     @Test func limitsAndDamage() throws {
         let small = DecodeLimits(maxPixels: 96 * 64 - 1)
