@@ -21,6 +21,8 @@ struct ServeCommand: ParsableCommand {
             POST /api/images?id=…&caption=…       add the body (a photo) to the gallery (needs --write-token)
             DELETE /api/images/{id}                remove an image and its captions (needs --write-token)
             GET /healthz                           liveness and gallery size
+            Image searches also take folder=…, taken_from=… and taken_to=… (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS); text↔image
+            searches min_probability=…. Answers showing images list their near-duplicate groups (duplicate_groups).
             Errors are JSON: {"error": {"status": …, "message": …}}.
             Writes need a token: --write-token-file FILE (created with a new random token, mode 0600, when
             missing) or CROSSMODAL_WRITE_TOKEN. Requests must name an allowed host in their Host header (the
