@@ -94,11 +94,17 @@ def main():
     image.save(dated, exif=exif.tobytes(), quality=90)
     subprocess.run(["heif-enc", "-q", "90", dated, "-o", os.path.join(out, "dated.heic")], check=True, stdout=subprocess.DEVNULL)
     os.remove(dated)
-    # A sideways HEIC: the picture with an irot property (a quarter turn anticlockwise).
-    with open(os.path.join(out, "picture.heic"), "rb") as f:
+    # A HEIC as a phone held sideways writes it: the pixels turned a quarter clockwise, and an irot property saying
+    # to turn them a quarter anticlockwise for display, which stands the picture upright again.
+    sideways = os.path.join(out, "sideways.png")
+    image.transpose(Image.Transpose.ROTATE_270).save(sideways)
+    subprocess.run(["heif-enc", "-q", "90", sideways, "-o", os.path.join(out, "sideways.heic")], check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(out, "sideways.heic"), "rb") as f:
         rotated = with_rotation(f.read())
     with open(os.path.join(out, "rotated.heic"), "wb") as f:
         f.write(rotated)
+    os.remove(sideways)
+    os.remove(os.path.join(out, "sideways.heic"))
     # A grid image as phones write them (heif-enc 1.15 writes none): 2 x 2 tiles, each the picture above.
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from make_hostile_files import heic_tile_flood

@@ -30,8 +30,8 @@ struct PhotoOrientationCommandTests {
             .write(to: photos.appendingPathComponent("phone.jpg"))
         try stored.jpegData(quality: 95).write(to: photos.appendingPathComponent("sideways-untagged.jpg"))
         try upright.jpegData(quality: 95).write(to: URL(fileURLWithPath: data.path("query.jpg")))
-        // The format fixtures (scripts/make_format_fixtures.py): the same picture in four formats and as a sideways HEIC
-        // (an irot box), queried by an upright JPEG.
+        // The format fixtures (scripts/make_format_fixtures.py): the same picture in four formats and as a HEIC stored
+        // sideways with an irot box that turns it upright, queried by an upright JPEG.
         let fixtures = ProgramRun.repository.appendingPathComponent("Tests/EncodersTests/Fixtures")
         for name in ["picture.webp", "picture.gif", "picture.heic", "picture.avif", "rotated.heic"] {
             try FileManager.default.copyItem(at: fixtures.appendingPathComponent(name), to: photos.appendingPathComponent(name))
