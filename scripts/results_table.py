@@ -57,9 +57,61 @@ def ablation(folder):
         print(f"| {weights} ({len(runs)}) | " + " | ".join(cells) + " |")
 
 
+# Student's t quantile t(0.975; df) for df = 1 … 30 (beyond, the normal's 1.960 within 0.05).
+T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+        2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042]
+
+
+def paired(folder, on="w1_1_0.3_0.2", off="w1_1_0_0", effect=2.0):
+    """Per-seed differences (neighbour terms on − off) of rsum and preservation@10, their mean and 95% t interval,
+    and how many seeds a paired t test needs to detect an rsum effect of `effect` at 80% power with that spread."""
+    import math
+    import statistics
+    runs = {}
+    for run in sorted(Path(folder).glob("*-s[0-9]*")):
+        file = run / "evaluation.json"
+        if file.exists():
+            name, seed = run.name.rsplit("-s", 1)
+            runs[(name, int(seed))] = json.loads(file.read_text())
+    seeds = sorted(seed for (name, seed) in runs if name == on and (off, seed) in runs)
+    if not seeds:
+        print(f"no seed has both {on} and {off} in {folder}", file=sys.stderr)
+        return 1
+    measures = [("rsum", lambda e: e["retrieval"]["rsum"]),
+                ("preservation@10 captions", lambda e: (e.get("neighborhoodPreservation") or {}).get("text")),
+                ("preservation@10 images", lambda e: (e.get("neighborhoodPreservation") or {}).get("image"))]
+    print(f"paired over seeds {', '.join(map(str, seeds))} ({on} − {off}):")
+    print("| measure | per-seed Δ | mean Δ | 95% interval | seeds to detect Δ rsum = 2 |")
+    print("| --- | --- | ---: | --- | ---: |")
+    for label, get in measures:
+        deltas = []
+        for seed in seeds:
+            a, b = get(runs[(on, seed)]), get(runs[(off, seed)])
+            if a is not None and b is not None:
+                deltas.append(a - b)
+        if not deltas:
+            continue
+        digits = 1 if label == "rsum" else 4
+        mean = statistics.mean(deltas)
+        if len(deltas) > 1:
+            sd = statistics.stdev(deltas)
+            t = T975[len(deltas) - 2] if len(deltas) - 1 <= len(T975) else 1.960
+            half = t * sd / math.sqrt(len(deltas))
+            interval = f"[{mean - half:+.{digits}f}, {mean + half:+.{digits}f}]"
+            # Normal approximation of a two-sided paired t test at 5%, power 80%: n = ((1.960 + 0.842)·sd / effect)².
+            needed = str(max(2, math.ceil(((1.960 + 0.842) * sd / effect) ** 2))) if label == "rsum" else ""
+        else:
+            interval, needed = "(one seed)", ""
+        cells = ", ".join(f"{d:+.{digits}f}" for d in deltas)
+        print(f"| {label} | {cells} | {mean:+.{digits}f} | {interval} | {needed} |")
+    return 0
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--ablation":
         return ablation(sys.argv[2])
+    if len(sys.argv) == 3 and sys.argv[1] == "--paired":
+        return paired(sys.argv[2])
     print("| run | best epoch / run | i2t R@1 | R@5 | R@10 | t2i R@1 | R@5 | R@10 | rsum |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name in sys.argv[1:]:
@@ -85,4 +137,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -18,6 +18,7 @@ extension Doc2VecPreset: ExpressibleByArgument {}
 extension NegativeSampling: ExpressibleByArgument {}
 extension EpochPairs: ExpressibleByArgument {}
 extension CheckpointChoice: ExpressibleByArgument {}
+extension ValidationLoss: ExpressibleByArgument {}
 extension LinearInitialization: ExpressibleByArgument {}
 extension NeighborSource.Vectors: ExpressibleByArgument {}
 extension NeighborSource.Search: ExpressibleByArgument {}

@@ -18,11 +18,13 @@ struct FidelityOptions: ParsableArguments {
     @Option(help: "Neighbours by cosine or l2 (the first work's) distance.") var neighborMetric: NeighborMetric?
     @Option(help: "Neighbours found exactly or through hnsw (the first work's).") var neighborSearch: NeighborSource.Search?
     @Option(help: "Neighbours found per caption (the first work: 200).") var neighborK: Int?
+    @Option(help: "Validation loss: proxy (ours: both cross-modal terms, in-batch negatives) or first-work (image→text against random validation texts).")
+    var validationLoss: ValidationLoss?
 
     /// These options over `overrides`.
     func apply(to overrides: inout TrainingOverrides) throws {
         (overrides.negatives, overrides.epochPairs, overrides.keep) = (negatives, epochPairs, keep)
-        (overrides.initialization, overrides.startEnd) = (initialization, startEnd)
+        (overrides.initialization, overrides.startEnd, overrides.validationLoss) = (initialization, startEnd, validationLoss)
         if let lrStep {
             if lrStep == "none" {
                 overrides.stepDecay = .some(nil)

@@ -27,14 +27,15 @@ public enum GRUInput {
         return matrix
     }
 
-    /// The embedding table: the word vectors, and with START/END two more rows drawn as Doc2Vec draws its
-    /// starting vectors (seeded by `seed`).
+    /// The embedding table: the word vectors, and with START/END two more rows drawn from N(0, 1) (seeded by
+    /// `seed`), as `torch.nn.Embedding` starts the rows the first work's code does not overwrite with word vectors
+    /// (train_cross_modal_retrieval_model.py lines 177–179: the table's last two rows keep their N(0, 1) start).
     public static func embeddings(_ model: Doc2VecModel, settings: TokenSettings, seed: UInt64) -> Matrix {
         guard settings.startEnd else { return model.wordVectors }
         var generator = SeededGenerator(seed: seed).derived(stream: 0x5354_4152_54)  // "START"
-        let framing = Doc2VecModel.initialVectors(count: 2, size: model.wordVectors.columns, generator: &generator)
+        let framing = (0..<(2 * model.wordVectors.columns)).map { _ in generator.normal() }
         var table = Matrix(rows: model.wordVectors.rows + 2, columns: model.wordVectors.columns)
-        table.values = model.wordVectors.values + framing.values  // V rows, then START and END
+        table.values = model.wordVectors.values + framing  // V rows, then START and END
         return table
     }
 }

@@ -30,6 +30,7 @@ public struct TrainingOverrides: Sendable {
     /// A StepLR schedule, or `.some(nil)` to turn the preset's off.
     public var stepDecay: StepDecay??
     public var keep: CheckpointChoice?
+    public var validationLoss: ValidationLoss?
     public var initialization: LinearInitialization?
     /// The most tokens a GRU reads, or `.some(nil)` for all of them.
     public var maxTokens: Int??
@@ -82,6 +83,12 @@ public struct TrainingOverrides: Sendable {
             c.negatives = .inBatch
         }
         if let epochPairs { c.epochPairs = epochPairs }
+        if let validationLoss {
+            c.validationLoss = validationLoss
+        } else if loss != nil, c.validationLoss == .firstWork, !(c.loss.function is AngularNPairLoss) {
+            // The first work's validation loss is its angular loss: another loss takes ours.
+            c.validationLoss = .proxy
+        }
         if let stepDecay { c.stepDecay = stepDecay }
         if let keep { c.keep = keep }
         if let initialization { c.towers { $0.initialization = initialization } }

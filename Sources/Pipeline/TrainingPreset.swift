@@ -37,10 +37,11 @@ public enum TrainingPreset: String, CaseIterable, Sendable {
                 imageTower: TowerSpecification(hidden: [], activation: .none, dropout: 0, initialization: .xavier),
                 textTower: TowerSpecification(hidden: [], activation: .none, dropout: 0, initialization: .xavier),
                 textRecurrentHidden: 512, loss: .angularNPair(tanSquared: 1, positiveAmongNegatives: true),
-                weights: .neighborhoods, batchSize: 32, learningRate: 1e-4, weightDecay: 1e-5, maxEpochs: 50, patience: 50,
+                weights: .neighborhoods, batchSize: 32, learningRate: 1e-4, weightDecay: 1e-5, maxEpochs: 999, patience: 10,
                 stopOn: .loss, plateauPatience: 5, plateauFactor: 0.1)
             c.negatives = .randomTexts
             c.tokens = .firstWork
+            c.validationLoss = .firstWork
             return c
         case .thomas2020Tuned:
             // The GRU over Doc2Vec word vectors, with our choices elsewhere.

@@ -23,6 +23,17 @@ public enum NegativeSampling: String, Codable, Sendable, CaseIterable {
     }
 }
 
+/// What the validation loss (the plateau schedule's and the model choice's signal under `--stop-on loss`) measures.
+public enum ValidationLoss: String, Codable, Sendable, CaseIterable {
+    /// Ours: the training objective's cross-modal terms with in-batch negatives, over the validation captions in batches.
+    case proxy
+    /// The first work's code (train_cross_modal_retrieval_model.py lines 300–327): image→text only; for each batch of B
+    /// validation pairs in order, B texts drawn at random without replacement from all validation texts, one draw per
+    /// batch from a generator seeded afresh at every validation (their `random.seed(9485629)`), each counted once:
+    /// the angular loss log(1 + Σⱼ exp fᵢⱼ) averaged over the batch, then over the batches. Angular N-pair loss only.
+    case firstWork = "first-work"
+}
+
 /// Which training pairs one epoch visits.
 public enum EpochPairs: String, Codable, Sendable, CaseIterable {
     /// Every caption once, with its image: our default.
@@ -52,9 +63,13 @@ public struct StepDecay: Codable, Equatable, Sendable {
         self.factor = factor
     }
 
-    /// The learning rate of `epoch` (from 1) for a starting rate `base`.
+    /// The learning rate of `epoch` (from 1) for a starting rate `base`: `base · factor^⌊epoch / epochs⌋`.
+    ///
+    /// The second work steps PyTorch's `StepLR` *before* each epoch's training (src/train.py line 22, at
+    /// cesc47/cross-modal-retrieval-with-triplet-network d3ccab1), so epoch e trains after e steps: with steps of 8
+    /// epochs, epochs 1–7 run at `base`, epochs 8–15 at `base · factor`, and so on.
     public func rate(base: Float, epoch: Int) -> Float {
-        base * powf(factor, Float((epoch - 1) / max(epochs, 1)))
+        base * powf(factor, Float(max(0, epoch) / max(epochs, 1)))
     }
 }
 

@@ -161,15 +161,10 @@ public final class Trainer {
             if improved {
                 state.bestScore = score
                 state.badEpochs = 0
-                state.plateauEpochs = 0
             } else {
                 state.badEpochs += 1
-                state.plateauEpochs += 1
-                if configuration.plateauPatience > 0, state.plateauEpochs >= configuration.plateauPatience {
-                    optimizer.learningRate *= configuration.plateauFactor
-                    state.plateauEpochs = 0
-                }
             }
+            if configuration.plateauPatience > 0 { Self.stepPlateau(&state, score: score, configuration: configuration, optimizer: optimizer) }
             state.epoch = epoch
             record.best = improved
             records.append(record)
@@ -330,6 +325,7 @@ public final class Trainer {
     /// The weighted cross-modal terms on validation batches in caption order, from the validation
     /// set's embeddings.
     func validationLoss(images: Matrix, texts: Matrix) throws -> Double {
+        if configuration.validationLoss == .firstWork { return try firstWorkValidationLoss(images: images, texts: texts) }
         let w = configuration.weights
         var total = 0.0
         var batches = 0
@@ -353,6 +349,38 @@ public final class Trainer {
         return total / Double(max(batches, 1))
     }
 
+    /// The first work's validation loss (``ValidationLoss/firstWork``): the same draws at every epoch, so epochs
+    /// compare on equal terms.
+    /// - Complexity: O(n · B · d) for n validation captions.
+    func firstWorkValidationLoss(images: Matrix, texts: Matrix) throws -> Double {
+        guard let angular = configuration.loss.function as? AngularNPairLoss else {
+            throw TrainingError("the first work's validation loss needs the angular loss")
+        }
+        var generator = SeededGenerator(seed: Self.firstWorkValidationSeed)
+        var total = 0.0
+        var batches = 0
+        let b = configuration.batchSize
+        for start in stride(from: 0, to: texts.rows, by: b) {
+            let captions = Array(start..<min(start + b, texts.rows))
+            // B of all validation texts, without replacement (Python's random.sample), for this batch.
+            var pool = Array(0..<texts.rows)
+            for i in 0..<captions.count {
+                let j = i + generator.int(below: pool.count - i)
+                pool.swapAt(i, j)
+            }
+            let negatives = texts.gatherRows(pool.prefix(captions.count))
+            let anchors = images.gatherRows(captions.map { validation.captionImage[$0] })
+            let result = try angular.evaluate(anchors: anchors, positives: texts.gatherRows(captions), sharedNegatives: negatives, multiplicity: 1)
+            total += Double(result.loss)
+            batches += 1
+        }
+        return total / Double(max(batches, 1))
+    }
+
+    /// The seed the first work's code sets before each validation (`random.seed(9485629)`); our generator is not
+    /// Python's, so the draws differ from theirs but are as fixed.
+    static let firstWorkValidationSeed: UInt64 = 9_485_629
+
     // MARK: - Checkpoints and the log
 
     struct RunState {
@@ -360,6 +388,31 @@ public final class Trainer {
         var bestScore: Double?
         var badEpochs = 0
         var plateauEpochs = 0
+        /// The best score the learning-rate schedule has seen (it counts only improvements beyond its threshold).
+        var plateauBest: Double?
+    }
+
+    /// The relative improvement the plateau schedule needs to count an epoch as better: PyTorch's
+    /// `ReduceLROnPlateau` default (`threshold=1e-4`, `threshold_mode='rel'`).
+    static let plateauThreshold = 1e-4
+
+    /// One epoch of the plateau schedule, as `torch.optim.lr_scheduler.ReduceLROnPlateau` steps it (the first
+    /// work's train_cross_modal_retrieval_model.py lines 229 and 329): an epoch is better when its score beats
+    /// the schedule's best by more than ``plateauThreshold`` of it (for a loss: `loss < best·(1 − 1e-4)`);
+    /// otherwise it is bad, and once *more than* `plateauPatience` bad epochs in a row have passed the rate is
+    /// multiplied by `plateauFactor` and the count starts again. With patience 5 the cut comes on the 6th bad
+    /// epoch. The schedule's best is its own: an epoch can be kept as the best model without resetting it.
+    static func stepPlateau(_ state: inout RunState, score: Double, configuration: TrainingConfiguration, optimizer: AdamOptimizer) {
+        if let best = state.plateauBest, !(score > best + plateauThreshold * abs(best)) {
+            state.plateauEpochs += 1
+            if state.plateauEpochs > configuration.plateauPatience {
+                optimizer.learningRate *= configuration.plateauFactor
+                state.plateauEpochs = 0
+            }
+        } else {
+            state.plateauBest = score
+            state.plateauEpochs = 0
+        }
     }
 
     func saveCheckpoint(_ url: URL, state: RunState) throws {
@@ -370,6 +423,7 @@ public final class Trainer {
             "step": String(optimizer.step), "learningRate": String(optimizer.learningRate),
         ]
         if let best = state.bestScore { metadata["bestScore"] = String(best) }
+        if let best = state.plateauBest { metadata["plateauBest"] = String(best) }
         try SafetensorsFile.write(SafetensorsArchive(tensors: tensors, metadata: metadata), to: url)
     }
 
@@ -387,6 +441,7 @@ public final class Trainer {
         state.badEpochs = Int(archive.metadata["badEpochs"] ?? "") ?? 0
         state.plateauEpochs = Int(archive.metadata["plateauEpochs"] ?? "") ?? 0
         state.bestScore = archive.metadata["bestScore"].flatMap(Double.init)
+        state.plateauBest = archive.metadata["plateauBest"].flatMap(Double.init)
         optimizer.step = Int(archive.metadata["step"] ?? "") ?? 0
         optimizer.learningRate = Float(archive.metadata["learningRate"] ?? "") ?? configuration.learningRate
         guard state.epoch >= 0, state.badEpochs >= 0, state.plateauEpochs >= 0, optimizer.step >= 0,

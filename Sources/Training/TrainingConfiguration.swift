@@ -136,6 +136,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var tokens: TokenSettings?
     /// Fine-tuning of the image network's last blocks (nil: frozen features, the image tower alone trains).
     public var imageFinetuning: ImageFinetuning?
+    /// What the validation loss measures (nil: ``ValidationLoss/proxy``).
+    public var validationLoss: ValidationLoss?
 
     /// The sampling in force: ``negatives``, or in-batch when unset.
     public var negativeSampling: NegativeSampling { negatives ?? .inBatch }
@@ -205,6 +207,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         case let sampling where sampling.fits(loss): break
         case .randomTexts: throw TrainingError("random-texts negatives (the first work's) go with the angular loss")
         default: throw TrainingError("one-random negatives (the second work's) go with the triplet losses")
+        }
+        if validationLoss == .firstWork, !(loss.function is AngularNPairLoss) {
+            throw TrainingError("the first work's validation loss is the angular loss; use --validation-loss proxy with this loss")
         }
         if let stepDecay, stepDecay.epochs < 1 || !(stepDecay.factor > 0) {
             throw TrainingError("a step schedule needs at least 1 epoch per step and a positive factor")

@@ -41,6 +41,10 @@ import Training
         #expect(framed.row(0)[3] == Float(v + 1) && framed.columns == 4 && framed.row(1) == [Float(v), Float(doc2vec.vocabulary.firstIndex(of: "ground")!), Float(v + 1), -1])
         let table = GRUInput.embeddings(doc2vec, settings: .firstWork, seed: 1)
         #expect(table.rows == v + 2 && table.gatherRows(0..<v) == doc2vec.wordVectors)
+        // START and END start from N(0, 1), as torch.nn.Embedding's rows do: unit-scale, not Doc2Vec's ±1/(2·size).
+        let framing = table.gatherRows(v..<(v + 2)).values
+        let rms = (framing.reduce(0) { $0 + Double($1 * $1) } / Double(framing.count)).squareRoot()
+        #expect(rms > 0.6 && rms < 1.5, "rms \(rms) over \(framing.count) values")
         // Ours: at most 32 words, no frame, the word vectors alone.
         #expect(GRUInput.tokenMatrix(["a red square"], model: doc2vec, settings: .standard).columns == 32)
         #expect(GRUInput.embeddings(doc2vec, settings: .standard, seed: 1) == doc2vec.wordVectors)

@@ -24,13 +24,14 @@ import Training
         #expect(c.neighborPool == 10)
         // Optimiser, schedule, model choice.
         #expect(c.batchSize == 32 && c.learningRate == 1e-4 && c.weightDecay == 1e-5)
-        #expect(c.stopOn == .loss && c.plateauPatience == 5 && c.plateauFactor == 0.1)
-        #expect(c.maxEpochs == 50 && c.patience >= c.maxEpochs)
+        #expect(c.stopOn == .loss && c.plateauPatience == 5 && c.plateauFactor == 0.1 && c.validationLoss == .firstWork)
+        // Up to 999 epochs (`range(1, 1000)`), stopped 10 epochs after the validation loss last fell.
+        #expect(c.maxEpochs == 999 && c.patience == 10)
         #expect(c.keep == nil && c.stepDecay == nil && c.epochPairs == nil)
-        // Doc2Vec: PV-DM (trained word vectors), window 20, min_count 20, 20 epochs; neighbours by L2 over
+        // Doc2Vec: PV-DM (trained word vectors), window 20, min_count 20, 50 epochs; neighbours by L2 over
         // re-inferred vectors through HNSW, k = 200.
         let doc2vec = TrainingPreset.thomas2020.doc2vecPreset.configuration
-        #expect(doc2vec.mode == .pvdm && doc2vec.window == 20 && doc2vec.minCount == 20 && doc2vec.epochs == 20)
+        #expect(doc2vec.mode == .pvdm && doc2vec.window == 20 && doc2vec.minCount == 20 && doc2vec.epochs == 50)
         #expect(doc2vec.trainsWordVectors)
         #expect(TrainingPreset.thomas2020.neighborSource == NeighborSource(vectors: .inferred, metric: .l2, search: .hnsw, k: 200))
         #expect(!TrainingPreset.thomas2020.separateDirections)
@@ -63,9 +64,10 @@ import Training
     @Test func eachFirstWorkElementIsOneFlagFromOurs() throws {
         var o = TrainingOverrides()
         (o.negatives, o.initialization, o.maxTokens, o.startEnd) = (.inBatch, .pytorch, 32, false)
-        (o.stopOn, o.plateauPatience, o.patience, o.hidden) = (.rsum, 0, 10, [1024])
+        (o.stopOn, o.plateauPatience, o.patience, o.hidden, o.validationLoss) = (.rsum, 0, 10, [1024], .proxy)
         let c = try o.configuration(from: .thomas2020)
         let tuned = TrainingPreset.thomas2020Tuned.configuration
         #expect(c.negatives == .inBatch && c.tokens == .standard && c.stopOn == tuned.stopOn && c.imageTower.hidden == tuned.imageTower.hidden)
+        #expect(c.validationLoss == .proxy && tuned.validationLoss == nil)
     }
 }

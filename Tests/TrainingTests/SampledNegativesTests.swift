@@ -58,8 +58,9 @@ import Training
 
     @Test func stepDecayIsPyTorchsStepLR() {
         let step = StepDecay(epochs: 8, factor: 0.1)
-        #expect(step.rate(base: 1e-3, epoch: 1) == 1e-3 && step.rate(base: 1e-3, epoch: 8) == 1e-3)
-        #expect(abs(step.rate(base: 1e-3, epoch: 9) - 1e-4) < 1e-10)
-        #expect(abs(step.rate(base: 1e-3, epoch: 17) - 1e-5) < 1e-11)
+        // As their StepLR stepped before each epoch: the first cut is at epoch 8, not 9.
+        #expect(step.rate(base: 1e-3, epoch: 1) == 1e-3 && step.rate(base: 1e-3, epoch: 7) == 1e-3)
+        #expect(abs(step.rate(base: 1e-3, epoch: 8) - 1e-4) < 1e-10 && abs(step.rate(base: 1e-3, epoch: 15) - 1e-4) < 1e-10)
+        #expect(abs(step.rate(base: 1e-3, epoch: 16) - 1e-5) < 1e-11)
     }
 }
