@@ -63,32 +63,10 @@ extension RGBImage {
 
         /// Tag 0x0112 of IFD0 in a TIFF structure (EXIF's payload), or nil when absent or untrustworthy.
         static func tiffOrientation(_ tiff: UnsafeBufferPointer<UInt8>) -> Orientation? {
-            guard tiff.count >= 8 else { return nil }
-            let base = tiff.startIndex
-            let little: Bool
-            switch (tiff[base], tiff[base + 1]) {
-            case (0x49, 0x49): little = true  // "II"
-            case (0x4D, 0x4D): little = false  // "MM"
-            default: return nil
-            }
-            func u16(_ offset: Int) -> Int? {
-                guard offset >= 0, offset + 2 <= tiff.count else { return nil }
-                let a = Int(tiff[base + offset]), b = Int(tiff[base + offset + 1])
-                return little ? a | b << 8 : a << 8 | b
-            }
-            func u32(_ offset: Int) -> Int? {
-                guard let high = u16(offset + (little ? 2 : 0)), let low = u16(offset + (little ? 0 : 2)) else { return nil }
-                return high << 16 | low
-            }
-            guard u16(2) == 42, let directory = u32(4), let entries = u16(directory) else { return nil }
-            // Each entry is 12 bytes; a count that runs past the segment is read only as far as it holds.
-            for entry in 0..<min(entries, max(0, (tiff.count - directory - 2) / 12)) {
-                let at = directory + 2 + entry * 12
-                guard u16(at) == 0x0112 else { continue }
-                guard u16(at + 2) == 3, u32(at + 4) == 1, let value = u16(at + 8) else { return nil }
-                return Orientation(rawValue: value)
-            }
-            return nil
+            guard let reader = TIFFReader(tiff), let directory = reader.u32(4), let entry = reader.entry(0x0112, in: directory),
+                reader.u16(entry + 2) == 3, reader.u32(entry + 4) == 1, let value = reader.u16(entry + 8)
+            else { return nil }
+            return Orientation(rawValue: value)
         }
     }
 

@@ -31,7 +31,7 @@ public enum RunCalibration {
         -> (bins: [MatchCalibration.Bin], expectedCalibrationError: Double, answered: Double)
     {
         var calibration = calibration
-        try attachPhrases(&calibration, encoder: QueryEncoder(run: split.run, store: split.store))
+        if calibration.usesPhrases { try attachPhrases(&calibration, encoder: QueryEncoder(run: split.run, store: split.store)) }
         return try calibration.check(space: split.textToImage, captionImage: split.features.captionImage, seed: seed)
     }
 

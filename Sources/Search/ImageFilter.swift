@@ -45,23 +45,24 @@ public struct ImageFilter: Sendable, Equatable {
 
     /// A time as `YYYY-MM-DDTHH:MM:SS` (UTC), the form ``dates(from:to:)`` reads.
     public static func text(_ seconds: Double) -> String {
+        formatter("yyyy-MM-dd'T'HH:mm:ss").string(from: Date(timeIntervalSince1970: seconds))
+    }
+
+    /// A strict UTC formatter of `format` (the POSIX locale, so no user setting changes it).
+    private static func formatter(_ format: String) -> DateFormatter {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+        formatter.isLenient = false
+        formatter.dateFormat = format
+        return formatter
     }
 
     /// The span a date or a time stands for: a day, or one second.
     private static func time(_ text: String) throws(SearchError) -> (start: Double, end: Double) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.isLenient = false
         for (format, length, span) in [("yyyy-MM-dd", 10, 86_400.0), ("yyyy-MM-dd'T'HH:mm:ss", 19, 1.0)] where trimmed.utf8.count == length {
-            formatter.dateFormat = format
-            if let date = formatter.date(from: trimmed) {
+            if let date = formatter(format).date(from: trimmed) {
                 let start = date.timeIntervalSince1970
                 return (start, start + span)
             }
