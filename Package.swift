@@ -61,7 +61,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics", "CKernels"]),
         .testTarget(name: "TensorFilesTests", dependencies: ["TensorFiles", "Numerics", "TestSupport"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SafeFiles", "TestSupport"]),
         .testTarget(name: "EncodersTests", dependencies: ["Encoders", "Numerics", "TensorFiles", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "TextModelsTests", dependencies: ["TextModels", "Numerics"]),
         .testTarget(name: "NeighborsTests", dependencies: ["Neighbors", "Numerics"]),

@@ -16,6 +16,8 @@ import random
 import shutil
 import sqlite3
 import struct
+import tarfile
+import io
 import sys
 import zlib
 
@@ -496,6 +498,42 @@ def dataset_cases(c):
     variant("ds_jsonl_missing_image", {"pairs.jsonl": b'{"image": "nowhere.jpg", "text": "a dog", "split": "train"}\n'}, "pairs.jsonl")
     variant("ds_karpathy_wrong_shape", {"dataset_flickr8k.json": b'{"images": {"filename": 3}}'}, "dataset_flickr8k.json")
     variant("ds_token_fifo", {"Flickr8k.token.txt": None, "Flickr_8k.trainImages.txt": b"x.jpg\n"}, "Flickr8k.token.txt")
+    # WebDataset shards: cut short, a lying size, a wrong checksum, a PAX size of 2^60, a text member over its cap,
+    # a negative base-256 size, a FIFO named .tar. Each is reported (an error under --strict) and names the shard.
+    def shard(members):
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+            for name, data in members:
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+        return buffer.getvalue()
+
+    def checksummed(header):
+        header = bytearray(header[:512])
+        header[148:156] = b" " * 8
+        header[148:156] = b"%06o\0 " % sum(header)
+        return bytes(header)
+
+    png = open(os.path.join(c.base, "data", "images", "00.png"), "rb").read()
+    good = shard([("a.png", png), ("a.txt", b"a red square"), ("b.png", png), ("b.txt", b"another red square")])
+    variant("ds_tar_truncated", {"cut.tar": good[:512 + 300]}, "cut.tar")
+    lying = bytearray(good)
+    lying[124:136] = b"77777777777\0"
+    variant("ds_tar_lying_size", {"lying.tar": checksummed(lying) + bytes(lying[512:])}, "lying.tar")
+    flipped = bytearray(good)
+    flipped[0] ^= 1
+    variant("ds_tar_checksum", {"flipped.tar": bytes(flipped)}, "flipped.tar")
+    negative = bytearray(good)
+    negative[124:136] = b"\xff" * 12
+    variant("ds_tar_negative_size", {"negative.tar": checksummed(negative) + bytes(negative[512:])}, "negative.tar")
+    record = b"size=1152921504606846976\n"
+    record = b"%d %s" % (len(record) + 3, record)
+    pax = tarfile.TarInfo("pax")
+    pax.type, pax.size = tarfile.XHDTYPE, len(record)
+    variant("ds_tar_pax_size", {"pax.tar": pax.tobuf(format=tarfile.USTAR_FORMAT) + record.ljust(512, b"\0") + good}, "pax.tar")
+    variant("ds_tar_text_over_cap", {"big.tar": shard([("a.png", png), ("a.txt", b"x" * ((1 << 20) + 1))])}, "big.tar")
+    variant("ds_tar_fifo", {"fifo.tar": None}, "fifo.tar")
     # A photo that is a FIFO: hashing it for the cache or decoding it must not wait on it.
     folder = c.folder("ds_image_fifo")
     os.makedirs(os.path.join(folder, "images"))

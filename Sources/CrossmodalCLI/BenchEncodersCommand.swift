@@ -31,12 +31,12 @@ struct BenchEncodersCommand: ParsableCommand {
     func run() throws {
         let dataset = try datasetOptions.load()
         let store = try ModelStore.locate(explicit: models)
-        let files = try dataset.images(in: split).prefix(images).map(\.file)
+        let files = try dataset.images(in: split).prefix(images)
         let texts = try dataset.captions(in: split).prefix(captions).map(\.text)
 
         var decoded: [RGBImage] = []
         let decodeSeconds = try fastestTime(repeats: 1) {
-            decoded = try files.map { try RGBImage.load($0) }
+            decoded = try files.map { try $0.decoded() }
         }
         let network = try store.loadEfficientNet(.lite0)
         _ = network.features(Array(decoded.prefix(imageBatch)))  // warm-up

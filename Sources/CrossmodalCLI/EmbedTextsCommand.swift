@@ -27,14 +27,17 @@ struct EmbedTextsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let captions = try datasetOptions.load().captions(in: embedOptions.split)
+        guard embedOptions.into == nil else { throw ValidationError("--into shares image embedding only; embed texts with --out (and --shard I/N)") }
+        let shard = try embedOptions.shardSelection()
+        let captions = try datasetOptions.load().captions(in: embedOptions.split).filter { shard.contains($0.imageID) }
+        guard !captions.isEmpty else { throw ValidationError("shard \(shard) of split \(embedOptions.split) holds no captions") }
         let started = Date()
         let result = try FeatureExtraction.texts(
             captions, encoder: encoder, store: embedOptions.modelStore(), cache: embedOptions.cache,
             vectorsFile: vectors, batchSize: embedOptions.batchSize ?? 64, observer: .console)
         try EmbeddingFile.write(result.vectors, ids: result.ids, to: embedOptions.outURL)
         let elapsed = Date().timeIntervalSince(started)
-        print("wrote \(grouped(result.vectors.rows)) × \(result.vectors.columns) \(encoder.rawValue) caption features to \(embedOptions.out) "
+        print("wrote \(grouped(result.vectors.rows)) × \(result.vectors.columns) \(encoder.rawValue) caption features to \(embedOptions.outURL.path) "
             + "(ids: \(EmbeddingFile.idsURL(for: embedOptions.outURL).lastPathComponent)) in \(formatDuration(elapsed))"
             + (result.cached ? " from the cache" : String(format: ", %.1f captions/s", Double(result.vectors.rows) / max(elapsed, 1e-9)) + result.note))
     }

@@ -8,6 +8,7 @@ extension Dataset {
     ///   Flickr distribution layout.
     /// - A `dataset_*.json` file, or a folder holding exactly one: Karpathy's layout.
     /// - A `.jsonl` file, or a folder holding exactly one: JSON Lines pairs.
+    /// - A `.tar` file, or a folder of them (directly or in `train/`, `dev/`, `test/`): WebDataset shards.
     ///
     /// - Throws: ``DatasetError`` when the layout is unknown or unreadable, or under `strict` when
     ///   any record is bad.
@@ -20,11 +21,12 @@ extension Dataset {
             switch url.pathExtension.lowercased() {
             case "jsonl": return try loadJSONLines(url, options: options)
             case "json": return try loadKarpathy(url, options: options)
+            case "tar": return try loadWebDataset(url, options: options)
             default:
                 if url.lastPathComponent.contains(".token") {
                     return try loadFlickr(folder: url.deletingLastPathComponent(), tokenFile: url, options: options)
                 }
-                throw DatasetError("\(url.path): unknown dataset file; expected a folder, a Karpathy dataset_*.json or a .jsonl file")
+                throw DatasetError("\(url.path): unknown dataset file; expected a folder, a Karpathy dataset_*.json, a .jsonl file or a WebDataset .tar shard")
             }
         }
         let names: [String]
@@ -42,11 +44,12 @@ extension Dataset {
         if karpathy.count == 1 { return try loadKarpathy(url.appendingPathComponent(karpathy[0]), options: options) }
         let jsonLines = names.filter { $0.hasSuffix(".jsonl") }
         if jsonLines.count == 1 { return try loadJSONLines(url.appendingPathComponent(jsonLines[0]), options: options) }
+        if !webDatasetShards(url).isEmpty { return try loadWebDataset(url, options: options) }
         if karpathy.count > 1 || jsonLines.count > 1 {
             throw DatasetError("\(url.path) holds several dataset files (\((karpathy + jsonLines).joined(separator: ", "))); name one of them instead of the folder")
         }
         throw DatasetError(
-            "\(url.path) is not a dataset folder: expected Flickr8k.token.txt (or results_20130124.token), a Karpathy dataset_*.json, or a .jsonl file of {\"image\", \"text\", \"split\"} pairs")
+            "\(url.path) is not a dataset folder: expected Flickr8k.token.txt (or results_20130124.token), a Karpathy dataset_*.json, a .jsonl file of {\"image\", \"text\", \"split\"} pairs, or WebDataset .tar shards")
     }
 
     /// Whether `url` is something ``load(from:options:)`` reads: a file, or a folder holding a Flickr token
@@ -59,7 +62,7 @@ extension Dataset {
         return names.contains { name in
             flickrTokenFileNames.contains(name) || (name.contains(".token") && !name.hasPrefix(".") && !name.contains("lemma"))
                 || (name.hasPrefix("dataset_") && name.hasSuffix(".json")) || name.hasSuffix(".jsonl")
-        }
+        } || !webDatasetShards(url).isEmpty
     }
 
     static let flickrTokenFileNames = ["Flickr8k.token.txt", "results_20130124.token", "results.token"]

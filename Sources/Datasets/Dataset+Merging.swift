@@ -24,6 +24,9 @@ extension Dataset {
         for (name, dataset) in sources {
             for image in dataset.images {
                 guard let split = image.split else { continue }
+                if image.member != nil {
+                    throw DatasetError("\(dataset.source.path) is a WebDataset: a merged JSON Lines file names image files, and its images are members of tar shards; unpack the shards (tar -x) and merge the folder instead")
+                }
                 let path = relativePath(from: base, to: image.file.standardizedFileURL.pathComponents)
                 for caption in image.captions {
                     let record: [String: String] = ["image": path, "text": caption.text, "split": split, "id": "\(name)/\(image.captionID(caption))"]

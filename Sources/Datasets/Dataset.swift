@@ -1,4 +1,5 @@
 import Foundation
+import SafeFiles
 
 /// One caption of an image, numbered as in the source (`<image>#<number>`).
 public struct DatasetCaption: Equatable, Sendable {
@@ -18,19 +19,37 @@ public struct DatasetCaption: Equatable, Sendable {
 public struct DatasetImage: Equatable, Sendable {
     /// The image id, unique in the dataset (for Flickr, the file name such as `1000268201_693b08cb0e.jpg`).
     public let id: String
-    /// The image file.
+    /// The image file (for an image inside a WebDataset shard, the shard).
     public let file: URL
+    /// Where the image lies inside ``file`` when that is a tar shard; nil for an image file of its own.
+    public let member: TarMember?
     /// The split the image belongs to, or nil if no split file names it.
     public internal(set) var split: String?
     /// The image's captions in source order.
     public internal(set) var captions: [DatasetCaption]
 
     /// Creates an image record.
-    public init(id: String, file: URL, split: String?, captions: [DatasetCaption]) {
+    public init(id: String, file: URL, member: TarMember? = nil, split: String?, captions: [DatasetCaption]) {
         self.id = id
         self.file = file
+        self.member = member
         self.split = split
         self.captions = captions
+    }
+
+    /// Where the image's bytes are, for messages and catalogues: the file's path, or `<shard>#<member>`.
+    public var location: String { member.map { "\(file.path)#\($0.name)" } ?? file.path }
+
+    /// The image's bytes: the whole file, or its member of the shard (a regular file only; at most `maxBytes`,
+    /// checked before reading).
+    public func bytes(maxBytes: Int) throws(FileReadError) -> Data {
+        guard let member else { return try RegularFile.read(file, maxBytes: maxBytes) }
+        guard member.size <= maxBytes else { throw FileReadError(path: location, reason: .tooLarge(bytes: member.size, limit: maxBytes)) }
+        do {
+            return try RegularFile.read(file, offset: member.offset, count: member.size, maxBytes: maxBytes)
+        } catch {
+            throw FileReadError(path: location, reason: error.reason)
+        }
     }
 
     /// The id of caption `caption`: `<image id>#<number>`.
@@ -57,6 +76,8 @@ public enum DatasetFormat: String, Codable, Sendable {
     case karpathy
     /// A JSON Lines file of `{"image": …, "text": …, "split": …}` pairs.
     case jsonLines = "jsonl"
+    /// WebDataset tar shards (`key.jpg` beside `key.txt` or `key.json`), as img2dataset writes them.
+    case webDataset = "webdataset"
 }
 
 /// An image–caption dataset: images with captions, assigned to splits.

@@ -4,6 +4,7 @@ import Foundation
 struct DatasetBuilder {
     private var order: [String] = []
     private var files: [String: URL] = [:]
+    private var members: [String: TarMember] = [:]
     private var captions: [String: [DatasetCaption]] = [:]
     private var splits: [String: String] = [:]
     private var splitLines: Set<String> = []
@@ -12,11 +13,12 @@ struct DatasetBuilder {
     mutating func report(_ issue: DatasetIssue) { issues.append(issue) }
 
     /// Adds one caption; `number` nil means "the next number for this image".
-    mutating func addCaption(imageID: String, file: URL, number: Int?, text: String, origin: String, split: String? = nil) {
+    mutating func addCaption(imageID: String, file: URL, member: TarMember? = nil, number: Int?, text: String, origin: String, split: String? = nil) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if files[imageID] == nil {
             order.append(imageID)
             files[imageID] = file
+            members[imageID] = member
             captions[imageID] = []
         }
         guard !trimmed.isEmpty else {
@@ -79,7 +81,7 @@ struct DatasetBuilder {
             let imageCaptions = captions[id]!
             // An image whose every caption was skipped has already been reported through them.
             guard !imageCaptions.isEmpty else { continue }
-            images.append(DatasetImage(id: id, file: file, split: split, captions: imageCaptions))
+            images.append(DatasetImage(id: id, file: file, member: members[id], split: split, captions: imageCaptions))
         }
         if options.strict, !issues.isEmpty {
             throw DatasetError(Self.strictMessage(issues, source: source))

@@ -14,6 +14,9 @@ public struct DatasetIssue: Equatable, Sendable, Codable {
         case imageInSeveralSplits = "image-in-several-splits"
         /// A line or record that cannot be parsed; it is skipped.
         case malformedRecord = "malformed-record"
+        /// A tar shard whose headers fail a check (cut short, a wrong checksum, a size beyond the file); the
+        /// samples before the damage are kept, the rest skipped.
+        case damagedArchive = "damaged-archive"
     }
 
     /// What kind of problem this is.

@@ -29,7 +29,7 @@ public enum FeatureExtraction {
         for image in images {
             hasher.combine(image.id)
             // The same safe read the decoder makes: a FIFO or a device in a dataset must not hang the hash.
-            if let data = try? RegularFile.read(image.file, maxBytes: RGBImage.maxFileBytes) {
+            if let data = try? image.bytes(maxBytes: RGBImage.maxFileBytes) {
                 data.withUnsafeBytes { hasher.combine(bytes: $0) }
             } else {
                 hasher.combine("<unreadable>")
@@ -66,7 +66,7 @@ public enum FeatureExtraction {
                 let batch = Array(images[start..<min(start + batchSize, images.count)])
                 var good: [RGBImage] = []
                 let decoded = Parallel.map(batch.count) { index in
-                    Result { () throws(EncoderError) in try RGBImage.load(batch[index].file, limits: limits) }
+                    Result { () throws(EncoderError) in try batch[index].decoded(limits: limits) }
                 }
                 for (image, result) in zip(batch, decoded) {
                     switch result {
@@ -155,5 +155,22 @@ public enum FeatureExtraction {
         return try WordVectors.load(
             wordsFile: store.require(store.gloveWords, model: "GloVe words"),
             vectorsFile: store.require(store.gloveVectors, model: "GloVe vectors"))
+    }
+}
+
+extension DatasetImage {
+    /// The image decoded within `limits` from its file or its shard's member; errors name where it is.
+    public func decoded(limits: DecodeLimits = .standard) throws(EncoderError) -> RGBImage {
+        let data: Data
+        do {
+            data = try bytes(maxBytes: RGBImage.maxFileBytes)
+        } catch {
+            throw EncoderError(error.message)
+        }
+        do {
+            return try RGBImage.decode(data, limits: limits)
+        } catch {
+            throw EncoderError("\(location): \(error.message)")
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Numerics
 import Search
+import SafeFiles
 
 /// An index folder made from a trained run and an embedded split: the run's model copied into
 /// `model/`, then the catalogue, the vectors and the manifest through ``GalleryIndexWriter``.
@@ -13,7 +14,7 @@ public enum GalleryBuild {
         let captionsOf = features.captionsOfImages
         let catalog = try GalleryCatalog(
             images: features.images.enumerated().map { row, image in
-                GalleryImage(id: image.id, path: image.file.standardizedFileURL.path, captionIDs: captionsOf[row].map { features.captions[$0].id })
+                GalleryImage(id: image.id, path: image.member.map { ArchiveMemberPath(file: image.file.standardizedFileURL.path, offset: $0.offset, size: $0.size, name: $0.name).description } ?? image.file.standardizedFileURL.path, captionIDs: captionsOf[row].map { features.captions[$0].id })
             },
             captions: features.captions.map { GalleryCaption(id: $0.id, imageID: $0.imageID, text: $0.text) })
         var sets: [(VectorSet, Matrix)] = [(.images, embedded.imageToText.images), (.captions, embedded.imageToText.texts)]

@@ -1,3 +1,4 @@
+import Datasets
 import Encoders
 import Evaluation
 import Foundation
@@ -55,13 +56,13 @@ public enum RunReport {
                 firstCorrectRank: textRanks[index][0] + 1,
                 results: textResults[index].map { hit in
                     ReportPage.ImageHit(
-                        id: features.images[hit.index].id, thumbnail: thumbnails.dataURI(features.images[hit.index].file),
+                        id: features.images[hit.index].id, thumbnail: thumbnails.dataURI(features.images[hit.index]),
                         score: hit.value, correct: hit.index == features.captionImage[caption])
                 })
         })
         page.addImageQueries(imageQueries.enumerated().map { index, image in
             ReportPage.ImageQuery(
-                id: features.images[image].id, thumbnail: thumbnails.dataURI(features.images[image].file),
+                id: features.images[image].id, thumbnail: thumbnails.dataURI(features.images[image]),
                 firstCorrectRank: imageRanks[index].first.map { $0 + 1 },
                 results: imageResults[index].map { hit in
                     ReportPage.CaptionHit(text: features.captions[hit.index].text, score: hit.value, correct: features.captionImage[hit.index] == image)
@@ -101,24 +102,24 @@ public enum RunReport {
 struct ThumbnailCache {
     let maxSide: Int
     let observer: PipelineObserver
-    private var made: [URL: String] = [:]
+    private var made: [String: String] = [:]
 
     init(maxSide: Int, observer: PipelineObserver) {
         self.maxSide = maxSide
         self.observer = observer
     }
 
-    /// A `data:image/jpeg;base64,…` URI of the file's thumbnail, or an empty string (and a note) if it cannot be read.
-    mutating func dataURI(_ file: URL) -> String {
-        if let done = made[file] { return done }
+    /// A `data:image/jpeg;base64,…` URI of the image's thumbnail, or an empty string (and a note) if it cannot be read.
+    mutating func dataURI(_ image: DatasetImage) -> String {
+        if let done = made[image.location] { return done }
         var uri = ""
         do {
-            let jpeg = try RGBImage.load(file, limits: DecodeLimits(minimumSize: (maxSide, maxSide))).thumbnail(maxSide: maxSide).jpegData(quality: 80)
+            let jpeg = try image.decoded(limits: DecodeLimits(minimumSize: (maxSide, maxSide))).thumbnail(maxSide: maxSide).jpegData(quality: 80)
             uri = "data:image/jpeg;base64," + jpeg.base64EncodedString()
         } catch {
-            observer.note("report: no thumbnail for \(file.path): \(error)")
+            observer.note("report: no thumbnail for \(image.location): \(error)")
         }
-        made[file] = uri
+        made[image.location] = uri
         return uri
     }
 }

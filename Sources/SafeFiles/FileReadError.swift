@@ -21,6 +21,12 @@ public struct FileReadError: Error, CustomStringConvertible, Equatable, Sendable
     /// Why it was not read.
     public let reason: Reason
 
+    /// An error about `path` (a file, or a member of an archive: `<shard>#<member>`).
+    public init(path: String, reason: Reason) {
+        self.path = path
+        self.reason = reason
+    }
+
     /// What is wrong, in words a user can act on.
     public var problem: String {
         switch reason {

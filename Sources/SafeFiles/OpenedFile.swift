@@ -52,4 +52,40 @@ public final class OpenedFile: @unchecked Sendable {
         close(descriptor)
         #endif
     }
+
+    /// `count` bytes from byte `offset` (the caller has checked `count` against its cap).
+    ///
+    /// - Throws: ``FileReadError/Reason/unreadable(_:)`` for a negative range, or when the file ends before
+    ///   `offset + count` (it was cut short after it was opened or listed).
+    /// - Complexity: O(count).
+    public func read(offset: Int, count: Int) throws(FileReadError) -> Data {
+        guard count >= 0, offset >= 0 else { throw FileReadError(path: path, reason: .unreadable("a negative range (\(offset), \(count))")) }
+        let end = offset.addingReportingOverflow(count)
+        guard !end.overflow, end.partialValue <= size else {
+            throw FileReadError(path: path, reason: .unreadable(
+                "bytes \(offset)..<\(end.overflow ? Int.max : end.partialValue) asked of a file of \(size) bytes; it is cut short"))
+        }
+        #if canImport(Glibc)
+        var data = Data(count: count)
+        var done = 0
+        let descriptor = self.descriptor
+        let failed: Int32? = data.withUnsafeMutableBytes { buffer -> Int32? in
+            while done < count {
+                let got = pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset + done))
+                if got < 0, errno == EINTR || errno == EAGAIN { continue }
+                if got < 0 { return errno }
+                if got == 0 { break }
+                done += got
+            }
+            return nil
+        }
+        if let failed { throw FileReadError(path: path, reason: .unreadable(String(cString: strerror(failed)))) }
+        guard done == count else {
+            throw FileReadError(path: path, reason: .unreadable("the file ended \(count - done) bytes early; it was cut short"))
+        }
+        return data
+        #else
+        throw FileReadError(path: path, reason: .unreadable("reading part of a file needs Linux"))
+        #endif
+    }
 }

@@ -71,3 +71,17 @@ public enum RegularFile {
     }
     #endif
 }
+
+extension RegularFile {
+    /// `count` bytes from byte `offset` of `url` (a member of an archive), when `url` is a regular file that
+    /// holds them and `count` is at most `maxBytes`.
+    ///
+    /// - Throws: ``FileReadError``: `.tooLarge` when `count` is over `maxBytes` (checked before anything is
+    ///   allocated), `.unreadable` when the file ends before `offset + count` (it was cut short after it was
+    ///   listed), and the checks of ``read(_:maxBytes:)``.
+    /// - Complexity: O(count).
+    public static func read(_ url: URL, offset: Int, count: Int, maxBytes: Int) throws(FileReadError) -> Data {
+        guard count <= maxBytes else { throw FileReadError(url, .tooLarge(bytes: count, limit: maxBytes)) }
+        return try OpenedFile(url, maxBytes: .max).read(offset: offset, count: count)
+    }
+}

@@ -35,14 +35,15 @@ final class PostgresConnection {
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else { throw failure(result) }
     }
 
-    /// Runs a parameterised query; every value comes back as text.
+    /// Runs a parameterised query; every value comes back as text (no rows for a statement that returns none).
     func query(_ sql: String, _ parameters: [String]) throws(SearchError) -> [[String]] {
         let cStrings = parameters.map { strdup($0) }
         defer { cStrings.forEach { free($0) } }
         let pointers: [UnsafePointer<CChar>?] = cStrings.map { UnsafePointer($0) }
         let result = PQexecParams(connection, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
         defer { PQclear(result) }
-        guard PQresultStatus(result) == PGRES_TUPLES_OK else { throw failure(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else { throw failure(result) }
         let rows = PQntuples(result), columns = PQnfields(result)
         return (0..<rows).map { row in (0..<columns).map { String(cString: PQgetvalue(result, row, $0)) } }
     }

@@ -39,6 +39,8 @@ public struct HTTPResponse: Sendable {
     /// The body, when it is a file sent from disk in pieces (then ``body`` is empty): answering it holds no
     /// copy of the file, however slowly the client reads.
     public var file: OpenedFile?
+    /// The part of ``file`` to send (checked to lie within it); nil sends the whole file.
+    public var fileRange: Range<Int>?
     /// Close the connection after this response (after an error that left a body unread, say).
     public var closeConnection = false
 
@@ -52,7 +54,7 @@ public struct HTTPResponse: Sendable {
     }
 
     /// The body's length on the wire.
-    var contentLength: Int { file?.size ?? body.count }
+    var contentLength: Int { fileRange?.count ?? file?.size ?? body.count }
 
     /// The bytes written from memory: status line, headers, blank line, and the in-memory body unless `head`
     /// (a file body follows from disk).

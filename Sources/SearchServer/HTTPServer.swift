@@ -103,6 +103,8 @@ public final class HTTPServer: @unchecked Sendable {
         var written = 0
         /// The answer's file body, sent from disk after `output`, and how much of it is sent.
         var file: OpenedFile?
+        /// The bytes of ``file`` to send (a member of a tar shard, or the whole file).
+        var fileRange = 0..<0
         var fileSent = 0
         /// Body bytes of the request being answered (counted in the server's buffered bytes).
         var inFlightBytes = 0
@@ -432,6 +434,7 @@ public final class HTTPServer: @unchecked Sendable {
         connection.output = response.serialized(head: isHead, keepAlive: keepAlive)
         bufferedBytes += connection.output.count
         connection.file = isHead ? nil : response.file
+        connection.fileRange = response.fileRange ?? 0..<(response.file?.size ?? 0)
         connection.fileSent = 0
         connection.written = 0
         connection.closeAfterWrite = !keepAlive
@@ -456,9 +459,10 @@ public final class HTTPServer: @unchecked Sendable {
             connection.written += count
         }
         if let file = connection.file {
-            while connection.fileSent < file.size {
-                var offset = off_t(connection.fileSent)
-                let count = sendfile(connection.descriptor, file.descriptor, &offset, min(file.size - connection.fileSent, 1 << 20))
+            let range = connection.fileRange
+            while connection.fileSent < range.count {
+                var offset = off_t(range.lowerBound + connection.fileSent)
+                let count = sendfile(connection.descriptor, file.descriptor, &offset, min(range.count - connection.fileSent, 1 << 20))
                 if count < 0 {
                     if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
                     return close(connection)

@@ -315,9 +315,16 @@ public struct SearchAPI: Sendable {
             throw Failure(status: 404, message: "no image \(id.prefix(200)) in this gallery")
         }
         // Opened here and sent from disk by the server in pieces: no answer holds a photo in memory.
+        // An image inside a WebDataset shard is sent as its byte range of the shard.
+        let member = ArchiveMemberPath(parsing: image.path)
         let file: OpenedFile
-        do {
-            file = try OpenedFile(URL(fileURLWithPath: image.path), maxBytes: 64 << 20)
+        do throws(FileReadError) {
+            file = try OpenedFile(URL(fileURLWithPath: member?.file ?? image.path), maxBytes: member == nil ? 64 << 20 : .max)
+            if let member {
+                guard member.size <= 64 << 20, member.offset <= file.size, member.size <= file.size - member.offset else {
+                    throw FileReadError(path: image.path, reason: .unreadable("the member lies outside its shard"))
+                }
+            }
         } catch {
             if case .unreadable(let why) = error.reason, why.contains("Too many open files") {
                 throw Failure(status: 503, message: "the server has too many files open; try again shortly", headers: [("Retry-After", "1")])
@@ -327,8 +334,10 @@ public struct SearchAPI: Sendable {
         let types = [
             "png": "image/png", "webp": "image/webp", "gif": "image/gif", "heic": "image/heic", "heif": "image/heif", "hif": "image/heif", "avif": "image/avif",
         ]
-        let type = types[URL(fileURLWithPath: image.path).pathExtension.lowercased()] ?? "image/jpeg"
-        return HTTPResponse(status: 200, headers: [("Content-Type", type), ("Cache-Control", "public, max-age=86400")], file: file)
+        let type = types[URL(fileURLWithPath: member?.name ?? image.path).pathExtension.lowercased()] ?? "image/jpeg"
+        var response = HTTPResponse(status: 200, headers: [("Content-Type", type), ("Cache-Control", "public, max-age=86400")], file: file)
+        response.fileRange = member.map { $0.offset..<($0.offset + $0.size) }
+        return response
     }
 
     // MARK: - Answers
