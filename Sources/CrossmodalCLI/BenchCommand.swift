@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the hot paths: GEMM, encoders, Doc2Vec, training, evaluation.",
-        subcommands: [BenchGEMMCommand.self, BenchEncodersCommand.self, BenchDoc2VecCommand.self, BenchTrainingCommand.self, BenchEvaluationCommand.self, BenchFinetuneCommand.self]
+        subcommands: [BenchGEMMCommand.self, BenchEncodersCommand.self, BenchDoc2VecCommand.self, BenchTrainingCommand.self, BenchEvaluationCommand.self, BenchFinetuneCommand.self, BenchScaleCommand.self]
     )
 }
 

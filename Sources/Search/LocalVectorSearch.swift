@@ -9,8 +9,15 @@ import Numerics
 /// Rows are only ever appended (a removal hides a row until `index compact`). The in-memory copy and the
 /// graphs change only through ``publish(_:in:from:)``, which callers serialise against searches
 /// (``GalleryIndex`` holds its write lock); everything else is read-only.
+///
+/// A set searched exactly is held in memory (BLAS reads every row of every query). A set with a graph is not:
+/// hnswlib keeps its own copy of the vectors inside the graph, so the flat file stays on disk and the few rows
+/// asked for by id (an image's baseline, near-duplicates, a query by an image in the gallery) are read from it
+/// as needed. At a million 256-d rows that is a gigabyte not held twice.
 public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
     private var vectors: [VectorSet: Matrix]
+    /// Rows of each set kept on disk (those with a graph).
+    private var diskRows: [VectorSet: Int] = [:]
     private var graphs: [VectorSet: HNSWGraph]
     /// Rows each graph held when it was read or last saved, to tell whether it needs saving.
     private var savedGraphRows: [VectorSet: Int] = [:]
@@ -20,7 +27,7 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
     public let dimension: Int
 
     /// The sets this backend holds.
-    public var sets: [VectorSet] { VectorSet.allCases.filter { vectors[$0] != nil } }
+    public var sets: [VectorSet] { VectorSet.allCases.filter { vectors[$0] != nil || diskRows[$0] != nil } }
 
     /// Whether a set is searched through its HNSW graph.
     public func isApproximate(_ set: VectorSet) -> Bool { graphs[set] != nil }
@@ -30,26 +37,38 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
     /// before the last additions catches up with them here.
     public init(folder: URL, dimension: Int, committed: [VectorSet: Int]? = nil, generation: Int = 0) throws(SearchError) {
         var vectors: [VectorSet: Matrix] = [:]
+        var diskRows: [VectorSet: Int] = [:]
         var graphs: [VectorSet: HNSWGraph] = [:]
         var savedGraphRows: [VectorSet: Int] = [:]
         for set in VectorSet.allCases {
             let file = Self.vectorFile(set, in: folder, generation: generation)
             guard FileManager.default.fileExists(atPath: file.path) else { continue }
-            let matrix = try Self.readVectors(file, dimension: dimension, committedRows: committed?[set])
-            vectors[set] = matrix
             let graphFile = Self.graphFile(set, in: folder, generation: generation)
-            if FileManager.default.fileExists(atPath: graphFile.path) {
+            guard FileManager.default.fileExists(atPath: graphFile.path) else {
+                vectors[set] = try Self.readVectors(file, dimension: dimension, committedRows: committed?[set])
+                continue
+            }
+            let rows = try Self.countRows(file, dimension: dimension, committedRows: committed?[set])
+            let graph: HNSWGraph
+            do {
+                graph = try HNSWGraph.load(graphFile, dimension: dimension, rows: rows)
+            } catch {
+                throw SearchError(error.message)
+            }
+            savedGraphRows[set] = graph.count
+            if graph.count < rows {  // saved before the last additions: it catches up here
+                let tail = try Self.readRows(file, dimension: dimension, from: graph.count, count: rows - graph.count)
                 do {
-                    let graph = try HNSWGraph.load(graphFile, dimension: dimension, rows: matrix.rows)
-                    savedGraphRows[set] = graph.count
-                    for row in graph.count..<matrix.rows { try graph.add(matrix.row(row), label: row) }
-                    graphs[set] = graph
+                    for row in 0..<tail.rows { try graph.add(tail.row(row), label: graph.count) }
                 } catch {
                     throw SearchError(error.message)
                 }
             }
+            graphs[set] = graph
+            diskRows[set] = rows
         }
         self.vectors = vectors
+        self.diskRows = diskRows
         self.graphs = graphs
         self.savedGraphRows = savedGraphRows
         self.folder = folder
@@ -111,12 +130,57 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
     }
 
     /// Number of rows in a set (0 when absent).
-    public func count(_ set: VectorSet) -> Int { vectors[set]?.rows ?? 0 }
+    public func count(_ set: VectorSet) -> Int { vectors[set]?.rows ?? diskRows[set] ?? 0 }
 
-    /// The stored vector of one row.
+    /// The stored vector of one row (read from the file for a set kept on disk).
     public func vector(_ set: VectorSet, row: Int) throws(SearchError) -> [Float]? {
-        guard let matrix = vectors[set], row >= 0, row < matrix.rows else { return nil }
-        return matrix.row(row)
+        if let matrix = vectors[set] {
+            guard row >= 0, row < matrix.rows else { return nil }
+            return matrix.row(row)
+        }
+        guard let rows = diskRows[set], row >= 0, row < rows else { return nil }
+        return try Self.readRows(Self.vectorFile(set, in: folder, generation: generation), dimension: dimension, from: row, count: 1).values
+    }
+
+    /// The number of whole rows in a vector file (with `committedRows`, exactly that many, which it must hold).
+    static func countRows(_ url: URL, dimension: Int, committedRows: Int?) throws(SearchError) -> Int {
+        guard (1...GalleryIndex.maximumDimension).contains(dimension) else {
+            throw SearchError("\(url.path): a dimension of \(dimension) is out of range")
+        }
+        let size: Int
+        do {
+            size = try OpenedFile(url, maxBytes: .max).size
+        } catch {
+            throw SearchError(error.message)
+        }
+        let stride = dimension * MemoryLayout<Float>.size
+        if let rows = committedRows {
+            guard rows >= 0, size / stride >= rows else {
+                throw SearchError("\(url.path) holds \(size / stride) vectors, the catalogue \(rows); build the index again")
+            }
+            return rows
+        }
+        guard size % stride == 0 else {
+            throw SearchError("\(url.path): \(size) bytes is not a whole number of \(dimension)-d float32 rows")
+        }
+        return size / stride
+    }
+
+    /// Rows `from..<from + count` of a vector file, read in place (`pread`).
+    static func readRows(_ url: URL, dimension: Int, from start: Int, count: Int) throws(SearchError) -> Matrix {
+        let stride = dimension * MemoryLayout<Float>.size
+        let data: Data
+        do {
+            data = try RegularFile.read(url, offset: start * stride, count: count * stride, maxBytes: 16 << 30)
+        } catch {
+            throw SearchError(error.message)
+        }
+        let values = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        do {
+            return try Matrix(rows: count, columns: dimension, values: values)
+        } catch {
+            throw SearchError(error.message)
+        }
     }
 
     /// Appends the rows to `<set>.f32` after its first `start` rows and flushes the file.
@@ -132,6 +196,17 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
 
     /// Appends the rows in memory (and to the set's graph).
     public func publish(_ new: Matrix, in set: VectorSet, from start: Int) throws(SearchError) {
+        if let rows = diskRows[set], let graph = graphs[set] {
+            // On disk already (``store(_:in:from:ids:labels:)``): only the graph and the count change.
+            guard rows == start, new.columns == dimension else { throw SearchError("\(set.rawValue): rows from \(start) published onto \(rows)") }
+            do {
+                for row in 0..<new.rows { try graph.add(new.row(row), label: start + row) }
+            } catch {
+                throw SearchError(error.message)
+            }
+            diskRows[set] = rows + new.rows
+            return
+        }
         let present = vectors[set]?.rows ?? 0
         guard present == start, new.columns == dimension else {
             throw SearchError("\(set.rawValue): rows from \(start) published onto \(present)")
@@ -185,20 +260,22 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
     /// Rows hidden by `visible` are skipped: the exact search scores them −∞; the graph is asked for as many
     /// more results as there are hidden rows, so that `k` visible ones remain.
     public func search(_ query: [Float], in set: VectorSet, k: Int, visible: VisibleRows) throws(SearchError) -> [SearchHit] {
-        guard let matrix = vectors[set] else { throw SearchError("this index has no \(set.rawValue) vectors") }
+        guard sets.contains(set) else { throw SearchError("this index has no \(set.rawValue) vectors") }
         guard query.count == dimension else { throw SearchError("the query has \(query.count) values; the index is \(dimension)-d") }
-        let rows = min(matrix.rows, visible.count)
-        let hidden = visible.removed.count + (matrix.rows - rows)
+        let stored = count(set)
+        let rows = min(stored, visible.count)
+        let hidden = visible.removed.count + (stored - rows)
         let wanted = min(max(k, 0), max(0, rows - visible.removed.count))
         guard wanted > 0 else { return [] }
         if let graph = graphs[set] {
             do {
-                return try graph.search(query, k: min(wanted + hidden, matrix.rows))
+                return try graph.search(query, k: min(wanted + hidden, stored))
                     .lazy.filter { visible.contains($0.index) }.prefix(wanted).map { SearchHit(row: $0.index, score: $0.value) }
             } catch {
                 throw SearchError(error.message)
             }
         }
+        guard let matrix = vectors[set] else { throw SearchError("this index has no \(set.rawValue) vectors in memory") }
         var scores = Matrix(rows: 1, columns: matrix.rows)
         do {
             try Matrix.gemm(Matrix(rows: 1, columns: dimension, values: query), matrix, transposeB: .transposed, into: &scores)

@@ -52,6 +52,31 @@ func unitRows(_ rows: Int, _ columns: Int, seed: UInt64) -> Matrix {
         #expect(Double(found) / 200 > 0.95)
     }
 
+    /// A set with a graph keeps its flat file on disk: rows asked for by number are read from it, bit for bit,
+    /// before and after rows are added; a reopened graph catches up with rows stored after it was saved.
+    @Test func graphSetsReadRowsFromDisk() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let images = unitRows(300, 16, seed: 5)
+        try LocalVectorSearch.write(images, set: .images, to: folder, graph: true)
+        let search = try LocalVectorSearch(folder: folder, dimension: 16)
+        #expect(search.isApproximate(.images) && search.count(.images) == 300)
+        #expect(try search.vector(.images, row: 7) == images.row(7))
+        #expect(try search.vector(.images, row: 300) == nil)
+        let more = unitRows(20, 16, seed: 6)
+        try search.store(more, in: .images, from: 300, ids: [], labels: [])
+        try search.publish(more, in: .images, from: 300)
+        #expect(search.count(.images) == 320)
+        #expect(try search.vector(.images, row: 311) == more.row(11))
+        #expect(try search.search(more.row(11), in: .images, k: 1).first?.row == 311)
+        // Reopened without saving the grown graph: it is rebuilt up to the committed rows from the file.
+        let reopened = try LocalVectorSearch(folder: folder, dimension: 16, committed: [.images: 315])
+        #expect(reopened.count(.images) == 315)
+        #expect(try reopened.search(more.row(11), in: .images, k: 1).first?.row == 311)
+        #expect(try reopened.search(more.row(17), in: .images, k: 3).allSatisfy { $0.row < 315 })
+        #expect(throws: SearchError.self) { try LocalVectorSearch(folder: folder, dimension: 16, committed: [.images: 321]) }
+    }
+
     @Test func truncatedVectorFileIsRefused() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
