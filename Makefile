@@ -22,7 +22,7 @@ test: setup
 
 # The unit tests alone: no end-to-end command runs, no PostgreSQL, no browser (about a minute once built).
 test-fast: setup
-	$(TEST_PATH) swift test --skip CrossmodalCLITests --skip PostgresVectorSearchTests --skip PostgresGalleryWriterTests --skip matchesThePyTorchImplementation
+	$(TEST_PATH) swift test --skip CrossmodalCLITests --skip PostgresVectorSearchTests --skip PostgresGalleryWriterTests --skip PostgresWorkQueueTests --skip matchesThePyTorchImplementation
 
 demo: release
 	@bash scripts/demo.sh "$(DATASET)"

@@ -176,4 +176,22 @@ import Testing
         }
         #expect(try Dataset.load(from: pax).images.last?.id == "plain")
     }
+
+    /// `--shard I/N`: every key in exactly one part, the same part on every call, parts of about equal size, and
+    /// a clear error for anything but 0 ≤ I < N.
+    @Test func shardsPartitionKeysOnce() throws {
+        let keys = (0..<4000).map { String(format: "%09d", $0) }
+        let parts = try (0..<4).map { try ShardSelection(index: $0, count: 4) }
+        for key in keys { #expect(parts.filter { $0.contains(key) }.count == 1) }
+        let sizes = parts.map { part in keys.filter(part.contains).count }
+        #expect(sizes.allSatisfy { (850...1150).contains($0) }, "\(sizes)")
+        // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c: a fixed function, not Swift's per-process seeded hash.
+        #expect(ShardSelection.part(of: "a", count: 1 << 20) == Int(0xaf63_dc4c_8601_ec8c % UInt64(1 << 20)))
+        #expect(try ShardSelection(parsing: "3/8") == ShardSelection(index: 3, count: 8))
+        #expect(ShardSelection.whole.contains("anything"))
+        for bad in ["4/4", "-1/4", "1/0", "1", "a/b", "1/2/3", ""] {
+            let error = #expect(throws: DatasetError.self) { try ShardSelection(parsing: bad) }
+            #expect(error?.message.contains("I/N") == true, "\(bad)")
+        }
+    }
 }
