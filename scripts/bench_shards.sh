@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 flickr=${1:-../shared/flickr8k}; images=${2:-400}; shift 2 2>/dev/null || true
 workers=("$@"); [ $# -eq 0 ] && workers=(1 2 4)
 bin=${CROSSMODAL_BIN:-.build/release/crossmodal}
-work=$(mktemp -d); trap 'bash scripts/postgres.sh stop "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+work=$(mktemp -d); chmod 755 "$work"; trap 'bash scripts/postgres.sh stop "$work/pg" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 python3 - "$flickr" "$work/shards" "$images" <<'PY'
 import io, os, sys, tarfile
 flickr, out, count = sys.argv[1], sys.argv[2], int(sys.argv[3])

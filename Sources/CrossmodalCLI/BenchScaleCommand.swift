@@ -78,7 +78,7 @@ struct BenchScaleCommand: ParsableCommand {
         let made = Date().timeIntervalSince(started)
         let writer = GalleryIndexWriter(
             folder: folder,
-            backend: backend == "local" ? .local(hnswThreshold: exact ? .max : 0, alwaysHNSW: !exact) : .postgres(url: backend, tablePrefix: "scale"))
+            backend: backend == "local" ? .local(hnswThreshold: exact ? .max : 0, alwaysHNSW: !exact) : .postgres(url: backend, tablePrefix: "scale_\(rows)"))
         let writing = Date()
         _ = try writer.write(catalog: catalog, sets: [(.images, vectors)], metric: .innerProduct, source: ("synthetic", "all", "synthetic"))
         print(String(format: "built %@ × %d (%@) in %.1f s (vectors made in %.1f s)", grouped(rows), dimension,
@@ -114,8 +114,9 @@ struct BenchScaleCommand: ParsableCommand {
         let sorted = latencies.sorted()
         func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)] }
         var recall = "exact search"
+        if recallQueries == 0 { recall = "recall not measured" }
         let approximate = index.manifest.backend != "local" || FileManager.default.fileExists(atPath: LocalVectorSearch.graphFile(.images, in: folder).path)
-        if approximate {
+        if approximate, recallQueries > 0 {
             // The gallery's own rows, drawn again from the seed the build used (after its centres).
             let truth = ExactTopK(vectors: Self.syntheticRows(count, dimension: d, centres: centres, generator: &generator))
             var found = 0

@@ -24,6 +24,20 @@ enum HNSWGraphFile {
     ///
     /// - Complexity: O(file size).
     static func validate(_ data: Data, dimension: Int, rows: Int, file: String) throws(NeighborError) {
+        let failure: NeighborError? = data.withUnsafeBytes { bytes -> NeighborError? in
+            do throws(NeighborError) {
+                try validate(bytes: bytes, dimension: dimension, rows: rows, file: file)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// ``validate(_:dimension:rows:file:)`` over the bytes in place: unaligned little-endian loads, no copies
+    /// (a million-row graph is over a gigabyte).
+    private static func validate(bytes data: UnsafeRawBufferPointer, dimension: Int, rows: Int, file: String) throws(NeighborError) {
         func fail(_ problem: String) -> NeighborError { NeighborError("\(file): not a usable HNSW graph: \(problem); build the index again") }
         var reader = ByteReader(data: data)
         guard data.count >= 96 else { throw fail("the file is shorter than the 96-byte header") }
@@ -110,20 +124,12 @@ enum HNSWGraphFile {
 
 /// Little-endian integers from a byte buffer whose bounds the caller has checked.
 private struct ByteReader {
-    let data: Data
+    let data: UnsafeRawBufferPointer
     var position = 0
 
-    func u32(at offset: Int) -> UInt32 {
-        var value: UInt32 = 0
-        for i in 0..<4 { value |= UInt32(data[data.startIndex + offset + i]) << (8 * UInt32(i)) }
-        return value
-    }
+    func u32(at offset: Int) -> UInt32 { UInt32(littleEndian: data.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
 
-    func u64(at offset: Int) -> UInt64 {
-        var value: UInt64 = 0
-        for i in 0..<8 { value |= UInt64(data[data.startIndex + offset + i]) << (8 * UInt64(i)) }
-        return value
-    }
+    func u64(at offset: Int) -> UInt64 { UInt64(littleEndian: data.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
 
     mutating func u32() -> UInt32 {
         defer { position += 4 }

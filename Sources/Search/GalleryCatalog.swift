@@ -103,6 +103,11 @@ public struct GalleryCatalog: Sendable {
     /// rebuilt from the captions that name it, in row order.
     mutating func append(images newImages: [GalleryImage], captions newCaptions: [GalleryCaption]) throws(SearchError) {
         var copy = self
+        // Room for all of them at once: a million-row catalogue otherwise rehashes its id tables about twenty times.
+        copy.images.reserveCapacity(copy.images.count + newImages.count)
+        copy.imageRows.reserveCapacity(copy.imageRows.count + newImages.count)
+        copy.captions.reserveCapacity(copy.captions.count + newCaptions.count)
+        copy.captionRows.reserveCapacity(copy.captionRows.count + newCaptions.count)
         for image in newImages {
             let row = copy.images.count
             copy.images.append(image)

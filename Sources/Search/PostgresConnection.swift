@@ -16,6 +16,8 @@ final class PostgresConnection {
             throw SearchError("cannot connect to \(Self.redacted(url)): \(message)")
         }
         self.connection = connection
+        // NOTICE lines ("extension already exists, skipping") would go to the user's terminal through libpq.
+        PQclear(PQexec(connection, "SET client_min_messages = warning"))
     }
 
     deinit { PQfinish(connection) }

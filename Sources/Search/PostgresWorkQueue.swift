@@ -33,7 +33,6 @@ public final class PostgresWorkQueue {
         var recorded = description
         recorded["dimension"] = String(dimension)
         recorded["batches"] = String(batches)
-        try connection.execute("SET client_min_messages = warning")  // no NOTICE lines on the worker's terminal
         // Several workers start at once: one of them creates the tables, under a lock named after them.
         try connection.execute("SELECT pg_advisory_lock(hashtext('crossmodal:\(table)'))")
         do throws(SearchError) {
