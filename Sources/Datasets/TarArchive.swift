@@ -128,12 +128,13 @@ public struct TarArchive {
         }
     }
 
-    /// The name of a ustar header: `prefix/name` when the ustar prefix is set.
+    /// The name of a ustar header: `prefix/name` when the POSIX prefix is set.
     static func headerName(_ block: [UInt8]) -> String {
         func field(_ range: Range<Int>) -> String { String(decoding: block[range].prefix { $0 != 0 }, as: UTF8.self) }
         let name = field(0..<100)
-        let isUstar = block[257..<262].elementsEqual("ustar".utf8)
-        let prefix = isUstar ? field(345..<500) : ""
+        // POSIX ustar ("ustar\0") has a name prefix; GNU's own format ("ustar  ") keeps other fields there.
+        let isPOSIX = block[257..<263].elementsEqual("ustar\0".utf8)
+        let prefix = isPOSIX ? field(345..<500) : ""
         return prefix.isEmpty ? name : prefix + "/" + name
     }
 

@@ -163,9 +163,13 @@ import Testing
             with tarfile.open(sys.argv[2], "w", format=tarfile.GNU_FORMAT) as t:
                 add(t, sys.argv[3] + ".jpg", bytes(range(200)) * 3)
                 add(t, sys.argv[3] + ".txt", "a long named sample".encode())
+            with tarfile.open(sys.argv[4], "w", format=tarfile.USTAR_FORMAT) as t:  # the name split into prefix/name
+                add(t, sys.argv[5] + ".jpg", bytes(range(200)) * 3)
+                add(t, sys.argv[5] + ".txt", "a long named sample".encode())
             """
-        let pax = folder.appendingPathComponent("pax.tar"), gnu = folder.appendingPathComponent("gnu.tar")
-        let run = try ProgramRun.onPath(["python3", "-c", script, pax.path, gnu.path, key])
+        let pax = folder.appendingPathComponent("pax.tar"), gnu = folder.appendingPathComponent("gnu.tar"), ustar = folder.appendingPathComponent("ustar.tar")
+        let ustarKey = String(repeating: "d", count: 120) + "/sample"
+        let run = try ProgramRun.onPath(["python3", "-c", script, pax.path, gnu.path, key, ustar.path, ustarKey])
         try #require(run.status == 0, "python3 tarfile: \(run.standardError)")
         for shard in [pax, gnu] {
             let dataset = try Dataset.load(from: shard)
@@ -175,6 +179,7 @@ import Testing
             #expect(try dataset.images.first?.bytes(maxBytes: 1 << 20) == Data((0..<600).map { UInt8($0 % 200) }))
         }
         #expect(try Dataset.load(from: pax).images.last?.id == "plain")
+        #expect(try Dataset.load(from: ustar).images.map(\.id) == [ustarKey])
     }
 
     /// `--shard I/N`: every key in exactly one part, the same part on every call, parts of about equal size, and
