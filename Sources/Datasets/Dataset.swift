@@ -44,7 +44,7 @@ public struct DatasetImage: Equatable, Sendable {
     /// checked before reading).
     public func bytes(maxBytes: Int) throws(FileReadError) -> Data {
         guard let member else { return try RegularFile.read(file, maxBytes: maxBytes) }
-        guard member.size <= maxBytes else { throw FileReadError(path: location, reason: .tooLarge(bytes: member.size, limit: maxBytes)) }
+        // The ranged read checks the cap before allocating; its errors are renamed after the member.
         do {
             return try RegularFile.read(file, offset: member.offset, count: member.size, maxBytes: maxBytes)
         } catch {
