@@ -16,7 +16,9 @@ struct BenchScaleCommand: ParsableCommand {
             Gaussian noise, so that nearest neighbours mean something) into --out, with an HNSW graph unless --exact, and
             reports the build time; run it again without --build to measure in a fresh process: the time to open the
             gallery, the resident memory (VmRSS) and its peak (VmHWM) after opening, the p50/p99 latency and throughput of
-            --queries searches (k = 10) from --clients threads at once, and recall@10 of the graph against exact search.
+            --queries searches (k = 10) from --clients threads at once, and recall@10 of the graph against exact search;
+            then the memory again after the queries, split into pages of the mapped graph file (which searches bring in
+            and the kernel may drop) and the process's own.
             Queries are gallery rows with fresh noise; they stand for embedded texts (the text encoder's own time is in
             `scripts/bench_serve.sh`).
             """
@@ -110,6 +112,7 @@ struct BenchScaleCommand: ParsableCommand {
             }
         }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        let served = Self.memory()
         guard failures.value == 0 else { throw ValidationError("\(failures.value) searches failed") }
         let sorted = latencies.sorted()
         func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)] }
@@ -126,19 +129,22 @@ struct BenchScaleCommand: ParsableCommand {
             }
             recall = String(format: "recall@10 %.3f", Double(found) / Double(max(1, recallQueries * 10)))
         }
-        print(String(format: "%@ rows × %d: open %.2f s, RSS %@ (peak %@), %d clients: p50 %.2f ms, p99 %.2f ms, %.0f queries/s; %@",
+        print(String(format: "%@ rows × %d: open %.2f s, RSS %@ (peak %@); %d clients: p50 %.2f ms, p99 %.2f ms, %.0f queries/s; %@",
             grouped(count), d, openSeconds, Self.megabytes(memory.rss), Self.megabytes(memory.peak), clients, percentile(0.5), percentile(0.99),
             Double(queries) / wall, recall))
+        print(String(format: "  after the queries: RSS %@ (peak %@), of it %@ pages of mapped files (the graph), %@ the process's own",
+            Self.megabytes(served.rss), Self.megabytes(served.peak), Self.megabytes(served.file), Self.megabytes(served.anonymous)))
     }
 
-    /// VmRSS and VmHWM of this process, in bytes (0 where /proc is absent).
-    static func memory() -> (rss: Int, peak: Int) {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+    /// VmRSS and VmHWM of this process, and the resident pages of mapped files (RssFile) and its own memory
+    /// (RssAnon), in bytes (0 where /proc is absent).
+    static func memory() -> (rss: Int, peak: Int, file: Int, anonymous: Int) {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0, 0, 0) }
         func field(_ name: String) -> Int {
             guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
             return (Int(line.split(separator: " ").dropFirst().first { !$0.isEmpty }.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0) * 1024
         }
-        return (field("VmRSS"), field("VmHWM"))
+        return (field("VmRSS"), field("VmHWM"), field("RssFile"), field("RssAnon"))
     }
 
     static func megabytes(_ bytes: Int) -> String { String(format: "%.0f MB", Double(bytes) / 1_048_576) }

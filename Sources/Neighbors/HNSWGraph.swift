@@ -55,12 +55,23 @@ public final class HNSWGraph: @unchecked Sendable {
         return graph
     }
 
-    /// Reads an inner-product graph saved by ``save(to:)`` for `rows` vectors of `dimension` floats,
-    /// after checking every byte of it (``HNSWGraphFile``): hnswlib itself trusts its file.
+    /// Opens an inner-product graph saved by ``save(to:)`` for `rows` vectors of `dimension` floats, after
+    /// checking every byte of it (``HNSWGraphFile``; hnswlib itself trusts its file). The file is then mapped,
+    /// not read: searches read its level 0 in place (`cm_hnsw_map`), so a million-row graph opens without
+    /// copying its gigabyte and the kernel keeps in memory only the pages searches use.
+    ///
+    /// A graph file is replaced by renaming a new one into place, never rewritten: an open graph keeps reading
+    /// the file it checked.
     public static func load(_ url: URL, dimension: Int, rows: Int, ef: Int = 128) throws(NeighborError) -> HNSWGraph {
-        try HNSWGraphFile.read(url, dimension: dimension, rows: rows)
+        let file: OpenedFile
+        do {
+            file = try OpenedFile(url, maxBytes: HNSWGraphFile.maximumBytes)
+        } catch {
+            throw NeighborError(error.message)
+        }
+        try HNSWGraphFile.check(file, dimension: dimension, rows: rows)
         var message = [CChar](repeating: 0, count: 256)
-        guard let raw = cm_hnsw_load(url.path, Int32(dimension), 1, &message, message.count) else {
+        guard let raw = cm_hnsw_map(file.descriptor, file.size, Int32(dimension), 1, &message, message.count) else {
             throw NeighborError("\(url.path): cannot read the HNSW graph (\(cString(message)))")
         }
         cm_hnsw_set_ef(raw, ef)

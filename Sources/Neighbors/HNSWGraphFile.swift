@@ -1,7 +1,7 @@
 import Foundation
 import SafeFiles
 
-/// A check of a saved hnswlib graph, done completely by our own code before hnswlib reads the file.
+/// A check of a saved hnswlib graph, done completely by our own code before the graph is searched.
 ///
 /// hnswlib trusts its file: a crafted header of about 100 bytes makes it allocate tens of gigabytes,
 /// and a link id past the end makes its search read and write out of bounds. The layout (hnswlib's
@@ -11,36 +11,29 @@ import SafeFiles
 /// bytes (a 4-byte link count, maxM0 4-byte links, the vector, an 8-byte label), then for each element
 /// a 4-byte byte count and its upper levels' blocks (a 4-byte count and maxM links each).
 enum HNSWGraphFile {
-    /// The largest graph file read.
+    /// The largest graph file opened.
     static let maximumBytes = 16 << 30
     /// hnswlib's M is at most a few hundred in practice; its maxM0 is 2M.
     static let maximumLinks = 4096
     /// Levels grow as log(n)/log(M): 64 is far beyond any real graph.
     static let maximumLevel = 64
 
-    /// Checks `data` against the index it belongs to: `rows` vectors of `dimension` floats. The graph may
-    /// cover only the first of them (an index that grew since the graph was saved catches up on load), so
-    /// it must hold at most `rows` elements, labelled below its own count.
-    ///
-    /// - Complexity: O(file size).
-    static func validate(_ data: Data, dimension: Int, rows: Int, file: String) throws(NeighborError) {
-        let failure: NeighborError? = data.withUnsafeBytes { bytes -> NeighborError? in
-            do throws(NeighborError) {
-                try validate(bytes: bytes, dimension: dimension, rows: rows, file: file)
-                return nil
-            } catch {
-                return error
-            }
-        }
-        if let failure { throw failure }
-    }
+    /// Bytes read at a time: the check streams the file (a million-row graph is over a gigabyte) and never
+    /// maps it, so the pages it reads are not charged to the process.
+    static let chunkBytes = 8 << 20
 
-    /// ``validate(_:dimension:rows:file:)`` over the bytes in place: unaligned little-endian loads, no copies
-    /// (a million-row graph is over a gigabyte).
-    private static func validate(bytes data: UnsafeRawBufferPointer, dimension: Int, rows: Int, file: String) throws(NeighborError) {
-        func fail(_ problem: String) -> NeighborError { NeighborError("\(file): not a usable HNSW graph: \(problem); build the index again") }
-        var reader = ByteReader(data: data)
-        guard data.count >= 96 else { throw fail("the file is shorter than the 96-byte header") }
+    /// Checks the graph open in `file` against the index it belongs to: `rows` vectors of `dimension` floats.
+    /// The graph may cover only the first of them (an index that grew since the graph was saved catches up on
+    /// load), so it must hold at most `rows` elements, labelled below its own count.
+    ///
+    /// - Complexity: O(file size) time, O(elements) bytes of memory (a level per element) beside an 8 MB buffer.
+    static func check(_ file: OpenedFile, dimension: Int, rows: Int) throws(NeighborError) {
+        func fail(_ problem: String) -> NeighborError { NeighborError("\(file.path): not a usable HNSW graph: \(problem); build the index again") }
+        let fileSize = file.size
+        guard fileSize >= 96 else { throw fail("the file is shorter than the 96-byte header") }
+        let window = FileWindow(file: file)
+        let header = try window.bytes(at: 0, count: 96)
+        var reader = ByteReader(data: header)
         let offsetLevel0 = reader.u64(), maxElements = reader.u64(), count = reader.u64(), sizePerElement = reader.u64()
         let labelOffset = reader.u64(), offsetData = reader.u64()
         let maxLevel = Int(Int32(bitPattern: reader.u32())), entryPoint = UInt64(reader.u32())
@@ -60,65 +53,99 @@ enum HNSWGraphFile {
             throw fail("its element layout does not match \(dimension)-d vectors")
         }
         let (level0Bytes, overflow) = count.multipliedReportingOverflow(by: sizePerElement)
-        guard !overflow, level0Bytes <= UInt64(data.count - 96) else { throw fail("the file is shorter than its \(count) elements") }
+        guard !overflow, level0Bytes <= UInt64(fileSize - 96) else { throw fail("the file is shorter than its \(count) elements") }
         guard count == 0 || entryPoint < count else { throw fail("the entry point \(entryPoint) is not an element") }
 
-        // Level 0: link counts, link ids and labels.
+        // Level 0, a chunk of whole elements at a time: link counts, link ids and labels.
         let n = Int(count)
         let size = Int(sizePerElement)
-        for element in 0..<n {
-            let base = 96 + element * size
-            let header = reader.u32(at: base)
-            let links = Int(header & 0xFFFF)
-            guard header >> 16 == 0 else { throw fail("element \(element) is marked deleted or has flags set") }
-            guard links <= Int(maxM0) else { throw fail("element \(element) has \(links) links, more than \(maxM0)") }
-            for link in 0..<links where UInt64(reader.u32(at: base + 4 + 4 * link)) >= count {
-                throw fail("element \(element) links to a missing element")
+        let perChunk = max(1, chunkBytes / size)
+        var first = 0
+        while first < n {
+            let elements = min(perChunk, n - first)
+            let chunk = ByteReader(data: try window.bytes(at: 96 + first * size, count: elements * size))
+            for element in first..<(first + elements) {
+                let base = (element - first) * size
+                let header = chunk.u32(at: base)
+                let links = Int(header & 0xFFFF)
+                guard header >> 16 == 0 else { throw fail("element \(element) is marked deleted or has flags set") }
+                guard links <= Int(maxM0) else { throw fail("element \(element) has \(links) links, more than \(maxM0)") }
+                for link in 0..<links where UInt64(chunk.u32(at: base + 4 + 4 * link)) >= count {
+                    throw fail("element \(element) links to a missing element")
+                }
+                guard chunk.u64(at: base + Int(labelOffset)) < count else { throw fail("element \(element) has a label outside the index") }
             }
-            guard reader.u64(at: base + Int(labelOffset)) < count else { throw fail("element \(element) has a label outside the index") }
+            first += elements
         }
-        // Upper levels: each element's byte count, then its levels' link blocks.
-        var levels = [Int](repeating: 0, count: n)
-        var upperStarts = [Int](repeating: 0, count: n)
-        var position = 96 + n * size
+        // Upper levels, read twice: each element's byte count gives its level, then every link must reach an
+        // element that has the level it is followed on.
+        let upperStart = 96 + n * size
+        var levels = [UInt8](repeating: 0, count: n)
+        var position = upperStart
         for element in 0..<n {
-            guard position + 4 <= data.count else { throw fail("the file ends inside element \(element)'s upper levels") }
-            let bytes = Int(reader.u32(at: position))
+            guard fileSize - position >= 4 else { throw fail("the file ends inside element \(element)'s upper levels") }
+            let bytes = Int(ByteReader(data: try window.bytes(at: position, count: 4)).u32(at: 0))
             position += 4
-            guard bytes % linksUpper == 0, bytes / linksUpper <= maxLevel, bytes <= data.count - position else {
+            guard bytes % linksUpper == 0, bytes / linksUpper <= maxLevel, bytes <= fileSize - position else {
                 throw fail("element \(element)'s upper levels are malformed")
             }
-            levels[element] = bytes / linksUpper
-            upperStarts[element] = position
+            levels[element] = UInt8(bytes / linksUpper)
             position += bytes
         }
-        guard position == data.count else { throw fail("\(data.count - position) bytes follow the last element") }
-        guard n == 0 || levels[Int(entryPoint)] == maxLevel else { throw fail("the entry point is not on the top level") }
-        for element in 0..<n where levels[element] > 0 {
-            for level in 1...levels[element] {
-                let block = upperStarts[element] + (level - 1) * linksUpper
-                let links = Int(reader.u32(at: block) & 0xFFFF)
+        guard position == fileSize else { throw fail("\(fileSize - position) bytes follow the last element") }
+        guard n == 0 || Int(levels[Int(entryPoint)]) == maxLevel else { throw fail("the entry point is not on the top level") }
+        position = upperStart
+        for element in 0..<n {
+            position += 4
+            for level in stride(from: 1, through: Int(levels[element]), by: 1) {
+                let block = ByteReader(data: try window.bytes(at: position, count: linksUpper))
+                position += linksUpper
+                let links = Int(block.u32(at: 0) & 0xFFFF)
                 guard links <= Int(maxM) else { throw fail("element \(element) has too many links on level \(level)") }
                 for link in 0..<links {
-                    let target = Int(reader.u32(at: block + 4 + 4 * link))
+                    let target = Int(block.u32(at: 4 + 4 * link))
                     // A search on level l follows only elements that have level l.
-                    guard target < n, levels[target] >= level else {
+                    guard target < n, Int(levels[target]) >= level else {
                         throw fail("element \(element) links on level \(level) to an element without that level")
                     }
                 }
             }
         }
     }
+}
 
-    /// Reads and validates the graph file.
-    static func read(_ url: URL, dimension: Int, rows: Int) throws(NeighborError) {
-        let data: Data
-        do {
-            data = try RegularFile.read(url, maxBytes: maximumBytes)
-        } catch {
-            throw NeighborError(error.message)
+/// Sequential reads of a file through one buffer of its own: a range inside the buffer is served from it, any
+/// other refills the buffer from that range's start (at least ``HNSWGraphFile/chunkBytes`` when the file has them).
+private final class FileWindow {
+    let file: OpenedFile
+    private var buffer: UnsafeMutableRawBufferPointer
+    /// The file offset of the buffer's first byte, and how many bytes of it are filled.
+    private var start = 0, filled = 0
+
+    init(file: OpenedFile) {
+        self.file = file
+        buffer = .allocate(byteCount: 0, alignment: 16)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Bytes `offset..<offset + count`, which the caller has checked lie inside the file; valid until the next call.
+    func bytes(at offset: Int, count: Int) throws(NeighborError) -> UnsafeRawBufferPointer {
+        if offset < start || offset + count > start + filled {
+            let wanted = min(file.size - offset, max(count, HNSWGraphFile.chunkBytes))
+            if wanted > buffer.count {
+                buffer.deallocate()
+                buffer = .allocate(byteCount: wanted, alignment: 16)
+            }
+            (start, filled) = (offset, 0)
+            do {
+                try file.read(offset: offset, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]))
+            } catch {
+                throw NeighborError(error.message)
+            }
+            filled = wanted
         }
-        try validate(data, dimension: dimension, rows: rows, file: url.path)
+        return UnsafeRawBufferPointer(rebasing: buffer[(offset - start)..<(offset - start + count)])
     }
 }
 

@@ -65,25 +65,37 @@ public final class OpenedFile: @unchecked Sendable {
             throw FileReadError(path: path, reason: .unreadable(
                 "bytes \(offset)..<\(end.overflow ? Int.max : end.partialValue) asked of a file of \(size) bytes; it is cut short"))
         }
-        #if canImport(Glibc)
         var data = Data(count: count)
-        var done = 0
-        let descriptor = self.descriptor
-        let failed: Int32? = data.withUnsafeMutableBytes { buffer -> Int32? in
-            while done < count {
-                let got = pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset + done))
-                if got < 0, errno == EINTR || errno == EAGAIN { continue }
-                if got < 0 { return errno }
-                if got == 0 { break }
-                done += got
+        let failure: FileReadError? = data.withUnsafeMutableBytes { buffer in
+            do throws(FileReadError) {
+                try read(offset: offset, into: buffer)
+                return nil
+            } catch {
+                return error
             }
-            return nil
         }
-        if let failed { throw FileReadError(path: path, reason: .unreadable(String(cString: strerror(failed)))) }
+        if let failure { throw failure }
+        return data
+    }
+
+    /// Fills `buffer` with the bytes from `offset` on (the caller has checked the range against the file's size).
+    ///
+    /// - Throws: ``FileReadError/Reason/unreadable(_:)`` when the file ends early (cut short since it was opened).
+    public func read(offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws(FileReadError) {
+        #if canImport(Glibc)
+        let count = buffer.count
+        guard count > 0, let base = buffer.baseAddress else { return }
+        var done = 0
+        while done < count {
+            let got = pread(descriptor, base + done, count - done, off_t(offset + done))
+            if got < 0, errno == EINTR || errno == EAGAIN { continue }
+            if got < 0 { throw FileReadError(path: path, reason: .unreadable(String(cString: strerror(errno)))) }
+            if got == 0 { break }
+            done += got
+        }
         guard done == count else {
             throw FileReadError(path: path, reason: .unreadable("the file ended \(count - done) bytes early; it was cut short"))
         }
-        return data
         #else
         throw FileReadError(path: path, reason: .unreadable("reading part of a file needs Linux"))
         #endif

@@ -104,18 +104,20 @@ public struct GalleryCatalog: Sendable {
     mutating func append(images newImages: [GalleryImage], captions newCaptions: [GalleryCaption]) throws(SearchError) {
         var copy = self
         // Room for all of them at once: a million-row catalogue otherwise rehashes its id tables about twenty times.
-        copy.images.reserveCapacity(copy.images.count + newImages.count)
+        if !copy.images.isEmpty { copy.images.reserveCapacity(copy.images.count + newImages.count) }
         copy.imageRows.reserveCapacity(copy.imageRows.count + newImages.count)
         copy.captions.reserveCapacity(copy.captions.count + newCaptions.count)
         copy.captionRows.reserveCapacity(copy.captionRows.count + newCaptions.count)
-        for image in newImages {
-            let row = copy.images.count
-            copy.images.append(image)
+        let firstNew = copy.images.count
+        // Taken whole when the catalogue is empty (opening one): the array is shared, not copied, unless an
+        // image must change below.
+        if copy.images.isEmpty { copy.images = newImages } else { copy.images.append(contentsOf: newImages) }
+        for (row, image) in zip(firstNew..., newImages) {
             if image.removed {
                 copy.removedImageRows.insert(row)
             } else {
                 guard copy.imageRows.updateValue(row, forKey: image.id) == nil else { throw SearchError("image id \(image.id) appears twice") }
-                copy.images[row].captionIDs = []
+                if !image.captionIDs.isEmpty { copy.images[row].captionIDs = [] }
             }
         }
         for caption in newCaptions {
@@ -209,28 +211,43 @@ public struct GalleryCatalog: Sendable {
         return try read(from: database)
     }
 
+    /// The number of rows of a table, to reserve room before reading them (at most 10⁹: a larger count is a
+    /// damaged file, and is only not reserved for).
+    private static func count(_ table: String, in database: SQLiteDatabase) throws(SearchError) -> Int {
+        let value = try database.rows("SELECT count(*) FROM \(table)").first?.first.flatMap { $0 }.flatMap { Int($0) } ?? 0
+        return (0...1_000_000_000).contains(value) ? value : 0
+    }
+
     static func read(from database: SQLiteDatabase) throws(SearchError) -> GalleryCatalog {
         let columns = try database.rows("SELECT name FROM pragma_table_info('images')").compactMap { $0.first ?? nil }
         let version2 = columns.contains("removed")
         let dated = columns.contains("taken")
-        let captionRows = try database.rows(
-            version2 ? "SELECT row, id, image_id, text, removed FROM captions ORDER BY row" : "SELECT row, id, image_id, text, 0 FROM captions ORDER BY row")
-        let imageRows = try database.rows(
+        // Rows must be 0, 1, 2 …: they index the vector files. Read one at a time into the items themselves
+        // (a million rows of strings collected first would hold the catalogue twice).
+        func numbered(_ row: SQLiteRow, _ position: Int, _ kind: String) throws(SearchError) {
+            guard row.integer(0) == position, !row.isNull(0) else {
+                throw SearchError("\(database.path): \(kind) rows are not numbered 0, 1, 2 … (row \(position) is \(row.text(0) ?? "NULL")); build the index again")
+            }
+        }
+        var captions: [GalleryCaption] = []
+        captions.reserveCapacity(try count("captions", in: database))
+        try database.forEachRow(
+            version2 ? "SELECT row, id, image_id, text, removed FROM captions ORDER BY row" : "SELECT row, id, image_id, text, 0 FROM captions ORDER BY row"
+        ) { (row) throws(SearchError) in
+            try numbered(row, captions.count, "caption")
+            captions.append(GalleryCaption(id: row.text(1) ?? "", imageID: row.text(2) ?? "", text: row.text(3) ?? "", removed: row.text(4) != "0"))
+        }
+        var images: [GalleryImage] = []
+        images.reserveCapacity(try count("images", in: database))
+        try database.forEachRow(
             version2
                 ? "SELECT row, id, path, hash, removed, \(dated ? "taken" : "NULL") FROM images ORDER BY row"
-                : "SELECT row, id, path, NULL, 0, NULL FROM images ORDER BY row")
-        // Rows must be 0, 1, 2 …: they index the vector files.
-        for (position, row) in imageRows.enumerated() where row[0] != String(position) {
-            throw SearchError("\(database.path): image rows are not numbered 0, 1, 2 … (row \(position) is \(row[0] ?? "NULL")); build the index again")
-        }
-        for (position, row) in captionRows.enumerated() where row[0] != String(position) {
-            throw SearchError("\(database.path): caption rows are not numbered 0, 1, 2 … (row \(position) is \(row[0] ?? "NULL")); build the index again")
-        }
-        let captions = captionRows.map { GalleryCaption(id: $0[1] ?? "", imageID: $0[2] ?? "", text: $0[3] ?? "", removed: $0[4] != "0") }
-        let images = imageRows.map { row in
-            GalleryImage(
-                id: row[1] ?? "", path: row[2] ?? "", captionIDs: [], contentHash: row[3] ?? nil, removed: row[4] != "0",
-                taken: (row[5] ?? nil).flatMap(Double.init).flatMap { $0.isFinite ? $0 : nil })
+                : "SELECT row, id, path, NULL, 0, NULL FROM images ORDER BY row"
+        ) { (row) throws(SearchError) in
+            try numbered(row, images.count, "image")
+            images.append(GalleryImage(
+                id: row.text(1) ?? "", path: row.text(2) ?? "", captionIDs: [], contentHash: row.text(3), removed: row.text(4) != "0",
+                taken: row.text(5).flatMap(Double.init).flatMap { $0.isFinite ? $0 : nil }))
         }
         var catalog = try GalleryCatalog(images: images, captions: captions)
         let hasExcluded = try !database.rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'excluded'").isEmpty

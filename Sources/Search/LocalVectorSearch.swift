@@ -10,12 +10,14 @@ import Numerics
 /// graphs change only through ``publish(_:in:from:)``, which callers serialise against searches
 /// (``GalleryIndex`` holds its write lock); everything else is read-only.
 ///
-/// A set searched exactly is held in memory (BLAS reads every row of every query). A set with a graph is not:
-/// hnswlib keeps its own copy of the vectors inside the graph, so the flat file stays on disk and the few rows
-/// asked for by id (an image's baseline, near-duplicates, a query by an image in the gallery) are read from it
-/// as needed. At a million 256-d rows that is a gigabyte not held twice.
+/// No set is read whole. A set searched exactly is memory-mapped (``MappedVectors``) and scored in place by BLAS,
+/// a chunk of rows at a time. A set with a graph searches the graph (itself mapped, ``HNSWGraph/load(_:dimension:rows:ef:)``,
+/// vectors inside), so its flat file is not mapped at all: the few rows asked for by id (an image's baseline,
+/// near-duplicates, a query by an image in the gallery) are read from it as needed. At a million 256-d rows that
+/// is a gigabyte not held twice, and opening copies nothing.
 public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
-    private var vectors: [VectorSet: Matrix]
+    /// Sets searched exactly, mapped.
+    private var flat: [VectorSet: MappedVectors]
     /// Rows of each set kept on disk (those with a graph).
     private var diskRows: [VectorSet: Int] = [:]
     private var graphs: [VectorSet: HNSWGraph]
@@ -27,7 +29,7 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
     public let dimension: Int
 
     /// The sets this backend holds.
-    public var sets: [VectorSet] { VectorSet.allCases.filter { vectors[$0] != nil || diskRows[$0] != nil } }
+    public var sets: [VectorSet] { VectorSet.allCases.filter { flat[$0] != nil || diskRows[$0] != nil } }
 
     /// Whether a set is searched through its HNSW graph.
     public func isApproximate(_ set: VectorSet) -> Bool { graphs[set] != nil }
@@ -36,7 +38,7 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
     /// crashed writer appended beyond them is ignored) and must hold at least that many; a graph saved
     /// before the last additions catches up with them here.
     public init(folder: URL, dimension: Int, committed: [VectorSet: Int]? = nil, generation: Int = 0) throws(SearchError) {
-        var vectors: [VectorSet: Matrix] = [:]
+        var flat: [VectorSet: MappedVectors] = [:]
         var diskRows: [VectorSet: Int] = [:]
         var graphs: [VectorSet: HNSWGraph] = [:]
         var savedGraphRows: [VectorSet: Int] = [:]
@@ -44,11 +46,11 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
             let file = Self.vectorFile(set, in: folder, generation: generation)
             guard FileManager.default.fileExists(atPath: file.path) else { continue }
             let graphFile = Self.graphFile(set, in: folder, generation: generation)
+            let rows = try Self.countRows(file, dimension: dimension, committedRows: committed?[set])
             guard FileManager.default.fileExists(atPath: graphFile.path) else {
-                vectors[set] = try Self.readVectors(file, dimension: dimension, committedRows: committed?[set])
+                flat[set] = try MappedVectors(file, rows: rows, dimension: dimension)
                 continue
             }
-            let rows = try Self.countRows(file, dimension: dimension, committedRows: committed?[set])
             let graph: HNSWGraph
             do {
                 graph = try HNSWGraph.load(graphFile, dimension: dimension, rows: rows)
@@ -67,7 +69,7 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
             graphs[set] = graph
             diskRows[set] = rows
         }
-        self.vectors = vectors
+        self.flat = flat
         self.diskRows = diskRows
         self.graphs = graphs
         self.savedGraphRows = savedGraphRows
@@ -87,12 +89,16 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
 
     /// Writes one set's vectors (flushed to disk), and its HNSW graph when `graph` is true.
     public static func write(_ matrix: Matrix, set: VectorSet, to folder: URL, graph: Bool, generation: Int = 0) throws(SearchError) {
-        let data = matrix.values.withUnsafeBufferPointer { Data(buffer: $0) }  // little-endian on every platform we build for
-        do {
-            try DurableFile.replace(vectorFile(set, in: folder, generation: generation), with: data)
-        } catch {
-            throw SearchError(error.message)
+        // Written from the matrix's own storage (little-endian on every platform we build for), not a copy of it:
+        // ten million rows are ten gigabytes.
+        let url = vectorFile(set, in: folder, generation: generation)
+        let written = matrix.values.withUnsafeBufferPointer { buffer in
+            let bytes = buffer.baseAddress.map {
+                Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: buffer.count * MemoryLayout<Float>.size, deallocator: .none)
+            } ?? Data()
+            return Result { () throws(FileReadError) in try DurableFile.replace(url, with: bytes) }
         }
+        if case .failure(let error) = written { throw SearchError(error.message) }
         let graphURL = graphFile(set, in: folder, generation: generation)
         try? FileManager.default.removeItem(at: graphURL)
         if graph {
@@ -104,39 +110,14 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
         }
     }
 
-    /// The rows of a vector file; with `committedRows`, exactly that many, ignoring whatever a crashed
-    /// writer left after them (even part of a row).
-    static func readVectors(_ url: URL, dimension: Int, committedRows: Int? = nil) throws(SearchError) -> Matrix {
-        guard (1...GalleryIndex.maximumDimension).contains(dimension) else {
-            throw SearchError("\(url.path): a dimension of \(dimension) is out of range")
-        }
-        var data = try SearchError.read(url, maxBytes: 16 << 30)
-        let stride = dimension * MemoryLayout<Float>.size
-        if let rows = committedRows {
-            guard rows >= 0, data.count / stride >= rows else {
-                throw SearchError("\(url.path) holds \(data.count / stride) vectors, the catalogue \(rows); build the index again")
-            }
-            data = data.prefix(rows * stride)
-        }
-        guard data.count % stride == 0 else {
-            throw SearchError("\(url.path): \(data.count) bytes is not a whole number of \(dimension)-d float32 rows")
-        }
-        let values = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-        do {
-            return try Matrix(rows: data.count / stride, columns: dimension, values: values)
-        } catch {
-            throw SearchError(error.message)
-        }
-    }
-
     /// Number of rows in a set (0 when absent).
-    public func count(_ set: VectorSet) -> Int { vectors[set]?.rows ?? diskRows[set] ?? 0 }
+    public func count(_ set: VectorSet) -> Int { flat[set]?.rows ?? diskRows[set] ?? 0 }
 
     /// The stored vector of one row (read from the file for a set kept on disk).
     public func vector(_ set: VectorSet, row: Int) throws(SearchError) -> [Float]? {
-        if let matrix = vectors[set] {
-            guard row >= 0, row < matrix.rows else { return nil }
-            return matrix.row(row)
+        if let mapped = flat[set] {
+            guard row >= 0, row < mapped.rows else { return nil }
+            return mapped.row(row)
         }
         guard let rows = diskRows[set], row >= 0, row < rows else { return nil }
         return try Self.readRows(Self.vectorFile(set, in: folder, generation: generation), dimension: dimension, from: row, count: 1).values
@@ -194,7 +175,7 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
         }
     }
 
-    /// Appends the rows in memory (and to the set's graph).
+    /// Shows rows that ``store(_:in:from:ids:labels:)`` put on disk: a graph takes them in, a mapped set is mapped again.
     public func publish(_ new: Matrix, in set: VectorSet, from start: Int) throws(SearchError) {
         if let rows = diskRows[set], let graph = graphs[set] {
             // On disk already (``store(_:in:from:ids:labels:)``): only the graph and the count change.
@@ -207,25 +188,12 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
             diskRows[set] = rows + new.rows
             return
         }
-        let present = vectors[set]?.rows ?? 0
+        // Stored already (``store(_:in:from:ids:labels:)``): the set is mapped again over its longer file.
+        let present = flat[set]?.rows ?? 0
         guard present == start, new.columns == dimension else {
             throw SearchError("\(set.rawValue): rows from \(start) published onto \(present)")
         }
-        // Taken out of the dictionary first, so the array has one owner and grows in place.
-        var values = vectors.removeValue(forKey: set)?.values ?? []
-        values.append(contentsOf: new.values)
-        do {
-            vectors[set] = try Matrix(rows: start + new.rows, columns: dimension, values: values)
-        } catch {
-            throw SearchError(error.message)
-        }
-        if let graph = graphs[set] {
-            do {
-                for row in 0..<new.rows { try graph.add(new.row(row), label: start + row) }
-            } catch {
-                throw SearchError(error.message)
-            }
-        }
+        flat[set] = try MappedVectors(Self.vectorFile(set, in: folder, generation: generation), rows: start + new.rows, dimension: dimension)
     }
 
     /// Nothing to do: the flat files keep removed rows until `index compact`.
@@ -275,17 +243,8 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
                 throw SearchError(error.message)
             }
         }
-        guard let matrix = vectors[set] else { throw SearchError("this index has no \(set.rawValue) vectors in memory") }
-        var scores = Matrix(rows: 1, columns: matrix.rows)
-        do {
-            try Matrix.gemm(Matrix(rows: 1, columns: dimension, values: query), matrix, transposeB: .transposed, into: &scores)
-        } catch {
-            throw SearchError(error.message)
-        }
-        if hidden > 0 {
-            for row in visible.removed where row < scores.values.count { scores.values[row] = -.infinity }
-            for row in rows..<matrix.rows { scores.values[row] = -.infinity }
-        }
-        return selectTopK(scores.values, k: wanted).map { SearchHit(row: $0.index, score: $0.value) }
+        guard let mapped = flat[set] else { throw SearchError("this index has no \(set.rawValue) vectors") }
+        return mapped.search(query, k: wanted) { $0 < rows && !visible.removed.contains($0) }
+            .map { SearchHit(row: $0.index, score: $0.value) }
     }
 }

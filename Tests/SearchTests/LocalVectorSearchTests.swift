@@ -34,6 +34,27 @@ func unitRows(_ rows: Int, _ columns: Int, seed: UInt64) -> Matrix {
         #expect(throws: SearchError.self) { try search.search([1, 0], in: .images, k: 5) }
     }
 
+    /// A mapped set of more rows than one BLAS chunk (65,536) ranks exactly as one pass over all rows would:
+    /// ties across the chunk boundary go to the lower row, and hidden rows are never returned.
+    @Test func mappedExactSearchAcrossChunksIsTheBruteForceOrder() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var images = unitRows(70_000, 4, seed: 11)
+        // Rows 70 and 69,990 (either side of the boundary) equal row 65,600's vector: a three-way tie.
+        for column in 0..<4 { images[70, column] = images[65_600, column]; images[69_990, column] = images[65_600, column] }
+        try LocalVectorSearch.write(images, set: .images, to: folder, graph: false)
+        let search = try LocalVectorSearch(folder: folder, dimension: 4)
+        let query = images.row(65_600)
+        let scores = (0..<70_000).map { r in (0..<4).reduce(Float(0)) { $0 + images[r, $1] * query[$1] } }
+        let order = (0..<70_000).sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
+        #expect(try search.search(query, in: .images, k: 8).map(\.row) == Array(order.prefix(8)))
+        #expect(Array(order.prefix(3)) == [70, 65_600, 69_990])
+        let visible = VisibleRows(count: 69_995, removed: [70, order[5]])
+        let expected = order.filter { visible.contains($0) }.prefix(8)
+        #expect(try search.search(query, in: .images, k: 8, visible: visible).map(\.row) == Array(expected))
+        #expect(try search.vector(.images, row: 69_990) == query)
+    }
+
     @Test func savedGraphFindsWhatExactSearchFinds() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -35,6 +35,14 @@ int cm_hnsw_save(const cm_hnsw *index, const char *path, char *error, size_t err
 /// Reads a graph written by cm_hnsw_save for vectors of `dimension` in the same space. Returns NULL on failure.
 cm_hnsw *cm_hnsw_load(const char *path, int dimension, int inner_product, char *error, size_t error_size);
 
+/// Opens a graph file written by cm_hnsw_save that the caller has already checked completely, from its open
+/// descriptor: the file is mapped read-only and its level 0 (links, vectors, labels; nearly all of it) is searched
+/// in place, so opening costs no copy and memory holds only the pages searches touch (the kernel may drop them
+/// again). Upper levels are copied. The first addition or resize copies level 0 into memory of its own.
+/// The file must not be changed in place while the index is open (it is replaced by renaming, never rewritten).
+/// Returns NULL on failure (a size that no longer matches `file_size` among them).
+cm_hnsw *cm_hnsw_map(int descriptor, size_t file_size, int dimension, int inner_product, char *error, size_t error_size);
+
 /// Grows (or shrinks, never below the count) the number of vectors the index can hold. Returns 0 on success.
 int cm_hnsw_resize(cm_hnsw *index, size_t capacity, char *error, size_t error_size);
 
