@@ -142,7 +142,9 @@ struct BenchScaleCommand: ParsableCommand {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0, 0, 0) }
         func field(_ name: String) -> Int {
             guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
-            return (Int(line.split(separator: " ").dropFirst().first { !$0.isEmpty }.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0) * 1024
+            // "VmRSS:\t  123456 kB": the number is the second field, after a tab and any spaces.
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            return (fields.count > 1 ? Int(fields[1]) ?? 0 : 0) * 1024
         }
         return (field("VmRSS"), field("VmHWM"), field("RssFile"), field("RssAnon"))
     }

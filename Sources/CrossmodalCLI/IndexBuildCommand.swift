@@ -22,6 +22,8 @@ struct IndexBuildCommand: ParsableCommand {
             with the default local backend, images.f32 and captions.f32: float32 rows, little-endian, readable with
             numpy.fromfile(path, "<f4").reshape(-1, dimension). Search is exact (BLAS) unless the gallery has at least
             --hnsw-threshold items or --hnsw is given, when an HNSW graph (hnswlib) is saved beside each set.
+            With --shard I/N (a dataset, local backend) only the images whose id hashes to part I are indexed, so N workers
+            (a Slurm array) build N parts at once; `index merge` then joins them into one gallery.
             With --backend postgres://user@host:port/db the vectors go to PostgreSQL with pgvector instead: one table
             per set (<prefix>_images, <prefix>_captions), each with an HNSW index; searches then run there.
             """
@@ -38,12 +40,21 @@ struct IndexBuildCommand: ParsableCommand {
     @Option(help: "A folder of photos: images embedded and committed together.") var batchSize = 32
     @Flag(help: "A folder of photos: remove images whose file has left the folder (a refresh keeps them otherwise).") var prune = false
     @Flag(help: "Replace an index of another source (dataset, split, photo folder or run) in --out.") var replace = false
+    @Option(help: ArgumentHelp(
+        "A dataset: index only part I of N of the split (images whose id hashes to I); `index merge` joins the N parts.",
+        valueName: "I/N")) var shard: String?
 
     func validate() throws {
         guard backend == "local" || backend.hasPrefix("postgres://") || backend.hasPrefix("postgresql://") else {
             throw ValidationError("--backend is local or a postgres:// URL, not \(backend)")
         }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        if let shard {
+            _ = try ShardSelection(parsing: shard)
+            guard backend == "local" else {
+                throw ValidationError("--shard builds local galleries for `index merge`; with PostgreSQL, workers share one work table (`embed images --into`)")
+            }
+        }
     }
 
     var writerBackend: GalleryIndexWriter.Backend {
@@ -55,6 +66,7 @@ struct IndexBuildCommand: ParsableCommand {
         if !Dataset.isDataset(location) { return try buildPhotoFolder(location) }
         guard captions == nil else { throw ValidationError("--captions is for a folder of photos; a dataset has its own captions") }
         guard !prune else { throw ValidationError("--prune is for a folder of photos; a dataset's split is indexed whole") }
+        let part = try shard.map { try ShardSelection(parsing: $0) } ?? .whole
         let destination = URL(fileURLWithPath: out)
         let dataset = try source.dataset.load().source
         // Checked before any work, and again by nothing else: the build happens beside --out.
@@ -64,9 +76,10 @@ struct IndexBuildCommand: ParsableCommand {
                 location: dataset.standardizedFileURL.path, split: source.split, run: URL(fileURLWithPath: source.runFolder).standardizedFileURL.path,
                 isPhotoFolder: false),
             replace: replace)
-        let embedded = try source.embed()
+        let embedded = try source.embed(shard: part)
         let written = try IndexDestination.buildBeside(destination) { building in
-            try GalleryBuild.write(embedded, dataset: dataset, run: source.runFolder, to: building, backend: writerBackend)
+            try GalleryBuild.write(
+                embedded, dataset: dataset, run: source.runFolder, to: building, backend: writerBackend, shard: part == .whole ? nil : part.description)
         }
         let dimension = embedded.imageToText.dimension
         for set in written.sets {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Pipeline
 
 /// A trained run, a dataset and one of its splits: what `evaluate`, `export` and `index build` read.
@@ -13,11 +14,20 @@ struct RunSplitOptions: ParsableArguments {
 
     @OptionGroup var model: ModelOptions
 
-    /// Opens the run, then extracts (through the cache) and embeds the split with it.
-    func embed() throws -> EmbeddedSplit {
+    /// Opens the run, then extracts (through the cache) and embeds the split with it (only the images of `shard`).
+    func embed(shard: ShardSelection = .whole) throws -> EmbeddedSplit {
         let run = try TrainedRun.open(runFolder, observer: .console)
+        var data = try dataset.load(defaultFields: run.description.textFields ?? ["text"])
+        if shard != .whole {
+            let whole = try data.images(in: split)
+            guard whole.contains(where: { shard.contains($0.id) }) else {
+                throw ValidationError("shard \(shard) of split \(split) holds no images (\(whole.count) images in \(shard.count) parts)")
+            }
+            data = Dataset(
+                source: data.source, format: data.format, images: data.images.filter { shard.contains($0.id) }, issues: data.issues,
+                absentSplitReasons: data.absentSplitReasons)
+        }
         return try EmbeddedSplit.compute(
-            run: run, dataset: try dataset.load(defaultFields: run.description.textFields ?? ["text"]), split: split, store: try model.store(), cache: model.cache,
-            strict: dataset.strict, observer: .console)
+            run: run, dataset: data, split: split, store: try model.store(), cache: model.cache, strict: dataset.strict, observer: .console)
     }
 }

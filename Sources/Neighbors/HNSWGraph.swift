@@ -119,6 +119,40 @@ public final class HNSWGraph: @unchecked Sendable {
         guard status == 0 else { throw NeighborError("cannot add to the HNSW graph (\(cString(message)))") }
     }
 
+    /// Appends the rows of `vectors` under labels `firstLabel`, `firstLabel + 1`, … (the next rows), inserting on
+    /// `workers` threads: the graph grows by as many rows as it is given, without being built again. The
+    /// capacity grows once, to fit them all.
+    ///
+    /// Not safe while another thread searches the graph.
+    ///
+    /// - Complexity: about O(rows · efConstruction · log n · d) / workers.
+    public func append(_ vectors: Matrix, firstLabel: Int, workers: Int = ProcessInfo.processInfo.activeProcessorCount) throws(NeighborError) {
+        guard vectors.columns == dimension, firstLabel >= 0 else {
+            throw NeighborError("cannot add \(vectors.columns)-d vectors to a \(dimension)-d graph")
+        }
+        guard vectors.rows > 0 else { return }
+        var message = [CChar](repeating: 0, count: 256)
+        if count + vectors.rows > cm_hnsw_capacity(handle) {
+            guard cm_hnsw_resize(handle, count + vectors.rows, &message, message.count) == 0 else {
+                throw NeighborError("cannot grow the HNSW graph (\(cString(message)))")
+            }
+        }
+        let failures = Counter()
+        let n = vectors.rows, d = dimension
+        vectors.values.withUnsafeBufferPointer { buffer in
+            nonisolated(unsafe) let x = buffer.baseAddress!
+            nonisolated(unsafe) let target = handle
+            DispatchQueue.concurrentPerform(iterations: max(1, workers)) { worker in
+                var error = [CChar](repeating: 0, count: 256)
+                for i in stride(from: worker, to: n, by: max(1, workers)) where cm_hnsw_add(target, x + i * d, firstLabel + i, &error, error.count) != 0 {
+                    _ = failures.add(1)
+                }
+            }
+        }
+        let failed = failures.add(0)
+        guard failed == 0 else { throw NeighborError("\(failed) vectors could not be added to the HNSW graph") }
+    }
+
     /// Vectors in the graph.
     public var count: Int { cm_hnsw_count(handle) }
 

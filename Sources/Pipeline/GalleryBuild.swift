@@ -6,9 +6,10 @@ import SafeFiles
 /// An index folder made from a trained run and an embedded split: the run's model copied into
 /// `model/`, then the catalogue, the vectors and the manifest through ``GalleryIndexWriter``.
 public enum GalleryBuild {
-    /// Writes the index of `embedded` into `folder` and returns what was written for each set.
+    /// Writes the index of `embedded` into `folder` and returns what was written for each set; `shard` (`I/N`)
+    /// records that `embedded` holds only that part of its split.
     public static func write(
-        _ embedded: EmbeddedSplit, dataset: URL, run: String, to folder: URL, backend: GalleryIndexWriter.Backend
+        _ embedded: EmbeddedSplit, dataset: URL, run: String, to folder: URL, backend: GalleryIndexWriter.Backend, shard: String? = nil
     ) throws -> (catalog: GalleryCatalog, sets: [GalleryIndexWriter.WrittenSet]) {
         let features = embedded.features
         let captionsOf = features.captionsOfImages
@@ -23,7 +24,7 @@ public enum GalleryBuild {
         try embedded.run.copyModel(to: folder.appendingPathComponent("model"))
         let written = try GalleryIndexWriter(folder: folder, backend: backend).write(
             catalog: catalog, sets: sets, metric: embedded.imageToText.metric,
-            source: (dataset.standardizedFileURL.path, embedded.split, URL(fileURLWithPath: run).standardizedFileURL.path))
+            source: (dataset.standardizedFileURL.path, embedded.split, URL(fileURLWithPath: run).standardizedFileURL.path), shard: shard)
         return (catalog, written)
     }
 }

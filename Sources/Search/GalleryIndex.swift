@@ -33,6 +33,9 @@ public struct IndexManifest: Codable, Equatable, Sendable {
     public var generation: Int?
     /// The folder of photos a plain-folder gallery was built from (ids are paths relative to it).
     public var photoFolder: String?
+    /// `I/N` when the gallery holds only part I of N of its split (`index build --shard`), to be joined with the
+    /// other parts by `index merge`; nil for a whole gallery.
+    public var shard: String?
 
     /// Creates a manifest.
     public init(

@@ -48,9 +48,10 @@ public struct GalleryIndexWriter {
     ///   - sets: each set's embeddings (not yet prepared), rows in catalogue order.
     ///   - metric: how the space ranks; a squared-Euclidean space is stored for inner-product search.
     ///   - source: the dataset, split and run recorded in the manifest.
+    ///   - shard: `I/N` when the catalogue holds only that part of the split (``IndexManifest/shard``).
     public func write(
         catalog: GalleryCatalog, sets: [(VectorSet, Matrix)], metric: SimilarityMetric,
-        source: (dataset: String, split: String, run: String), photoFolder: String? = nil
+        source: (dataset: String, split: String, run: String), photoFolder: String? = nil, shard: String? = nil
     ) throws -> [WrittenSet] {
         guard let first = sets.first else { throw SearchError("an index needs at least one vector set") }
         for (set, vectors) in sets {
@@ -78,6 +79,7 @@ public struct GalleryIndexWriter {
             dataset: source.dataset, split: source.split, run: source.run)
         manifest.euclidean = metric == .squaredEuclidean ? true : nil
         manifest.photoFolder = photoFolder
+        manifest.shard = shard
         var written: [WrittenSet] = []
         for (set, embeddings) in sets {
             let vectors = metric.preparedGallery(embeddings)

@@ -32,6 +32,16 @@ final class MappedVectors: @unchecked Sendable {
     /// One row's values.
     func row(_ index: Int) -> [Float] { Array(values[(index * dimension)..<((index + 1) * dimension)]) }
 
+    /// Rows `range` as a matrix (copied).
+    func rows(_ range: Range<Int>) throws(SearchError) -> Matrix {
+        guard range.lowerBound >= 0, range.upperBound <= rows else { throw SearchError("rows \(range) of a set of \(rows)") }
+        do {
+            return try Matrix(rows: range.count, columns: dimension, values: Array(values[(range.lowerBound * dimension)..<(range.upperBound * dimension)]))
+        } catch {
+            throw SearchError(error.message)
+        }
+    }
+
     /// The `k` rows of largest inner product with `query` among those `isVisible` accepts, best first (ties to the
     /// lower row; NaN last), exactly as one product over all rows would rank them: each chunk of rows is scored by
     /// one BLAS product, its best `k` kept, and the kept ones ranked again at the end.
