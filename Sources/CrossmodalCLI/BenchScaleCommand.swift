@@ -132,7 +132,7 @@ struct BenchScaleCommand: ParsableCommand {
         print(String(format: "%@ rows × %d: open %.2f s, RSS %@ (peak %@); %d clients: p50 %.2f ms, p99 %.2f ms, %.0f queries/s; %@",
             grouped(count), d, openSeconds, Self.megabytes(memory.rss), Self.megabytes(memory.peak), clients, percentile(0.5), percentile(0.99),
             Double(queries) / wall, recall))
-        print(String(format: "  after the queries: RSS %@ (peak %@), of it %@ pages of mapped files (the graph), %@ the process's own",
+        print(String(format: "  after the queries: RSS %@ (peak %@), of it %@ pages of mapped files (graph or vectors), %@ the process's own",
             Self.megabytes(served.rss), Self.megabytes(served.peak), Self.megabytes(served.file), Self.megabytes(served.anonymous)))
     }
 

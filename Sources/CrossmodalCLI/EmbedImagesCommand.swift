@@ -61,6 +61,8 @@ struct EmbedImagesCommand: ParsableCommand {
         let worker = [ProcessInfo.processInfo.hostName, String(ProcessInfo.processInfo.processIdentifier), environment["SLURM_ARRAY_TASK_ID"].map { "task \($0)" }]
             .compactMap { $0 }.joined(separator: " ")
         let store = try embedOptions.modelStore()
+        // Loaded once for every batch this worker claims.
+        let network = try EfficientNetLite(weightsFile: store.require(store.efficientNet(encoder.variant), model: encoder.rawValue), variant: encoder.variant)
         let started = Date()
         var mine = 0, embedded = 0, skipped = 0
         while let batch = try queue.claim(part: shard.index, of: shard.count) {
@@ -68,7 +70,8 @@ struct EmbedImagesCommand: ParsableCommand {
             let slice = Array(images[(batch * batchSize)..<min(images.count, (batch + 1) * batchSize)])
             let result: ExtractedFeatures
             do {
-                result = try FeatureExtraction.images(slice, encoder: encoder, store: store, cache: nil, strict: datasetOptions.strict, observer: .silent)
+                result = try FeatureExtraction.images(
+                    slice, encoder: encoder, store: store, cache: nil, strict: datasetOptions.strict, network: network, observer: .silent)
             } catch {
                 try? queue.release()
                 throw error

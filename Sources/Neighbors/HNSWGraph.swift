@@ -102,26 +102,9 @@ public final class HNSWGraph: @unchecked Sendable {
         }
     }
 
-    /// Appends one vector under `label` (the next row), growing the capacity by half when it is full.
-    ///
-    /// Not safe while another thread searches the graph: callers hold their index's write lock.
-    ///
-    /// - Complexity: amortised about O(efConstruction · log n · d).
-    public func add(_ vector: [Float], label: Int) throws(NeighborError) {
-        guard vector.count == dimension, label >= 0 else { throw NeighborError("cannot add a \(vector.count)-d vector to a \(dimension)-d graph") }
-        var message = [CChar](repeating: 0, count: 256)
-        if count >= cm_hnsw_capacity(handle) {
-            guard cm_hnsw_resize(handle, max(16, count + count / 2), &message, message.count) == 0 else {
-                throw NeighborError("cannot grow the HNSW graph (\(cString(message)))")
-            }
-        }
-        let status = vector.withUnsafeBufferPointer { cm_hnsw_add(handle, $0.baseAddress!, label, &message, message.count) }
-        guard status == 0 else { throw NeighborError("cannot add to the HNSW graph (\(cString(message)))") }
-    }
-
     /// Appends the rows of `vectors` under labels `firstLabel`, `firstLabel + 1`, … (the next rows), inserting on
     /// `workers` threads: the graph grows by as many rows as it is given, without being built again. The
-    /// capacity grows once, to fit them all.
+    /// capacity grows once when they do not fit: to fit them, and by at least half (amortised O(1) copies a row).
     ///
     /// Not safe while another thread searches the graph.
     ///
@@ -133,7 +116,8 @@ public final class HNSWGraph: @unchecked Sendable {
         guard vectors.rows > 0 else { return }
         var message = [CChar](repeating: 0, count: 256)
         if count + vectors.rows > cm_hnsw_capacity(handle) {
-            guard cm_hnsw_resize(handle, count + vectors.rows, &message, message.count) == 0 else {
+            // Grown by half at least: a gallery adding a photo at a time must not copy its graph for each one.
+            guard cm_hnsw_resize(handle, max(count + vectors.rows, count + count / 2, 16), &message, message.count) == 0 else {
                 throw NeighborError("cannot grow the HNSW graph (\(cString(message)))")
             }
         }

@@ -11,11 +11,12 @@ public enum FeatureExtraction {
     /// run under `strict`). Large JPEGs are decoded at the smallest DCT scale that covers the encoder's input.
     ///
     /// `stage` chooses pooled features or the feature maps a fine-tuning run trains on (with mirrors:
-    /// each row holds the image's map, then its horizontal mirror's).
+    /// each row holds the image's map, then its horizontal mirror's). `network`, when given, is `encoder`
+    /// already loaded, for callers that extract many small batches.
     public static func images(
         _ images: [DatasetImage], encoder: ImageEncoderName, store: ModelStore, cache: EmbeddingCache?,
         strict: Bool, batchSize: Int = 16, limits: DecodeLimits = .forImageEncoder, stage: ImageFeatureStage = .pooled,
-        observer: PipelineObserver = .silent
+        network: EfficientNetLite? = nil, observer: PipelineObserver = .silent
     ) throws -> ExtractedFeatures {
         let variant = encoder.variant
         let weights = try store.require(store.efficientNet(variant), model: encoder.rawValue)
@@ -40,7 +41,11 @@ public enum FeatureExtraction {
             for line in hit.skipped { observer.note("skipped \(line)") }
             return ExtractedFeatures(vectors: hit.vectors, ids: hit.ids, skipped: hit.skipped, cached: true)
         }
-        let model = try EfficientNetLite(weightsFile: weights, variant: variant)
+        // A caller embedding batch after batch (a work-table worker) passes the network it loaded once.
+        if let network, network.inputSize != variant.inputSize {
+            throw PipelineError("the network given for \(encoder.rawValue) reads \(network.inputSize)-pixel images, not \(variant.inputSize)")
+        }
+        let model = try network ?? EfficientNetLite(weightsFile: weights, variant: variant)
         let width: Int
         switch stage {
         case .pooled: width = EfficientNetLite.featureDimension

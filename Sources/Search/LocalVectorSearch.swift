@@ -61,7 +61,7 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
             if graph.count < rows {  // saved before the last additions: it catches up here
                 let tail = try Self.readRows(file, dimension: dimension, from: graph.count, count: rows - graph.count)
                 do {
-                    for row in 0..<tail.rows { try graph.add(tail.row(row), label: graph.count) }
+                    try graph.append(tail, firstLabel: graph.count)
                 } catch {
                     throw SearchError(error.message)
                 }
@@ -181,7 +181,7 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
             // On disk already (``store(_:in:from:ids:labels:)``): only the graph and the count change.
             guard rows == start, new.columns == dimension else { throw SearchError("\(set.rawValue): rows from \(start) published onto \(rows)") }
             do {
-                for row in 0..<new.rows { try graph.add(new.row(row), label: start + row) }
+                try graph.append(new, firstLabel: start)
             } catch {
                 throw SearchError(error.message)
             }

@@ -41,7 +41,7 @@ import Testing
         try HNSWGraph.build(vectors, workers: 1).save(to: file)
         let graph = try HNSWGraph.load(file, dimension: 16, rows: vectors.rows + extra.rows)
         let before = try Self.answers(graph, queries)
-        for row in 0..<extra.rows { try graph.add(extra.row(row), label: vectors.rows + row) }
+        try graph.append(extra, firstLabel: vectors.rows)
         #expect(graph.count == vectors.rows + extra.rows)
         // Each added vector is its own nearest neighbour, and old rows are still found.
         for row in stride(from: 0, to: extra.rows, by: 10) {
