@@ -217,22 +217,12 @@ public final class Trainer {
                 }
             }
             let neighborImages = neighborCaptions.map { training.captionImage[$0] }
-            let extraCaptions = w.imageToText > 0 && sampling == .inBatch
-                ? (0..<configuration.trainingSetTextNegatives).map { _ in generator.int(below: training.textFeatures.rows) } : []
-            // Rows of the towers' inputs: the batch, then neighbours (for L_img / L_text), then extra negatives,
-            // then the negatives a sampling draws from the whole training set.
+            // Rows of the towers' inputs: the batch, then neighbours (for L_img / L_text), then the negatives'.
             var imageRows = images + (w.image > 0 ? neighborImages : [])
-            var textRows = captions + (w.text > 0 ? neighborCaptions : []) + extraCaptions
-            let extraRows = (count + (w.text > 0 ? count : 0))..<textRows.count
-            var sampledTexts = textRows.count..<textRows.count, sampledImages = imageRows.count..<imageRows.count
-            if sampling != .inBatch {
-                textRows += (0..<count).map { _ in generator.int(below: training.textFeatures.rows) }
-                sampledTexts = sampledTexts.lowerBound..<textRows.count
-            }
-            if sampling == .oneRandom {
-                imageRows += (0..<count).map { _ in generator.int(below: training.imageFeatures.rows) }
-                sampledImages = sampledImages.lowerBound..<imageRows.count
-            }
+            var textRows = captions + (w.text > 0 ? neighborCaptions : [])
+            let negatives = StepNegatives.draw(
+                sampling, count: count, extraTexts: w.imageToText > 0 ? configuration.trainingSetTextNegatives : 0, training: training,
+                imageRows: &imageRows, textRows: &textRows, generator: &generator)
             // The towers share nothing, so each runs on its own core with its own dropout stream.
             let imageInput = training.imageFeatures.gatherRows(imageRows)
             let textInput = training.textFeatures.gatherRows(textRows)
@@ -252,31 +242,12 @@ public final class Trainer {
                 let anchors = output[term.anchors].gatherRows(0..<count)
                 let positiveRows = term.positivesAreNeighbors ? count..<(2 * count) : 0..<count
                 let positives = output[term.positives].gatherRows(positiveRows)
-                // The loss, its anchors' and positives' gradients, and the gradient of the negatives that are
-                // not the batch's positives (sampled rows, or extra training-set captions) with their rows.
-                let r: (loss: Float, anchors: Matrix, positives: Matrix, negatives: (Matrix, TowerSide, Int)?)
-                if sampling != .inBatch {
-                    // Negatives of the positives' kind: drawn texts, or (first work) the batch's images / (second) drawn images.
-                    let (rows, shared): (Range<Int>, Float?) = switch (sampling, term.positives) {
-                    case (.randomTexts, .texts): (sampledTexts, Float(count))
-                    case (.randomTexts, .images): (0..<count, Float(count))
-                    case (_, .texts): (sampledTexts, nil)
-                    case (_, .images): (sampledImages, nil)
-                    }
-                    let e = try configuration.loss.evaluate(
-                        anchors: anchors, positives: positives, negatives: output[term.positives].gatherRows(rows), sharedBy: shared)
-                    r = (e.loss, e.anchors, e.positives, (e.negatives, term.positives, rows.lowerBound))
-                } else {
-                    let extras = term.takesExtraNegatives ? Array(extraRows) : []
-                    let e = try configuration.loss.evaluate(
-                        anchors: anchors, positives: positives,
-                        anchorGroups: images, positiveGroups: term.positivesAreNeighbors ? neighborImages : images,
-                        extraNegatives: output.texts.gatherRows(extras), extraGroups: extras.map { training.captionImage[textRows[$0]] })
-                    r = (e.loss, e.anchors, e.positives, extras.isEmpty ? nil : (e.extras, .texts, extraRows.lowerBound))
-                }
+                let r = try negatives.evaluate(
+                    term, loss: configuration.loss, anchors: anchors, positives: positives, output: output, anchorGroups: images,
+                    positiveGroups: term.positivesAreNeighbors ? neighborImages : images)
                 gradients.add(r.anchors, to: term.anchors, row: 0, weight: weight)
                 gradients.add(r.positives, to: term.positives, row: positiveRows.lowerBound, weight: weight)
-                if let (gradient, side, row) = r.negatives { gradients.add(gradient, to: side, row: row, weight: weight) }
+                if let negative = r.negatives { gradients.add(negative.gradient, to: negative.side, row: negative.row, weight: weight) }
                 batchLoss += weight * r.loss
                 termTotals[term.rawValue] += Double(r.loss)
             }
