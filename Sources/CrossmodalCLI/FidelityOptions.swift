@@ -21,29 +21,49 @@ struct FidelityOptions: ParsableArguments {
     @Option(help: "Validation loss: proxy (ours: both cross-modal terms, in-batch negatives) or first-work (image→text against random validation texts).")
     var validationLoss: ValidationLoss?
 
-    /// These options over `overrides`.
-    func apply(to overrides: inout TrainingOverrides) throws {
-        (overrides.negatives, overrides.epochPairs, overrides.keep) = (negatives, epochPairs, keep)
-        (overrides.initialization, overrides.startEnd, overrides.validationLoss) = (initialization, startEnd, validationLoss)
+    /// These options as changes to a recipe (`TrainCommand`'s table takes them after its own).
+    func patches() throws -> [TrainCommand.Patch] {
+        var table: [TrainCommand.Patch?] = [
+            negatives.map { value in { $0.training.negatives = value } }, epochPairs.map { value in { $0.training.epochPairs = value } },
+            keep.map { value in { $0.training.keep = value } },
+            initialization.map { value in { recipe in recipe.training.towers { $0.initialization = value } } },
+            validationLoss.map { value in { $0.training.validationLoss = value } },
+        ]
         if let lrStep {
             if lrStep == "none" {
-                overrides.stepDecay = .some(nil)
+                table.append { $0.training.stepDecay = nil }
             } else {
                 let parts = try ListParsing.numbers(lrStep, option: "--lr-step")
                 guard parts.count == 2, parts[0] >= 1, parts[0] == parts[0].rounded() else {
                     throw ValidationError("--lr-step takes epochs,factor (e.g. 8,0.1) or none; got '\(lrStep)'")
                 }
-                overrides.stepDecay = StepDecay(epochs: Int(parts[0]), factor: parts[1])
+                let decay = StepDecay(epochs: Int(parts[0]), factor: parts[1])
+                table.append { $0.training.stepDecay = decay }
             }
         }
-        if let maxTokens {
-            if maxTokens == "all" {
-                overrides.maxTokens = .some(nil)
-            } else {
-                guard let count = Int(maxTokens), count >= 1 else { throw ValidationError("--max-tokens takes a positive number or all") }
-                overrides.maxTokens = count
+        if maxTokens != nil || startEnd != nil {
+            var limit: Int??
+            if let maxTokens {
+                if maxTokens == "all" {
+                    limit = .some(nil)
+                } else {
+                    guard let count = Int(maxTokens), count >= 1 else { throw ValidationError("--max-tokens takes a positive number or all") }
+                    limit = count
+                }
+            }
+            let startEnd = self.startEnd
+            table.append { recipe in
+                var tokens = recipe.training.tokenSettings
+                if let limit { tokens.maxTokens = limit }
+                if let startEnd { tokens.startEnd = startEnd }
+                recipe.training.tokens = tokens
             }
         }
+        if neighborVectors != nil || neighborMetric != nil || neighborSearch != nil || neighborK != nil {
+            if let neighborK, neighborK < 1 { throw ValidationError("--neighbor-k must be at least 1") }
+            table.append { [self] recipe in recipe.neighborSource = try neighborSource(recipe.neighborSource) }
+        }
+        return table.compactMap { $0 }
     }
 
     /// The preset's neighbour source with these options in place.

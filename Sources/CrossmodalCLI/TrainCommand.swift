@@ -23,10 +23,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The run folder.")
     var out: String
 
-    @Option(help: "Training split.") var trainSplit = "train"
-    @Option(help: "Validation split (model choice and early stopping).") var validationSplit = "dev"
-    @Option(help: "Image encoder.") var imageEncoder: ImageEncoderName = .efficientnetLite0
-    @Option(help: "Text encoder for an MLP text tower.") var textEncoder: TextEncoderName = .minilm
+    @Option(help: "Training split (default: train).") var trainSplit: String?
+    @Option(help: "Validation split, for model choice and early stopping (default: dev).") var validationSplit: String?
+    @Option(help: "Image encoder (default: efficientnet-lite0).") var imageEncoder: ImageEncoderName?
+    @Option(help: "Text encoder for an MLP text tower (default: minilm).") var textEncoder: TextEncoderName?
     @Option(help: "Text tower: gru (over Doc2Vec-initialised word embeddings) or mlp (over --text-encoder features); default: the preset's.")
     var textTower: TextTowerKind?
     @Option(help: "A Doc2Vec model folder for the GRU's word embeddings and the neighbourhoods (default: trained into the run folder).")
@@ -58,7 +58,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Neighbours drawn from each caption's first N.") var neighborPool: Int?
     @Option(help: "Divide the learning rate by 10 after this many epochs without improvement (0: never).") var plateauPatience: Int?
     @Option(help: "Captions drawn from the whole training set as extra negatives of the image→text term.") var textNegatives: Int?
-    @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Random seed (default: 1).") var seed: UInt64?
     @Option(help: "Fine-tune the image network's last N blocks and head (0: frozen features, the default).")
     var finetuneBlocks: Int?
     @Option(help: "Adam learning rate of the fine-tuned blocks (default 1e-5).") var finetuneLearningRate: Float?
@@ -71,61 +71,83 @@ struct TrainCommand: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Train separate image→text and text→image models (default: on for triplet-networks).")
     var separate: Bool?
 
-    /// The options as settings over the preset's.
-    func overrides() throws -> TrainingOverrides {
-        var o = TrainingOverrides()
-        if let weights {
-            let values = try ListParsing.numbers(weights, option: "--weights")
-            guard let parsed = try? ObjectiveWeights(ordered: values) else {
-                throw ValidationError("--weights takes four numbers for i2t, sym, img, text, e.g. 1,1,0.3,0.2; got '\(weights)'")
-            }
-            o.weights = parsed
-        }
-        if let outputDropout {
-            let rates = try ListParsing.numbers(outputDropout, option: "--output-dropout")
-            guard (1...2).contains(rates.count) else {
-                throw ValidationError("--output-dropout takes one rate or two (image,text), e.g. 0.5,0.1; got '\(outputDropout)'")
-            }
-            o.outputDropout = (rates[0], rates[rates.count - 1])
-        }
-        o.hidden = try hidden.map { try ListParsing.widths($0, option: "--hidden") }
-        (o.loss, o.margin, o.temperature, o.batchSize, o.learningRate) = (loss, margin, temperature, batchSize, learningRate)
-        (o.weightDecay, o.embeddingDimension, o.dropout, o.outputActivation) = (weightDecay, embeddingDimension, dropout, outputActivation)
-        (o.textTower, o.epochs, o.patience, o.stopOn, o.neighborPool) = (textTower, epochs, patience, stopOn, neighborPool)
-        (o.plateauPatience, o.textNegatives, o.seed) = (plateauPatience, textNegatives, seed)
-        o.normalize = normalize
-        (o.finetuneBlocks, o.finetuneLearningRate, o.flip) = (finetuneBlocks, finetuneLearningRate, flip)
-        try fidelity.apply(to: &o)
-        return o
+    /// A change the command line makes to the preset's recipe.
+    typealias Patch = (inout TrainingRecipe) throws -> Void
+
+    /// `value` written at `path`, when the option was given.
+    func patch<Value>(_ value: Value?, _ path: WritableKeyPath<TrainingRecipe, Value>) -> Patch? {
+        value.map { value in { $0[keyPath: path] = value } }
     }
 
-    /// The resolved configuration.
-    func trainingConfiguration() throws -> TrainingConfiguration {
+    /// `value` given to every tower through `path`, when the option was given.
+    func towers<Value>(_ value: Value?, _ path: WritableKeyPath<TowerSpecification, Value>) -> Patch? {
+        value.map { value in { recipe in recipe.training.towers { $0[keyPath: path] = value } } }
+    }
+
+    /// Every option that changes the recipe, in the order they apply: a loss before the negatives and the
+    /// validation loss it implies (which an explicit --negatives or --validation-loss then replaces), the text
+    /// tower before the towers' widths. An option not given keeps the preset's value.
+    func patches() throws -> [Patch] {
+        let weights = try self.weights.map { text -> ObjectiveWeights in
+            guard let parsed = try? ObjectiveWeights(ordered: try ListParsing.numbers(text, option: "--weights")) else {
+                throw ValidationError("--weights takes four numbers for i2t, sym, img, text, e.g. 1,1,0.3,0.2; got '\(text)'")
+            }
+            return parsed
+        }
+        let outputDropout = try self.outputDropout.map { text -> (Float, Float) in
+            let rates = try ListParsing.numbers(text, option: "--output-dropout")
+            guard (1...2).contains(rates.count) else {
+                throw ValidationError("--output-dropout takes one rate or two (image,text), e.g. 0.5,0.1; got '\(text)'")
+            }
+            return (rates[0], rates[rates.count - 1])
+        }
+        let (loss, margin, temperature) = (self.loss, self.margin, self.temperature)
+        let (textTower, finetuneBlocks, finetuneLearningRate, flip) = (self.textTower, self.finetuneBlocks, self.finetuneLearningRate, self.flip)
+        let table: [Patch?] = [
+            patch(trainSplit, \.trainSplit), patch(validationSplit, \.validationSplit),
+            patch(imageEncoder, \.imageEncoder), patch(textEncoder, \.textEncoder),
+            patch(doc2vecPreset, \.doc2vecPreset), patch(doc2vecMinCount, \.doc2vecMinCount), patch(firstSentences, \.firstSentences),
+            patch(separate, \.separateDirections), patch(datasetOptions.fields, \.textFields),
+            patch(weights, \.training.weights),
+            loss.map { loss in { $0.use(loss: loss, margin: margin, temperature: temperature) } },
+            patch(batchSize, \.training.batchSize), patch(learningRate, \.training.learningRate),
+            patch(weightDecay, \.training.weightDecay), patch(embeddingDimension, \.training.embeddingDimension),
+            textTower.map { kind in { $0.use(textTower: kind) } },
+            towers(try hidden.map { try ListParsing.widths($0, option: "--hidden") }, \.hidden), towers(dropout, \.dropout),
+            patch(normalize, \.training.normalize), towers(outputActivation, \.outputActivation),
+            outputDropout.map { rates in { ($0.training.imageTower.outputDropout, $0.training.textTower.outputDropout) = rates } },
+            patch(epochs, \.training.maxEpochs), patch(patience, \.training.patience), patch(stopOn, \.training.stopOn),
+            patch(neighborPool, \.training.neighborPool), patch(plateauPatience, \.training.plateauPatience),
+            patch(textNegatives, \.training.trainingSetTextNegatives),
+            { try $0.useFinetuning(blocks: finetuneBlocks, learningRate: finetuneLearningRate, flip: flip) },
+            patch(seed, \.training.seed),
+        ]
+        return table.compactMap { $0 } + (try fidelity.patches())
+    }
+
+    /// The preset's recipe with the options in place, validated.
+    func recipe() throws -> TrainingRecipe {
+        var recipe = preset.recipe
         do {
-            return try overrides().configuration(from: preset)
+            for patch in try patches() { try patch(&recipe) }
+            try recipe.training.validate()
         } catch let error as TrainingError {
             throw ValidationError(error.message)
         }
+        return recipe
     }
 
     func validate() throws {
-        _ = try trainingConfiguration()
+        _ = try recipe()
     }
 
     func run() throws {
-        let configuration = try trainingConfiguration()
         var request = TrainingRequest(
-            dataset: try datasetOptions.load(), preset: preset, configuration: configuration,
-            run: RunFolder(path: out), separateDirections: separate ?? preset.separateDirections,
-            store: try modelOptions.store(), cache: modelOptions.cache)
-        (request.trainSplit, request.validationSplit) = (trainSplit, validationSplit)
-        (request.imageEncoder, request.textEncoder) = (imageEncoder, textEncoder)
+            recipe: try recipe(), dataset: try datasetOptions.load(), run: RunFolder(path: out), store: try modelOptions.store(),
+            cache: modelOptions.cache)
         (request.doc2vec, request.neighbors, request.resume, request.stopAfter) = (doc2vec, neighbors, resume, stopAfter)
-        (request.doc2vecMinCount, request.firstSentences) = (doc2vecMinCount, firstSentences)
-        if let doc2vecPreset { request.doc2vecPreset = doc2vecPreset }
-        request.neighborSource = try fidelity.neighborSource(preset.neighborSource)
-        (request.strict, request.textFields) = (datasetOptions.strict, datasetOptions.fields)
-        let printer = EpochPrinter(normalized: request.configuration.normalize)
+        request.strict = datasetOptions.strict
+        let printer = EpochPrinter(normalized: request.recipe.training.normalize)
         let outcome = try RunTraining.run(
             request,
             events: TrainingEvents(

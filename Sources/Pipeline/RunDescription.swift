@@ -2,8 +2,9 @@ import Foundation
 import SafeFiles
 import Training
 
-/// What a run folder's `config.json` records besides the training configuration, so that the run can
-/// be reproduced and new data embedded with it.
+/// A run folder's `config.json`: the run's ``TrainingRecipe`` as it ran (the training configuration resolved,
+/// with a fine-tuned network's shape), the dataset, and the Doc2Vec model and neighbour file it used, so that
+/// the run can be reproduced and new data embedded with it.
 public struct RunDescription: Codable, Sendable {
     /// The preset the run started from.
     public var preset: String
@@ -27,6 +28,10 @@ public struct RunDescription: Codable, Sendable {
     public var textFields: [String]?
     /// How the neighbours were found, when `train` found them.
     public var neighborSource: NeighborSource?
+    /// The Doc2Vec preset, min_count and first sentences of the model `train` trained itself, if it did.
+    public var doc2vecPreset: String?
+    public var doc2vecMinCount: Int?
+    public var firstSentences: Int?
     /// The training configuration.
     public var training: TrainingConfiguration
 
@@ -48,8 +53,27 @@ public struct RunDescription: Codable, Sendable {
         self.training = training
     }
 
+    /// The description of a run of `recipe` on `dataset`: `training` is the recipe's configuration as it ran,
+    /// `doc2vec` the model used (`trainedDoc2Vec` when `train` made it, so its settings are recorded too) and
+    /// `neighbors` the neighbour file given (`foundNeighbors` when `train` found them).
+    public init(
+        _ recipe: TrainingRecipe, dataset: String, training: TrainingConfiguration, doc2vec: String?, trainedDoc2Vec: Bool,
+        neighbors: String?, foundNeighbors: Bool
+    ) {
+        self.init(
+            preset: recipe.preset.rawValue, dataset: dataset, trainSplit: recipe.trainSplit, validationSplit: recipe.validationSplit,
+            imageEncoder: recipe.imageEncoder, textEncoder: recipe.textEncoder, neighbors: neighbors, doc2vec: doc2vec,
+            separateDirections: recipe.separateDirections, training: training)
+        if let fields = recipe.textFields, fields != ["text"] { textFields = fields }
+        if foundNeighbors { neighborSource = recipe.neighborSource }
+        if trainedDoc2Vec {
+            (doc2vecPreset, doc2vecMinCount, firstSentences) = (recipe.doc2vecPreset.rawValue, recipe.doc2vecMinCount, recipe.firstSentences)
+        }
+    }
+
     private enum CodingKeys: String, CodingKey {
-        case preset, dataset, trainSplit, validationSplit, imageEncoder, textEncoder, neighbors, doc2vec, separateDirections, textFields, neighborSource, training
+        case preset, dataset, trainSplit, validationSplit, imageEncoder, textEncoder, neighbors, doc2vec, separateDirections, textFields, neighborSource
+        case doc2vecPreset, doc2vecMinCount, firstSentences, training
     }
 
     /// Decodes a description; an encoder name that is not known is an error that names it (a typo
@@ -71,6 +95,9 @@ public struct RunDescription: Codable, Sendable {
         separateDirections = try c.decodeIfPresent(Bool.self, forKey: .separateDirections)
         textFields = try c.decodeIfPresent([String].self, forKey: .textFields)
         neighborSource = try c.decodeIfPresent(NeighborSource.self, forKey: .neighborSource)
+        doc2vecPreset = try c.decodeIfPresent(String.self, forKey: .doc2vecPreset)
+        doc2vecMinCount = try c.decodeIfPresent(Int.self, forKey: .doc2vecMinCount)
+        firstSentences = try c.decodeIfPresent(Int.self, forKey: .firstSentences)
         training = try c.decode(TrainingConfiguration.self, forKey: .training)
     }
 

@@ -34,22 +34,19 @@ import Training
     }
 
     @Test func zeroBlocksIsTheFrozenConfiguration() throws {
-        var zero = TrainingOverrides()
-        zero.finetuneBlocks = 0
         for preset in TrainingPreset.allCases {
-            #expect(try zero.configuration(from: preset) == TrainingOverrides().configuration(from: preset))
-            #expect(try zero.configuration(from: preset).imageFinetuning == nil)
+            var zero = preset.recipe
+            try zero.useFinetuning(blocks: 0, learningRate: nil, flip: nil)
+            #expect(zero == preset.recipe && zero.training.imageFinetuning == nil)
         }
-        var two = TrainingOverrides()
-        two.finetuneBlocks = 2
-        let configuration = try two.configuration(from: .vsepp)
-        #expect(configuration.imageFinetuning == ImageFinetuning(blocks: 2, learningRate: 1e-5, flip: true))
+        var two = TrainingPreset.vsepp.recipe
+        try two.useFinetuning(blocks: 2, learningRate: nil, flip: nil)
+        #expect(two.training.imageFinetuning == ImageFinetuning(blocks: 2, learningRate: 1e-5, flip: true))
         // The settings of fine-tuning alone, or a negative count, are refused with the option to fix.
-        var stray = TrainingOverrides()
-        stray.finetuneLearningRate = 1e-4
-        #expect(throws: TrainingError.self) { try stray.configuration(from: .vsepp) }
-        var negative = TrainingOverrides()
-        negative.finetuneBlocks = -1
-        #expect(throws: TrainingError.self) { try negative.configuration(from: .vsepp) }
+        var stray = TrainingPreset.vsepp.recipe
+        #expect(throws: TrainingError.self) { try stray.useFinetuning(blocks: nil, learningRate: 1e-4, flip: nil) }
+        #expect(throws: TrainingError.self) { try stray.useFinetuning(blocks: -1, learningRate: nil, flip: nil) }
+        try stray.useFinetuning(blocks: nil, learningRate: nil, flip: nil)
+        #expect(stray == TrainingPreset.vsepp.recipe)
     }
 }

@@ -62,10 +62,15 @@ import Training
     }
 
     @Test func eachFirstWorkElementIsOneFlagFromOurs() throws {
-        var o = TrainingOverrides()
-        (o.negatives, o.initialization, o.maxTokens, o.startEnd) = (.inBatch, .pytorch, 32, false)
-        (o.stopOn, o.plateauPatience, o.patience, o.hidden, o.validationLoss) = (.rsum, 0, 10, [1024], .proxy)
-        let c = try o.configuration(from: .thomas2020)
+        var recipe = TrainingPreset.thomas2020.recipe
+        recipe.training.negatives = .inBatch
+        recipe.training.towers { $0.initialization = .pytorch }
+        recipe.training.tokens = TokenSettings(maxTokens: 32, startEnd: false)
+        (recipe.training.stopOn, recipe.training.plateauPatience, recipe.training.patience) = (.rsum, 0, 10)
+        recipe.training.towers { $0.hidden = [1024] }
+        recipe.training.validationLoss = .proxy
+        try recipe.training.validate()
+        let c = recipe.training
         let tuned = TrainingPreset.thomas2020Tuned.configuration
         #expect(c.negatives == .inBatch && c.tokens == .standard && c.stopOn == tuned.stopOn && c.imageTower.hidden == tuned.imageTower.hidden)
         #expect(c.validationLoss == .proxy && tuned.validationLoss == nil)
