@@ -36,6 +36,10 @@ struct IndexMergeCommand: ParsableCommand {
     func run() throws {
         let folders = parts.map { URL(fileURLWithPath: $0) }
         let first = try GalleryIndex(folder: folders[0]).manifest
+        let model = folders[0].appendingPathComponent("model")
+        guard FileManager.default.fileExists(atPath: model.appendingPathComponent("config.json").path) else {
+            throw ValidationError("\(folders[0].path) has no model/ (the run that embeds queries); merge galleries made by `index build`")
+        }
         let destination = URL(fileURLWithPath: out)
         _ = try IndexDestination.check(
             destination,
@@ -52,7 +56,7 @@ struct IndexMergeCommand: ParsableCommand {
                 bar?.bar.set(done: done, total: total)
             }
             bar?.bar.finish()
-            try FileManager.default.copyItem(at: folders[0].appendingPathComponent("model"), to: building.appendingPathComponent("model"))
+            try FileManager.default.copyItem(at: model, to: building.appendingPathComponent("model"))
             return merged
         }
         for set in written.sets {
