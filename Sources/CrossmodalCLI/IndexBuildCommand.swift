@@ -79,7 +79,8 @@ struct IndexBuildCommand: ParsableCommand {
         let embedded = try source.embed(shard: part)
         let written = try IndexDestination.buildBeside(destination) { building in
             try GalleryBuild.write(
-                embedded, dataset: dataset, run: source.runFolder, to: building, backend: writerBackend, shard: part == .whole ? nil : part.description)
+                embedded, dataset: dataset, run: source.runFolder, to: building, backend: writerBackend, shard: part == .whole ? nil : part.description,
+                observer: .console)
         }
         let dimension = embedded.imageToText.dimension
         for set in written.sets {

@@ -9,7 +9,8 @@ public enum GalleryBuild {
     /// Writes the index of `embedded` into `folder` and returns what was written for each set; `shard` (`I/N`)
     /// records that `embedded` holds only that part of its split.
     public static func write(
-        _ embedded: EmbeddedSplit, dataset: URL, run: String, to folder: URL, backend: GalleryIndexWriter.Backend, shard: String? = nil
+        _ embedded: EmbeddedSplit, dataset: URL, run: String, to folder: URL, backend: GalleryIndexWriter.Backend, shard: String? = nil,
+        observer: PipelineObserver = .silent
     ) throws -> (catalog: GalleryCatalog, sets: [GalleryIndexWriter.WrittenSet]) {
         let features = embedded.features
         let captionsOf = features.captionsOfImages
@@ -24,7 +25,30 @@ public enum GalleryBuild {
         try embedded.run.copyModel(to: folder.appendingPathComponent("model"))
         let written = try GalleryIndexWriter(folder: folder, backend: backend).write(
             catalog: catalog, sets: sets, metric: embedded.imageToText.metric,
-            source: (dataset.standardizedFileURL.path, embedded.split, URL(fileURLWithPath: run).standardizedFileURL.path), shard: shard)
+            source: (dataset.standardizedFileURL.path, embedded.split, URL(fileURLWithPath: run).standardizedFileURL.path), shard: shard,
+            graphProgress: GraphProgress(observer).report)
         return (catalog, written)
+    }
+}
+
+/// Reports an HNSW build through an observer: one step per set, in rows.
+final class GraphProgress {
+    let observer: PipelineObserver
+    private var current: VectorSet?
+
+    init(_ observer: PipelineObserver) { self.observer = observer }
+
+    func report(_ set: VectorSet, _ done: Int, _ total: Int) {
+        if current != set {
+            if current != nil { observer.end() }
+            observer.note("\(set.rawValue): building its HNSW graph")
+            observer.begin("rows", total)
+            current = set
+        }
+        observer.progress(done, total)
+        if done >= total {
+            observer.end()
+            current = nil
+        }
     }
 }

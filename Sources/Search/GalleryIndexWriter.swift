@@ -49,9 +49,11 @@ public struct GalleryIndexWriter {
     ///   - metric: how the space ranks; a squared-Euclidean space is stored for inner-product search.
     ///   - source: the dataset, split and run recorded in the manifest.
     ///   - shard: `I/N` when the catalogue holds only that part of the split (``IndexManifest/shard``).
+    ///   - graphProgress: rows of a set's HNSW graph built, of its rows (local backend).
     public func write(
         catalog: GalleryCatalog, sets: [(VectorSet, Matrix)], metric: SimilarityMetric,
-        source: (dataset: String, split: String, run: String), photoFolder: String? = nil, shard: String? = nil
+        source: (dataset: String, split: String, run: String), photoFolder: String? = nil, shard: String? = nil,
+        graphProgress: ((VectorSet, Int, Int) -> Void)? = nil
     ) throws -> [WrittenSet] {
         guard let first = sets.first else { throw SearchError("an index needs at least one vector set") }
         for (set, vectors) in sets {
@@ -86,7 +88,7 @@ public struct GalleryIndexWriter {
             switch backend {
             case .local(let threshold, let always):
                 let graph = always || vectors.rows >= threshold
-                try LocalVectorSearch.write(vectors, set: set, to: folder, graph: graph)
+                try LocalVectorSearch.write(vectors, set: set, to: folder, graph: graph) { graphProgress?(set, $0, $1) }
                 written.append(WrittenSet(set: set, rows: vectors.rows, approximate: graph))
             case .postgres(let url, let prefix):
                 manifest.backend = "postgres"

@@ -87,8 +87,15 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
         folder.appendingPathComponent(set.rawValue + GalleryIndex.generationSuffix(generation) + ".hnsw")
     }
 
-    /// Writes one set's vectors (flushed to disk), and its HNSW graph when `graph` is true.
-    public static func write(_ matrix: Matrix, set: VectorSet, to folder: URL, graph: Bool, generation: Int = 0) throws(SearchError) {
+    /// Rows a graph takes in at a time while it is built (between two progress reports).
+    static let graphChunkRows = 65_536
+
+    /// Writes one set's vectors (flushed to disk), and its HNSW graph when `graph` is true: built over the first
+    /// chunk of rows, then grown a chunk at a time (``HNSWGraph/append(_:firstLabel:workers:)``), reporting rows
+    /// done of rows to do through `progress` (a million rows take half an hour on two cores).
+    public static func write(
+        _ matrix: Matrix, set: VectorSet, to folder: URL, graph: Bool, generation: Int = 0, progress: ((Int, Int) -> Void)? = nil
+    ) throws(SearchError) {
         // Written from the matrix's own storage (little-endian on every platform we build for), not a copy of it:
         // ten million rows are ten gigabytes.
         let url = vectorFile(set, in: folder, generation: generation)
@@ -103,7 +110,17 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
         try? FileManager.default.removeItem(at: graphURL)
         if graph {
             do {
-                try HNSWGraph.build(matrix).save(to: graphURL)
+                let n = matrix.rows
+                var done = min(graphChunkRows, n)
+                let built = try HNSWGraph.build(matrix.gatherRows(0..<done))
+                progress?(done, n)
+                while done < n {
+                    let take = min(graphChunkRows, n - done)
+                    try built.append(matrix.gatherRows(done..<(done + take)), firstLabel: done)
+                    done += take
+                    progress?(done, n)
+                }
+                try built.save(to: graphURL)
             } catch {
                 throw SearchError(error.message)
             }
