@@ -482,6 +482,42 @@ def index_cases(c):
     graph_variant("hnsw_label_out_of_range", bytes(body))
 
 
+def merge_cases(c):
+    """`index merge` given the good base gallery and a damaged or foreign one: refused, naming the part's file or
+    what differs, with neither part changed and nothing left in --out."""
+    with open(os.path.join(c.base, "index", "index.json")) as f:
+        manifest = json.load(f)
+
+    def variant(name, change, names):
+        folder = c.folder(name, "index")
+        change(folder)
+        c.add(name, ["index", "merge", "{base}/index", folder, "--out", "{out}/merged"], names)
+
+    def truncate_vectors(folder):
+        path = os.path.join(folder, "images.f32")
+        with open(path, "rb") as f:
+            data = f.read()
+        c.write(path, data[:len(data) // 2])
+    variant("merge_part_vectors_cut", truncate_vectors, ["images.f32"])
+
+    def break_graph(folder):
+        path = os.path.join(folder, "captions.hnsw")
+        with open(path, "rb") as f:
+            graph = bytearray(f.read())
+        count = struct.unpack_from("<Q", graph, 16)[0]
+        struct.pack_into("<I", graph, 96, 1)
+        struct.pack_into("<I", graph, 96 + 4, count + 1000)
+        c.write(path, bytes(graph))
+    variant("merge_part_graph_link", break_graph, ["captions.hnsw"])
+
+    def other_run(folder):
+        with open(os.path.join(folder, "index.json"), "w") as f:
+            json.dump(dict(manifest, run="/elsewhere/another-run"), f)
+    variant("merge_part_other_run", other_run, ["another-run"])
+    # The same gallery twice: every id in both.
+    variant("merge_part_same_ids", lambda folder: None, ["is in both"])
+
+
 def dataset_cases(c):
     def variant(name, files, target):
         folder = c.folder(name)
@@ -558,6 +594,7 @@ def make_cases(base, out):
                  "--weights", "1,1,0,0", "--batch-size", "8", "--cache-dir", "{base}/cache", "--out", "{out}/run"]
     checkpoint_cases(c, run_train)
     index_cases(c)
+    merge_cases(c)
     dataset_cases(c)
     with open(os.path.join(out, "cases.json"), "w") as f:
         json.dump(c.cases, f, indent=1)
