@@ -116,18 +116,6 @@ extern "C" int cm_hnsw_save(const cm_hnsw *index, const char *path, char *error,
     }
 }
 
-extern "C" cm_hnsw *cm_hnsw_load(const char *path, int dimension, int inner_product, char *error, size_t error_size) {
-    try {
-        auto index = std::make_unique<cm_hnsw>();
-        index->space = make_space(dimension, inner_product);
-        index->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(index->space.get(), std::string(path));
-        return index.release();
-    } catch (const std::exception &e) {
-        report(error, error_size, e.what());
-        return nullptr;
-    }
-}
-
 template <typename T> static T field(const char *bytes, size_t offset) {
     T value;
     std::memcpy(&value, bytes + offset, sizeof(T));

@@ -32,9 +32,6 @@ size_t cm_hnsw_count(const cm_hnsw *index);
 /// Writes the graph to a file (hnswlib's own format). Returns 0 on success.
 int cm_hnsw_save(const cm_hnsw *index, const char *path, char *error, size_t error_size);
 
-/// Reads a graph written by cm_hnsw_save for vectors of `dimension` in the same space. Returns NULL on failure.
-cm_hnsw *cm_hnsw_load(const char *path, int dimension, int inner_product, char *error, size_t error_size);
-
 /// Opens a graph file written by cm_hnsw_save that the caller has already checked completely, from its open
 /// descriptor: the file is mapped read-only and its level 0 (links, vectors, labels; nearly all of it) is searched
 /// in place, so opening costs no copy and memory holds only the pages searches touch (the kernel may drop them
