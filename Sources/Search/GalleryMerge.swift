@@ -150,22 +150,9 @@ public enum GalleryMerge {
         let total = rows.reduce(0, +)
         let firstGraph = LocalVectorSearch.graphFile(set, in: parts[0].folder, generation: parts[0].manifest.generation ?? 0)
         let mapped = try MappedVectors(vectors, rows: total, dimension: dimension)
-        let graph: HNSWGraph
-        var start: Int
-        if FileManager.default.fileExists(atPath: firstGraph.path) {
-            graph = try HNSWGraph.load(firstGraph, dimension: dimension, rows: rows[0])
-            start = graph.count  // a graph saved before its part's last additions catches up below
-        } else {
-            start = min(chunkRows, total)
-            graph = try HNSWGraph.build(mapped.rows(0..<start))
-        }
-        progress(start)
-        while start < total {
-            let take = min(chunkRows, total - start)
-            try graph.append(mapped.rows(start..<(start + take)), firstLabel: start)
-            start += take
-            progress(start)
-        }
+        // A first graph saved before its part's last additions catches up with them here too.
+        let start = FileManager.default.fileExists(atPath: firstGraph.path) ? try HNSWGraph.load(firstGraph, dimension: dimension, rows: rows[0]) : nil
+        let graph = try LocalVectorSearch.grow(start, to: total, rows: { (range) throws(SearchError) in try mapped.rows(range) }) { done, _ in progress(done) }
         try graph.save(to: LocalVectorSearch.graphFile(set, in: folder))
     }
 }

@@ -58,14 +58,10 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
                 throw SearchError(error.message)
             }
             savedGraphRows[set] = graph.count
-            if graph.count < rows {  // saved before the last additions: it catches up here
-                let tail = try Self.readRows(file, dimension: dimension, from: graph.count, count: rows - graph.count)
-                do {
-                    try graph.append(tail, firstLabel: graph.count)
-                } catch {
-                    throw SearchError(error.message)
-                }
-            }
+            // Saved before the last additions: it catches up here, reading the rows after its own from the file.
+            _ = try Self.grow(graph, to: rows, rows: { (range) throws(SearchError) in
+                try Self.readRows(file, dimension: dimension, from: range.lowerBound, count: range.count)
+            }) { _, _ in }
             graphs[set] = graph
             diskRows[set] = rows
         }
@@ -109,22 +105,46 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
         let graphURL = graphFile(set, in: folder, generation: generation)
         try? FileManager.default.removeItem(at: graphURL)
         if graph {
+            let built = try grow(nil, to: matrix.rows, rows: { matrix.gatherRows($0) }) { progress?($0, $1) }
             do {
-                let n = matrix.rows
-                var done = min(graphChunkRows, n)
-                let built = try HNSWGraph.build(matrix.gatherRows(0..<done))
-                progress?(done, n)
-                while done < n {
-                    let take = min(graphChunkRows, n - done)
-                    try built.append(matrix.gatherRows(done..<(done + take)), firstLabel: done)
-                    done += take
-                    progress?(done, n)
-                }
                 try built.save(to: graphURL)
             } catch {
                 throw SearchError(error.message)
             }
         }
+    }
+
+    /// `graph` grown to `total` rows (or, without one, a graph built over the first chunk and grown), a chunk of
+    /// ``graphChunkRows`` rows at a time from `rows`, reporting rows done of `total` after each chunk.
+    static func grow(
+        _ graph: HNSWGraph?, to total: Int, rows: (Range<Int>) throws(SearchError) -> Matrix, progress: (Int, Int) -> Void
+    ) throws(SearchError) -> HNSWGraph {
+        var done: Int
+        let grown: HNSWGraph
+        if let graph {
+            (grown, done) = (graph, graph.count)
+        } else {
+            done = min(graphChunkRows, total)
+            let first = try rows(0..<done)
+            do {
+                grown = try HNSWGraph.build(first)
+            } catch {
+                throw SearchError(error.message)
+            }
+        }
+        progress(done, total)
+        while done < total {
+            let take = min(graphChunkRows, total - done)
+            let chunk = try rows(done..<(done + take))
+            do {
+                try grown.append(chunk, firstLabel: done)
+            } catch {
+                throw SearchError(error.message)
+            }
+            done += take
+            progress(done, total)
+        }
+        return grown
     }
 
     /// Number of rows in a set (0 when absent).
@@ -261,7 +281,7 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
             }
         }
         guard let mapped = flat[set] else { throw SearchError("this index has no \(set.rawValue) vectors") }
-        return mapped.search(query, k: wanted) { $0 < rows && !visible.removed.contains($0) }
+        return mapped.search(query, k: wanted) { visible.contains($0) }
             .map { SearchHit(row: $0.index, score: $0.value) }
     }
 }

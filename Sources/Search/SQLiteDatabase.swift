@@ -66,18 +66,8 @@ final class SQLiteDatabase {
 
     /// Every row of a query, each as its columns' text (NULL as nil).
     func rows(_ sql: String) throws(SearchError) -> [[String?]] {
-        let statement = try prepare(sql)
-        defer { sqlite3_finalize(statement) }
         var result: [[String?]] = []
-        while true {
-            let status = sqlite3_step(statement)
-            if status == SQLITE_DONE { break }
-            guard status == SQLITE_ROW else { throw error() }
-            let columns = sqlite3_column_count(statement)
-            result.append((0..<columns).map { column in
-                sqlite3_column_text(statement, column).map { String(cString: $0) }
-            })
-        }
+        try forEachRow(sql) { row in result.append((0..<row.columns).map { row.text($0) }) }
         return result
     }
 
@@ -135,10 +125,8 @@ struct SQLiteRow {
     /// A column as an integer (NULL and text that is not a number as 0, SQLite's own conversion).
     func integer(_ column: Int32) -> Int { Int(sqlite3_column_int64(statement, column)) }
 
-    /// A column as a number, nil when NULL.
-    func real(_ column: Int32) -> Double? {
-        sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : sqlite3_column_double(statement, column)
-    }
+    /// The number of columns.
+    var columns: Int32 { sqlite3_column_count(statement) }
 
     /// Whether a column is NULL.
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(statement, column) == SQLITE_NULL }
