@@ -127,6 +127,7 @@ public enum GalleryMerge {
         let output = try FileHandle(forWritingTo: target)
         defer { try? output.close() }
         var done = 0
+        progress(done)
         for (file, count) in zip(files, rows) {
             let input = try OpenedFile(file, maxBytes: .max)
             guard input.size >= count * stride else {

@@ -119,6 +119,8 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
     static func grow(
         _ graph: HNSWGraph?, to total: Int, rows: (Range<Int>) throws(SearchError) -> Matrix, progress: (Int, Int) -> Void
     ) throws(SearchError) -> HNSWGraph {
+        // Reported before any work, so that a progress bar's clock starts with it.
+        progress(graph?.count ?? 0, total)
         var done: Int
         let grown: HNSWGraph
         if let graph {
