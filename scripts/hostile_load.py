@@ -28,29 +28,18 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_hostile_files import jpeg_bomb, jpeg_scan_flood  # noqa: E402
+from raw_http import exchange, percentile_ms  # noqa: E402
 
 
 FAILURES = {}
-
-
-def percentile(values, p):
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 async def request(host, port, raw, timeout=20):
     """Sends raw bytes on a new connection and returns (status, seconds), status None on failure."""
     started = time.perf_counter()
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-        writer.write(raw)
-        await writer.drain()
-        data = await asyncio.wait_for(reader.read(), timeout)
-        writer.close()
-        line = data.split(b"\r\n", 1)[0].split(b" ")
-        return (int(line[1]) if len(line) > 1 and line[1].isdigit() else None), time.perf_counter() - started
+        status, _ = await exchange(host, port, raw, timeout)
+        return status, time.perf_counter() - started
     except (OSError, asyncio.TimeoutError, ValueError) as error:
         FAILURES[type(error).__name__ + ": " + str(error)[:60]] = FAILURES.get(type(error).__name__ + ": " + str(error)[:60], 0) + 1
         return None, time.perf_counter() - started
@@ -108,8 +97,8 @@ def summary(record):
     ok = [s for status, s in record if status == 200]
     return {
         "queries": len(record), "answered": len(ok), "errors": len(record) - len(ok),
-        "p50_ms": round(1000 * percentile(ok, 50), 1) if ok else None,
-        "p99_ms": round(1000 * percentile(ok, 99), 1) if ok else None,
+        "p50_ms": percentile_ms(ok, 50),
+        "p99_ms": percentile_ms(ok, 99),
         "max_ms": round(1000 * max(ok), 1) if ok else None,
     }
 

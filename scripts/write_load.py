@@ -20,16 +20,12 @@ import sys
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from raw_http import exchange, percentile_ms  # noqa: E402
+
 WORDS = ("dog cat man woman child girl boy bike beach snow grass water ball street car red blue black white "
          "running jumping sitting playing walking two three young old small big brown green yellow park field "
          "mountain river rock tree building crowd shirt hat dress jacket sand wave sky road city").split()
-
-
-def percentile(values, p):
-    if not values:
-        return None
-    ordered = sorted(values)
-    return round(1000 * ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))], 1)
 
 
 async def call(host, port, method, path, body=b"", headers=None, timeout=30):
@@ -42,15 +38,8 @@ async def call(host, port, method, path, body=b"", headers=None, timeout=30):
         head += f"Content-Length: {len(body)}\r\n"
     raw = head.encode() + b"\r\n" + body
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-        writer.write(raw)
-        await writer.drain()
-        data = await asyncio.wait_for(reader.read(), timeout)
-        writer.close()
-        status_line, _, rest = data.partition(b"\r\n")
-        parts = status_line.split(b" ")
-        payload = rest.partition(b"\r\n\r\n")[2]
-        return (int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None), payload, time.perf_counter() - started
+        status, payload = await exchange(host, port, raw, timeout)
+        return status, payload, time.perf_counter() - started
     except (OSError, asyncio.TimeoutError, ValueError):
         return None, b"", time.perf_counter() - started
 
@@ -108,11 +97,11 @@ async def phase(host, port, connections, seconds, seed, token=None, photos=None)
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - started
     result = {"searches": len(latencies), "errors": errors, "per_second": round(len(latencies) / elapsed, 1),
-              "p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99)}
+              "p50_ms": percentile_ms(latencies, 50), "p99_ms": percentile_ms(latencies, 99)}
     if token:
         result["writer"] = {"added": report["added"], "removed": report["removed"], "errors": report["errors"],
-                            "add_p50_ms": percentile(report["add_latencies"], 50), "add_p99_ms": percentile(report["add_latencies"], 99),
-                            "remove_p50_ms": percentile(report["remove_latencies"], 50)}
+                            "add_p50_ms": percentile_ms(report["add_latencies"], 50), "add_p99_ms": percentile_ms(report["add_latencies"], 99),
+                            "remove_p50_ms": percentile_ms(report["remove_latencies"], 50)}
     return result
 
 

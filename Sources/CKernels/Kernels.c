@@ -11,6 +11,11 @@
 
 enum { NR = CM_PACK_COLUMNS };
 
+// B is packed in panels: panel p holds columns first = p · NR up to NR wide (fewer in the last). The kernels
+// find panel p at b + p · panel_stride and its row q at that + q · row_stride — packed panels, or the rows of
+// a plain row-major matrix (panel_stride NR, row_stride its leading dimension).
+static inline size_t panel_width(size_t n, size_t first) { return n - first < NR ? n - first : NR; }
+
 int cm_kernels_best_isa(void) {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return CM_KERNELS_AVX512;
@@ -24,7 +29,7 @@ void cm_pack(const float *source, size_t ld, int transposed, size_t k, size_t n,
     size_t panels = (n + NR - 1) / NR;
     for (size_t p = 0; p < panels; p++) {
         float *panel = packed + p * k * NR;
-        size_t first = p * NR, width = n - first < NR ? n - first : NR;
+        size_t first = p * NR, width = panel_width(n, first);
         if (!transposed) {
             for (size_t q = 0; q < k; q++) {
                 memcpy(panel + q * NR, source + q * ld + first, width * sizeof(float));
@@ -47,11 +52,15 @@ void cm_pack(const float *source, size_t ld, int transposed, size_t k, size_t n,
 
 // MARK: - GEMM against a packed B
 
+// Row j of a register tile starting at row i of A; rows past the end of A (j ≥ mr) repeat its last row and
+// are not stored.
+#define TILE_ROW(j) const float *r##j = a + (i + ((j) < mr ? (j) : mr - 1)) * lda
+
 static void gemm_portable(size_t m, size_t n, size_t k, const float *a, size_t lda, const float *b, size_t panel_stride,
                           size_t row_stride, float beta, float *c, size_t ldc) {
-    for (size_t p = 0; p * NR < n; p++) {
-        const float *panel = b + p * panel_stride;
-        size_t first = p * NR, width = n - first < NR ? n - first : NR;
+    for (size_t first = 0; first < n; first += NR) {
+        const float *panel = b + first / NR * panel_stride;
+        size_t width = panel_width(n, first);
         for (size_t i = 0; i < m; i++) {
             float sums[NR] = {0};
             const float *row = a + i * lda;
@@ -66,8 +75,6 @@ static void gemm_portable(size_t m, size_t n, size_t k, const float *a, size_t l
 }
 
 // AVX-512: a tile of 8 rows × 32 columns in 16 registers; one row of A is broadcast into both halves.
-// Rows past the end of A repeat its last row and are not stored.
-#define ROW512(j) const float *r##j = a + (i + ((j) < mr ? (j) : mr - 1)) * lda
 #define STEP512(j)                                                                                                    \
     do {                                                                                                              \
         __m512 x = _mm512_set1_ps(r##j[q]);                                                                           \
@@ -85,19 +92,17 @@ static void gemm_portable(size_t m, size_t n, size_t k, const float *a, size_t l
         _mm512_mask_storeu_ps(out + 16, high, c##j##1);                                                               \
     }
 
-// Panel p of B starts at b + p · panel_stride and its row q at that + q · row_stride: packed panels, or
-// the rows of a plain row-major matrix (panel_stride NR, row_stride its leading dimension).
 __attribute__((target("avx512f"))) static void gemm_avx512(size_t m, size_t n, size_t k, const float *a, size_t lda,
                                                            const float *b, size_t panel_stride, size_t row_stride,
                                                            float beta, float *c, size_t ldc) {
-    for (size_t p = 0; p * NR < n; p++) {
-        const float *panel = b + p * panel_stride;
-        size_t first = p * NR, width = n - first < NR ? n - first : NR;
+    for (size_t first = 0; first < n; first += NR) {
+        const float *panel = b + first / NR * panel_stride;
+        size_t width = panel_width(n, first);
         __mmask16 low = width >= 16 ? 0xFFFF : (__mmask16)((1u << width) - 1);
         __mmask16 high = width >= 32 ? 0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1);
         for (size_t i = 0; i < m; i += 8) {
             size_t mr = m - i < 8 ? m - i : 8;
-            ROW512(0); ROW512(1); ROW512(2); ROW512(3); ROW512(4); ROW512(5); ROW512(6); ROW512(7);
+            TILE_ROW(0); TILE_ROW(1); TILE_ROW(2); TILE_ROW(3); TILE_ROW(4); TILE_ROW(5); TILE_ROW(6); TILE_ROW(7);
             __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00,
                    c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
             if (mr > 4) {
@@ -119,7 +124,6 @@ __attribute__((target("avx512f"))) static void gemm_avx512(size_t m, size_t n, s
 }
 
 // AVX2 (16 registers): a tile of 6 rows × 16 columns, each panel in two halves.
-#define ROW256(j) const float *r##j = a + (i + ((j) < mr ? (j) : mr - 1)) * lda
 #define STEP256(j)                                                                                                    \
     do {                                                                                                              \
         __m256 x = _mm256_broadcast_ss(r##j + q);                                                                     \
@@ -140,9 +144,9 @@ __attribute__((target("avx512f"))) static void gemm_avx512(size_t m, size_t n, s
 __attribute__((target("avx2,fma"))) static void gemm_avx2(size_t m, size_t n, size_t k, const float *a, size_t lda,
                                                           const float *b_start, size_t panel_stride, size_t row_stride,
                                                           float beta, float *c, size_t ldc) {
-    for (size_t p = 0; p * NR < n; p++) {
-        const float *panel = b_start + p * panel_stride;
-        size_t first = p * NR, width = n - first < NR ? n - first : NR;
+    for (size_t first = 0; first < n; first += NR) {
+        const float *panel = b_start + first / NR * panel_stride;
+        size_t width = panel_width(n, first);
         for (size_t half = 0; half < 2 && half * 16 < width; half++) {
             size_t left = width - half * 16;
             int lanes[16];
@@ -151,7 +155,7 @@ __attribute__((target("avx2,fma"))) static void gemm_avx2(size_t m, size_t n, si
             const float *b = panel + half * 16;
             for (size_t i = 0; i < m; i += 6) {
                 size_t mr = m - i < 6 ? m - i : 6;
-                ROW256(0); ROW256(1); ROW256(2); ROW256(3); ROW256(4); ROW256(5);
+                TILE_ROW(0); TILE_ROW(1); TILE_ROW(2); TILE_ROW(3); TILE_ROW(4); TILE_ROW(5);
                 __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00,
                        c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
                 for (size_t q = 0; q < k; q++) {

@@ -25,12 +25,11 @@ struct BenchEncodersCommand: ParsableCommand {
     @Option(help: "Captions per forward pass.")
     var textBatch = 64
 
-    @Option(help: "The folder of pretrained weights.")
-    var models: String?
+    @OptionGroup var weights: WeightsOptions
 
     func run() throws {
         let dataset = try datasetOptions.load()
-        let store = try ModelStore.locate(explicit: models)
+        let store = try weights.store()
         let files = try dataset.images(in: split).prefix(images)
         let texts = try dataset.captions(in: split).prefix(captions).map(\.text)
 

@@ -18,7 +18,7 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "With --image: return similar images instead of captions.") var images = false
     @Option(name: .short, help: "How many results (1–1000).") var k = 10
     @Flag(help: "Print the results as JSON.") var json = false
-    @Option(help: "The folder of pretrained weights.") var models: String?
+    @OptionGroup var weights: WeightsOptions
     @Option(help: "Largest query image in pixels (width × height as stored).") var maxPixels = DecodeLimits.defaultMaxPixels
     @Option(help: "Show text↔image results whose match probability reaches this (0–1; default: the run's, 0.5 = even odds). 0 shows all.")
     var minProbability: Double?
@@ -56,7 +56,7 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let gallery = try GalleryIndex(folder: URL(fileURLWithPath: index))
-        let encoder = try QueryEncoder(modelFolder: gallery.modelFolder, store: ModelStore.locate(explicit: models), observer: .console)
+        let encoder = try QueryEncoder(modelFolder: gallery.modelFolder, store: weights.store(), observer: .console)
         var limits = encoder.decodeLimits
         limits.maxPixels = maxPixels
         let cut: RelevanceCut

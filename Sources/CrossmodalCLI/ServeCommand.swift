@@ -42,7 +42,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Seconds a request may take (checked between network layers).") var timeout = 15.0
     @Option(help: "Most connections open at once (default: 4096, or what the open-file limit allows).") var maxConnections: Int?
     @Option(help: "Largest uploaded image in pixels (width × height as stored); larger ones get 400.") var maxPixels = DecodeLimits.defaultMaxPixels
-    @Option(help: "The folder of pretrained weights.") var models: String?
+    @OptionGroup var weights: WeightsOptions
     @Option(help: ArgumentHelp(
         "Allow POST /api/images and DELETE /api/images/{id} for requests with `Authorization: Bearer <token>`, the token read from this file (mode 0600; created with a new random token when missing).",
         valueName: "file"))
@@ -79,7 +79,7 @@ struct ServeCommand: ParsableCommand {
 
     func run() throws {
         let gallery = try GalleryIndex(folder: URL(fileURLWithPath: index))
-        let encoder = try QueryEncoder(modelFolder: gallery.modelFolder, store: ModelStore.locate(explicit: models), observer: .console)
+        let encoder = try QueryEncoder(modelFolder: gallery.modelFolder, store: weights.store(), observer: .console)
         // Each request runs on one core; BLAS helper threads would only compete with the other requests.
         BLASThreads.set(1)
         var limits = ServiceLimits()
@@ -112,7 +112,7 @@ struct ServeCommand: ParsableCommand {
         let handler: @Sendable (HTTPRequest) -> HTTPResponse
         if live == nil {
             // Nobody else may write while a server with writes on holds the lock; without them, follow the folder.
-            let store = try ModelStore.locate(explicit: models)
+            let store = try weights.store()
             let watcher = GalleryWatcher(api: api, log: { warn($0) }) { previous in
                 let index = try GalleryIndex(folder: previous.folder)
                 let sameModel = index.manifest.run == previous.manifest.run && index.manifest.dimension == previous.manifest.dimension

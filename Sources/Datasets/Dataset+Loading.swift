@@ -72,11 +72,7 @@ extension Dataset {
 
     /// The bytes of a dataset file: a regular file of at most ``maximumFileBytes``.
     static func readFile(_ url: URL) throws(DatasetError) -> Data {
-        do {
-            return try RegularFile.read(url, maxBytes: maximumFileBytes)
-        } catch {
-            throw DatasetError(error.message)
-        }
+        try RegularFile.read(url, maxBytes: maximumFileBytes, orThrow: DatasetError.init)
     }
 
     /// The lines of a text file, UTF-8 or else Latin-1, without line terminators.

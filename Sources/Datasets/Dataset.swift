@@ -7,12 +7,6 @@ public struct DatasetCaption: Equatable, Sendable {
     public let number: Int
     /// The caption text, trimmed of surrounding white space.
     public let text: String
-
-    /// Creates a caption.
-    public init(number: Int, text: String) {
-        self.number = number
-        self.text = text
-    }
 }
 
 /// One image of a dataset, with its captions and its split.

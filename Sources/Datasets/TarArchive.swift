@@ -9,13 +9,6 @@ public struct TarMember: Equatable, Hashable, Sendable {
     public let offset: Int
     /// The member's size in bytes.
     public let size: Int
-
-    /// Creates a member record.
-    public init(name: String, offset: Int, size: Int) {
-        self.name = name
-        self.offset = offset
-        self.size = size
-    }
 }
 
 /// Reads a tar archive's headers one 512-byte block at a time, without unpacking it: ustar, PAX (`path` and

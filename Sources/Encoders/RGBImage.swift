@@ -60,12 +60,7 @@ public struct RGBImage: Sendable, Equatable {
     /// Reads an image file (a regular file of at most ``maxFileBytes``) and decodes it with `decoding`; errors
     /// name the file.
     static func load(_ url: URL, decoding: (Data) throws(EncoderError) -> RGBImage) throws(EncoderError) -> RGBImage {
-        let data: Data
-        do {
-            data = try RegularFile.read(url, maxBytes: maxFileBytes)
-        } catch {
-            throw EncoderError(error.message)
-        }
+        let data = try RegularFile.read(url, maxBytes: maxFileBytes, orThrow: EncoderError.init)
         do {
             return try decoding(data)
         } catch {

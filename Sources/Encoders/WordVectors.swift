@@ -53,12 +53,7 @@ public struct WordVectors: Sendable {
     ///
     /// - Throws: `EncoderError` naming the line when a row has the wrong number of values.
     public static func loadText(_ url: URL) throws -> WordVectors {
-        let data: Data
-        do {
-            data = try RegularFile.read(url, maxBytes: 16 << 30)
-        } catch {
-            throw EncoderError(error.message)
-        }
+        let data = try RegularFile.read(url, maxBytes: 16 << 30, orThrow: EncoderError.init)
         var words: [String] = []
         var values: [Float] = []
         var dimension = -1

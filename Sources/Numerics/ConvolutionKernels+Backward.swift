@@ -60,8 +60,8 @@ extension ConvolutionKernels {
         _ gradient: [Float], input x: [Float], batch: Int, height: Int, width: Int, channels: Int,
         kernel: Int, stride: Int, weight: [Float], weightGradient: inout [Float], biasGradient: inout [Float]
     ) -> [Float] {
-        let (outHeight, padTop) = samePadding(size: height, kernel: kernel, stride: stride)
-        let (outWidth, padLeft) = samePadding(size: width, kernel: kernel, stride: stride)
+        let window = SameWindow(height: height, width: width, kernel: kernel, stride: stride)
+        let (outHeight, outWidth) = (window.outHeight, window.outWidth)
         precondition(gradient.count == batch * outHeight * outWidth * channels && x.count == batch * height * width * channels)
         precondition(weight.count == kernel * kernel * channels && weightGradient.count == weight.count && biasGradient.count == channels)
         var dx = [Float](repeating: 0, count: x.count)
@@ -79,20 +79,12 @@ extension ConvolutionKernels {
                                     for ox in 0..<outWidth {
                                         let o = g + ((n * outHeight + oy) * outWidth + ox) * channels
                                         for c in 0..<channels { dBias[c] += o[c] }
-                                        for ky in 0..<kernel {
-                                            let iy = oy * stride - padTop + ky
-                                            if iy < 0 || iy >= height { continue }
-                                            for kx in 0..<kernel {
-                                                let ix = ox * stride - padLeft + kx
-                                                if ix < 0 || ix >= width { continue }
-                                                let offset = ((n * height + iy) * width + ix) * channels
-                                                let i = input + offset, di = dInput + offset
-                                                let w = weights + (ky * kernel + kx) * channels
-                                                let dw = dWeights + (ky * kernel + kx) * channels
-                                                for c in 0..<channels {
-                                                    dw[c] += o[c] * i[c]
-                                                    di[c] += o[c] * w[c]
-                                                }
+                                        window.forEachTap(n: n, oy: oy, ox: ox) { pixel, tap in
+                                            let i = input + pixel * channels, di = dInput + pixel * channels
+                                            let w = weights + tap * channels, dw = dWeights + tap * channels
+                                            for c in 0..<channels {
+                                                dw[c] += o[c] * i[c]
+                                                di[c] += o[c] * w[c]
                                             }
                                         }
                                     }

@@ -51,8 +51,8 @@ public enum ConvolutionKernels {
         _ x: [Float], batch: Int, height: Int, width: Int, channels: Int,
         kernel: Int, stride: Int, weight: [Float], bias: [Float], relu6: Bool = true
     ) -> (output: [Float], height: Int, width: Int) {
-        let (outHeight, padTop) = samePadding(size: height, kernel: kernel, stride: stride)
-        let (outWidth, padLeft) = samePadding(size: width, kernel: kernel, stride: stride)
+        let window = SameWindow(height: height, width: width, kernel: kernel, stride: stride)
+        let (outHeight, outWidth) = (window.outHeight, window.outWidth)
         var y = [Float](repeating: 0, count: batch * outHeight * outWidth * channels)
         x.withUnsafeBufferPointer { px in
             weight.withUnsafeBufferPointer { pw in
@@ -68,16 +68,9 @@ public enum ConvolutionKernels {
                             for ox in 0..<outWidth {
                                 let o = out + ((n * outHeight + oy) * outWidth + ox) * channels
                                 for c in 0..<channels { o[c] = biases[c] }
-                                for ky in 0..<kernel {
-                                    let iy = oy * stride - padTop + ky
-                                    if iy < 0 || iy >= height { continue }
-                                    for kx in 0..<kernel {
-                                        let ix = ox * stride - padLeft + kx
-                                        if ix < 0 || ix >= width { continue }
-                                        let i = input + ((n * height + iy) * width + ix) * channels
-                                        let w = weights + (ky * kernel + kx) * channels
-                                        for c in 0..<channels { o[c] += i[c] * w[c] }
-                                    }
+                                window.forEachTap(n: n, oy: oy, ox: ox) { pixel, tap in
+                                    let i = input + pixel * channels, w = weights + tap * channels
+                                    for c in 0..<channels { o[c] += i[c] * w[c] }
                                 }
                                 if relu6 { for c in 0..<channels { o[c] = min(max(o[c], 0), 6) } }
                             }
@@ -93,8 +86,8 @@ public enum ConvolutionKernels {
     public static func im2col(
         _ x: [Float], batch: Int, height: Int, width: Int, channels: Int, kernel: Int, stride: Int
     ) -> (patches: [Float], height: Int, width: Int) {
-        let (outHeight, padTop) = samePadding(size: height, kernel: kernel, stride: stride)
-        let (outWidth, padLeft) = samePadding(size: width, kernel: kernel, stride: stride)
+        let window = SameWindow(height: height, width: width, kernel: kernel, stride: stride)
+        let (outHeight, outWidth) = (window.outHeight, window.outWidth)
         let rowLength = kernel * kernel * channels
         var patches = [Float](repeating: 0, count: batch * outHeight * outWidth * rowLength)
         patches.withUnsafeMutableBufferPointer { pp in
@@ -103,15 +96,8 @@ public enum ConvolutionKernels {
                     for oy in 0..<outHeight {
                         for ox in 0..<outWidth {
                             let row = pp.baseAddress! + ((n * outHeight + oy) * outWidth + ox) * rowLength
-                            for ky in 0..<kernel {
-                                let iy = oy * stride - padTop + ky
-                                if iy < 0 || iy >= height { continue }
-                                for kx in 0..<kernel {
-                                    let ix = ox * stride - padLeft + kx
-                                    if ix < 0 || ix >= width { continue }
-                                    let source = px.baseAddress! + ((n * height + iy) * width + ix) * channels
-                                    (row + (ky * kernel + kx) * channels).update(from: source, count: channels)
-                                }
+                            window.forEachTap(n: n, oy: oy, ox: ox) { pixel, tap in
+                                (row + tap * channels).update(from: px.baseAddress! + pixel * channels, count: channels)
                             }
                         }
                     }

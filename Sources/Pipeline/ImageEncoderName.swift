@@ -1,19 +1,13 @@
 import Encoders
 
 /// The image encoders a run can use, by the name `config.json` and `--image-encoder` give.
-public enum ImageEncoderName: String, Codable, CaseIterable, Sendable {
+public enum ImageEncoderName: String, Codable, CaseIterable, Sendable, NamedChoice {
     /// EfficientNet-Lite0: 1280-d features of a 224×224 image.
     case efficientnetLite0 = "efficientnet-lite0"
     /// EfficientNet-Lite2: 1280-d features of a 260×260 image (about twice Lite0's work).
     case efficientnetLite2 = "efficientnet-lite2"
 
-    /// Parses a name, or says which names exist.
-    public init(named name: String) throws(PipelineError) {
-        guard let known = Self(rawValue: name) else {
-            throw PipelineError("unknown image encoder \(name.debugDescription); known: \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        self = known
-    }
+    static let kind = "image encoder"
 
     /// The network.
     public var variant: EfficientNetLite.Variant { self == .efficientnetLite0 ? .lite0 : .lite2 }

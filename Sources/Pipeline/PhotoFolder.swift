@@ -120,12 +120,7 @@ public enum PhotoCaptions {
 
     /// Reads the file into id → captions.
     public static func read(_ url: URL) throws -> [String: [String]] {
-        let text: String
-        do {
-            text = String(decoding: try RegularFile.read(url, maxBytes: maximumBytes), as: UTF8.self)
-        } catch {
-            throw PipelineError(error.message)
-        }
+        let text = String(decoding: try RegularFile.read(url, maxBytes: maximumBytes, orThrow: PipelineError.init), as: UTF8.self)
         var captions: [String: [String]] = [:]
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: CharacterSet(charactersIn: "\r"))

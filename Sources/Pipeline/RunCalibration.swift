@@ -56,17 +56,8 @@ public enum RunCalibration {
     public static func read(from run: RunFolder) throws(PipelineError) -> MatchCalibration? {
         let file = run.calibrationFile
         guard FileManager.default.fileExists(atPath: file.path) else { return nil }
-        let data: Data
-        do {
-            data = try RegularFile.read(file, maxBytes: 1 << 20)
-        } catch {
-            throw PipelineError(error.message)
-        }
-        let calibration: MatchCalibration
-        do {
-            calibration = try JSONDecoder().decode(MatchCalibration.self, from: data)
-        } catch {
-            throw PipelineError("\(file.path) is not a crossmodal calibration (\(error)); fit it again with `crossmodal calibrate`")
+        let calibration = try readJSON(MatchCalibration.self, from: file, maxBytes: 1 << 20) { error in
+            "\(file.path) is not a crossmodal calibration (\(error)); fit it again with `crossmodal calibrate`"
         }
         guard calibration.method == "platt", calibration.slope.isFinite, calibration.intercept.isFinite,
             (0...1).contains(calibration.minProbability)

@@ -112,19 +112,9 @@ public struct RunDescription: Codable, Sendable {
         guard FileManager.default.fileExists(atPath: file.path) else {
             throw PipelineError("\(run.url.path) is not a run folder: no \(file.lastPathComponent) (train one with `crossmodal train`)")
         }
-        let data: Data
-        do {
-            data = try RegularFile.read(file, maxBytes: 16 << 20)
-        } catch {
-            throw PipelineError(error.message)
-        }
-        let description: RunDescription
-        do {
-            description = try JSONDecoder().decode(RunDescription.self, from: data)
-        } catch DecodingError.dataCorrupted(let context) {
-            throw PipelineError("\(file.path): \(context.debugDescription)")
-        } catch {
-            throw PipelineError("\(file.path) is not a crossmodal run configuration: \(error)")
+        let description = try readJSON(RunDescription.self, from: file, maxBytes: 16 << 20) { error in
+            if case DecodingError.dataCorrupted(let context) = error { return "\(file.path): \(context.debugDescription)" }
+            return "\(file.path) is not a crossmodal run configuration: \(error)"
         }
         // Every size in it sizes an allocation later: checked here, naming the file.
         do {
@@ -133,6 +123,21 @@ public struct RunDescription: Codable, Sendable {
             throw PipelineError("\(file.path): \(error.message)")
         }
         return description
+    }
+}
+
+/// The JSON file `file`, of at most `maxBytes`, decoded as `T`.
+///
+/// - Throws: ``PipelineError`` naming the file when it is missing, unreadable or too large, or with
+///   `notDecodable(error)` as its message when its contents are not a `T`.
+func readJSON<T: Decodable>(
+    _ type: T.Type, from file: URL, maxBytes: Int, notDecodable: (any Error) -> String
+) throws(PipelineError) -> T {
+    let data = try RegularFile.read(file, maxBytes: maxBytes, orThrow: PipelineError.init)
+    do {
+        return try JSONDecoder().decode(T.self, from: data)
+    } catch {
+        throw PipelineError(notDecodable(error))
     }
 }
 

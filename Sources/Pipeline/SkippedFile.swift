@@ -8,13 +8,6 @@ public struct SkippedFile: Sendable, Equatable {
     /// The reason in full, naming what is wrong with this file.
     public var reason: String
 
-    /// Creates the record.
-    public init(path: String, category: String, reason: String) {
-        self.path = path
-        self.category = category
-        self.reason = reason
-    }
-
     /// How many files each category holds, the largest first (ties by label): `[("HEIC (not read yet)", 600), …]`.
     /// - Complexity: O(n log n) in the number of files.
     public static func counts(_ files: [SkippedFile]) -> [(category: String, count: Int)] {

@@ -1,5 +1,5 @@
 /// The sentence encoders an MLP text tower can read, by the name `config.json` and `--text-encoder` give.
-public enum TextEncoderName: String, Codable, CaseIterable, Sendable {
+public enum TextEncoderName: String, Codable, CaseIterable, Sendable, NamedChoice {
     /// all-MiniLM-L6-v2: 384-d mean-pooled, L2-normalised sentence embeddings.
     case minilm
     /// The mean of a caption's GloVe 6B-50d word vectors.
@@ -7,11 +7,5 @@ public enum TextEncoderName: String, Codable, CaseIterable, Sendable {
     /// The sum of a caption's GloVe 6B-50d word vectors.
     case gloveSum = "glove-sum"
 
-    /// Parses a name, or says which names exist.
-    public init(named name: String) throws(PipelineError) {
-        guard let known = Self(rawValue: name) else {
-            throw PipelineError("unknown text encoder \(name.debugDescription); known: \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        self = known
-    }
+    static let kind = "text encoder"
 }

@@ -129,7 +129,7 @@ public final class GalleryIndex: @unchecked Sendable {
             throw SearchError("\(folder.path) is not an index: no \(IndexManifest.fileName) (build one with `crossmodal index build`)")
         }
         manifestStamp = FileStamp(path: manifestFile.path)
-        let data = try SearchError.read(manifestFile, maxBytes: 1 << 20)
+        let data = try RegularFile.read(manifestFile, maxBytes: 1 << 20, orThrow: SearchError.init)
         let manifest: IndexManifest
         do {
             manifest = try JSONDecoder().decode(IndexManifest.self, from: data)

@@ -189,12 +189,7 @@ public final class LocalVectorSearch: VectorSearchBackend, @unchecked Sendable {
     /// Rows `from..<from + count` of a vector file, read in place (`pread`).
     static func readRows(_ url: URL, dimension: Int, from start: Int, count: Int) throws(SearchError) -> Matrix {
         let stride = dimension * MemoryLayout<Float>.size
-        let data: Data
-        do {
-            data = try RegularFile.read(url, offset: start * stride, count: count * stride, maxBytes: 16 << 30)
-        } catch {
-            throw SearchError(error.message)
-        }
+        let data = try RegularFile.read(url, offset: start * stride, count: count * stride, maxBytes: 16 << 30, orThrow: SearchError.init)
         let values = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         do {
             return try Matrix(rows: count, columns: dimension, values: values)

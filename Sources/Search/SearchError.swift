@@ -1,5 +1,4 @@
 import Foundation
-import SafeFiles
 
 /// A problem with an index, a query or a search backend, with what to fix.
 public struct SearchError: Error, CustomStringConvertible, Equatable, Sendable {
@@ -11,15 +10,4 @@ public struct SearchError: Error, CustomStringConvertible, Equatable, Sendable {
 
     /// The message.
     public var description: String { message }
-}
-
-extension SearchError {
-    /// The bytes of a regular file of at most `maxBytes`, or an error naming it.
-    static func read(_ url: URL, maxBytes: Int) throws(SearchError) -> Data {
-        do {
-            return try RegularFile.read(url, maxBytes: maxBytes)
-        } catch {
-            throw SearchError(error.message)
-        }
-    }
 }

@@ -20,12 +20,6 @@ public struct SearchHit: Equatable, Sendable {
     public var row: Int
     /// Cosine similarity to the query.
     public var score: Float
-
-    /// Creates a hit.
-    public init(row: Int, score: Float) {
-        self.row = row
-        self.score = score
-    }
 }
 
 /// The rows of a set a search may return: the committed ones (below `count`) not removed.

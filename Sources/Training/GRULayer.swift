@@ -39,11 +39,17 @@ public final class EmbeddingGRU: Layer {
         var offsets: [Int] = []
         var tokens: [Int32] = []  // −1 where a row has no token at a step
         var inputs: [Float] = []  // the embedding rows read, zero for inactive rows
-        var previous: [Float] = []  // the state entering each step
-        var r: [Float] = []
-        var z: [Float] = []
-        var n: [Float] = []
-        var recurrentN: [Float] = []  // h·U_n + b_hn
+        /// Five planes of `tokens.count × hidden`, packed like the steps: the state entering each step,
+        /// then r, z, n and h·U_n + b_hn (one array, so a pass reaches all five through one pointer).
+        var kept: [Float] = []
+
+        /// The five planes of `kept`, from its first element.
+        static func planes(_ base: UnsafeMutablePointer<Float>, count: Int) -> (
+            previous: UnsafeMutablePointer<Float>, r: UnsafeMutablePointer<Float>, z: UnsafeMutablePointer<Float>,
+            n: UnsafeMutablePointer<Float>, recurrentN: UnsafeMutablePointer<Float>
+        ) {
+            (base, base + count, base + 2 * count, base + 3 * count, base + 4 * count)
+        }
     }
 
     /// One slice's gate gradients at every step, packed like its forward pass.
@@ -156,9 +162,7 @@ public final class EmbeddingGRU: Layer {
         let projected = try Matrix.product(Matrix(rows: total, columns: width, values: inputs), inputWeights.value)
         slice.inputs = inputs
         let count = total * h
-        var kept = (
-            previous: [Float](repeating: 0, count: count), r: [Float](repeating: 0, count: count),
-            z: [Float](repeating: 0, count: count), n: [Float](repeating: 0, count: count), rn: [Float](repeating: 0, count: count))
+        var kept = [Float](repeating: 0, count: 5 * count)
         var recurrent = Matrix(rows: batch, columns: h3)
         for t in 0..<length {
             let (rows, first) = (slice.active[t], slice.offsets[t])
@@ -177,24 +181,17 @@ public final class EmbeddingGRU: Layer {
                     inputBias.value.values.withUnsafeBufferPointer { bi in
                         recurrentBias.value.values.withUnsafeBufferPointer { bh in
                             state.values.withUnsafeMutableBufferPointer { hState in
-                                kept.previous.withUnsafeMutableBufferPointer { keptPrevious in
-                                    kept.r.withUnsafeMutableBufferPointer { keptR in
-                                        kept.z.withUnsafeMutableBufferPointer { keptZ in
-                                            kept.n.withUnsafeMutableBufferPointer { keptN in
-                                                kept.rn.withUnsafeMutableBufferPointer { keptRN in
-                                                    let (bi, bh) = (bi.baseAddress!, bh.baseAddress!)
-                                                    for row in 0..<rows {
-                                                        let s = (first + row) * h
-                                                        let hRow = hState.baseAddress! + row * h
-                                                        (keptPrevious.baseAddress! + s).update(from: hRow, count: h)
-                                                        guard tokens[first + row] >= 0 else { continue }  // the state passes through
-                                                        cm_gru_forward_row(
-                                                            h, gi.baseAddress! + (first + row) * h3, bi, gh.baseAddress! + row * h3, bh, hRow,
-                                                            keptR.baseAddress! + s, keptZ.baseAddress! + s, keptN.baseAddress! + s, keptRN.baseAddress! + s)
-                                                    }
-                                                }
-                                            }
-                                        }
+                                kept.withUnsafeMutableBufferPointer { keptValues in
+                                    let kept = Slice.planes(keptValues.baseAddress!, count: count)
+                                    let (bi, bh) = (bi.baseAddress!, bh.baseAddress!)
+                                    for row in 0..<rows {
+                                        let s = (first + row) * h
+                                        let hRow = hState.baseAddress! + row * h
+                                        (kept.previous + s).update(from: hRow, count: h)
+                                        guard tokens[first + row] >= 0 else { continue }  // the state passes through
+                                        cm_gru_forward_row(
+                                            h, gi.baseAddress! + (first + row) * h3, bi, gh.baseAddress! + row * h3, bh, hRow,
+                                            kept.r + s, kept.z + s, kept.n + s, kept.recurrentN + s)
                                     }
                                 }
                             }
@@ -203,7 +200,7 @@ public final class EmbeddingGRU: Layer {
                 }
             }
         }
-        (slice.previous, slice.r, slice.z, slice.n, slice.recurrentN) = kept
+        slice.kept = kept
         // Back to the slice's own row order.
         var output = Matrix(rows: batch, columns: h)
         for (position, row) in slice.order.enumerated() {
@@ -272,7 +269,7 @@ public final class EmbeddingGRU: Layer {
     ) {
         let h3 = 3 * h, total = slice.tokens.count, skipped = slice.active[0]
         let (first, n) = (columns.lowerBound, columns.count)
-        slice.previous.withUnsafeBufferPointer { previous in
+        slice.kept.withUnsafeBufferPointer { previous in  // the first plane
             slice.inputs.withUnsafeBufferPointer { inputs in
                 g.state.values.withUnsafeBufferPointer { dgh in
                     g.input.values.withUnsafeBufferPointer { dgi in
@@ -312,25 +309,17 @@ public final class EmbeddingGRU: Layer {
             var carried = dh
             inputGradient.values.withUnsafeMutableBufferPointer { dgi in
                 stateGradient.values.withUnsafeMutableBufferPointer { dgh in
-                    slice.r.withUnsafeBufferPointer { keptR in
-                        slice.z.withUnsafeBufferPointer { keptZ in
-                            slice.n.withUnsafeBufferPointer { keptN in
-                                slice.previous.withUnsafeBufferPointer { keptPrevious in
-                                    slice.recurrentN.withUnsafeBufferPointer { keptRN in
-                                        dh.values.withUnsafeBufferPointer { dhValues in
-                                            carried.values.withUnsafeMutableBufferPointer { carriedValues in
-                                                for row in 0..<rows where slice.tokens[first + row] >= 0 {
-                                                    let s = (first + row) * h
-                                                    let dgiRow = dgi.baseAddress! + (first + row) * h3
-                                                    let dghRow = dgh.baseAddress! + (first + row) * h3
-                                                    cm_gru_backward_row(
-                                                        h, keptR.baseAddress! + s, keptZ.baseAddress! + s, keptN.baseAddress! + s,
-                                                        keptPrevious.baseAddress! + s, keptRN.baseAddress! + s, dhValues.baseAddress! + row * h,
-                                                        carriedValues.baseAddress! + row * h, dgiRow, dghRow)
-                                                }
-                                            }
-                                        }
-                                    }
+                    slice.kept.withUnsafeBufferPointer { keptValues in
+                        let kept = Slice.planes(UnsafeMutablePointer(mutating: keptValues.baseAddress!), count: total * h)
+                        dh.values.withUnsafeBufferPointer { dhValues in
+                            carried.values.withUnsafeMutableBufferPointer { carriedValues in
+                                for row in 0..<rows where slice.tokens[first + row] >= 0 {
+                                    let s = (first + row) * h
+                                    let dgiRow = dgi.baseAddress! + (first + row) * h3
+                                    let dghRow = dgh.baseAddress! + (first + row) * h3
+                                    cm_gru_backward_row(
+                                        h, kept.r + s, kept.z + s, kept.n + s, kept.previous + s, kept.recurrentN + s,
+                                        dhValues.baseAddress! + row * h, carriedValues.baseAddress! + row * h, dgiRow, dghRow)
                                 }
                             }
                         }

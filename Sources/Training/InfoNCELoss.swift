@@ -13,9 +13,7 @@ public struct InfoNCELoss: PairLossFunction {
     /// - Complexity: O(B · (B + M) · d).
     public func evaluate(_ batch: PairBatch) throws -> PairGradients {
         let s = batch.scores
-        var ds = Matrix(rows: batch.b, columns: batch.n)
-        var loss: Double = 0
-        for i in 0..<batch.b {
+        return try batch.similarityLoss { i, ds in
             var logits: [Float] = [s[i, i] / temperature]
             var columns = [i]
             for j in 0..<batch.n where batch.isNegative(i, j) {
@@ -23,11 +21,10 @@ public struct InfoNCELoss: PairLossFunction {
                 columns.append(j)
             }
             let lse = logSumExp(logits)
-            loss += Double(lse - logits[0])
             for (k, j) in columns.enumerated() {
                 ds[i, j] += (exp(logits[k] - lse) - (k == 0 ? 1 : 0)) * batch.scale / temperature
             }
+            return Double(lse - logits[0])
         }
-        return try batch.similarityGradients(sum: loss, ds)
     }
 }

@@ -26,14 +26,6 @@ public struct PairGradients {
     public var positives: Matrix
     /// d loss / d candidates in their negative role ((B + M) × d).
     public var candidates: Matrix
-
-    /// Creates gradients from their parts.
-    public init(sum: Double, anchors: Matrix, positives: Matrix, candidates: Matrix) {
-        self.sum = sum
-        self.anchors = anchors
-        self.positives = positives
-        self.candidates = candidates
-    }
 }
 
 /// One batch as every pair loss sees it: anchors, positives, the candidates (the positives, then any
@@ -102,10 +94,14 @@ public struct PairBatch {
         return sum
     }
 
-    /// Gradients of a loss written in the similarities alone, from `dS` (B × (B + M)):
+    /// The sum and gradients of a loss written in the similarities alone, anchor by anchor: `row(i, &dS)`
+    /// returns anchor i's term and adds its derivative in `sᵢ·` to row i of `dS` (B × (B + M)). Then
     /// d/dA = dS · C and d/dC = dSᵀ · A; the positives' own role gets nothing.
-    func similarityGradients(sum: Double, _ ds: Matrix) throws -> PairGradients {
-        PairGradients(
+    func similarityLoss(_ row: (_ i: Int, _ ds: inout Matrix) -> Double) throws -> PairGradients {
+        var ds = Matrix(rows: b, columns: n)
+        var sum: Double = 0
+        for i in 0..<b { sum += row(i, &ds) }
+        return PairGradients(
             sum: sum, anchors: try Matrix.product(ds, candidates), positives: Matrix(rows: b, columns: d),
             candidates: try Matrix.product(ds, anchors, transposeA: .transposed))
     }

@@ -52,23 +52,19 @@ public struct TowerSpecification: Codable, Equatable, Sendable {
     ) -> Tower {
         var layers: [Layer] = first.map { [$0] } ?? []
         var width = input
-        for (index, size) in hidden.enumerated() {
-            layers.append(Linear(name: "\(name).\(index)", input: width, output: size, initialization: initialization, generator: &generator))
+        // A Linear layer from `width` to `size` named `label`, then `activation` and dropout at `rate`.
+        func block(_ label: String, to size: Int, _ activation: Activation, dropout rate: Float) {
+            layers.append(Linear(name: label, input: width, output: size, initialization: initialization, generator: &generator))
             switch activation {
-            case .prelu: layers.append(PReLU(name: "\(name).\(index).act"))
+            case .prelu: layers.append(PReLU(name: "\(label).act"))
             case .relu: layers.append(ReLU())
             case .none: break
             }
-            if dropout > 0 { layers.append(Dropout(probability: dropout)) }
+            if rate > 0 { layers.append(Dropout(probability: rate)) }
             width = size
         }
-        layers.append(Linear(name: "\(name).out", input: width, output: output, initialization: initialization, generator: &generator))
-        switch outputActivation {
-        case .prelu: layers.append(PReLU(name: "\(name).out.act"))
-        case .relu: layers.append(ReLU())
-        case .none: break
-        }
-        if outputDropout > 0 { layers.append(Dropout(probability: outputDropout)) }
+        for (index, size) in hidden.enumerated() { block("\(name).\(index)", to: size, activation, dropout: dropout) }
+        block("\(name).out", to: output, outputActivation, dropout: outputDropout)
         if normalize { layers.append(L2Normalize()) }
         return Tower(layers: layers)
     }

@@ -13,9 +13,7 @@ public struct VSEPlusPlusLoss: PairLossFunction {
     /// - Complexity: O(B · (B + M) · d).
     public func evaluate(_ batch: PairBatch) throws -> PairGradients {
         let s = batch.scores
-        var ds = Matrix(rows: batch.b, columns: batch.n)
-        var loss: Double = 0
-        for i in 0..<batch.b {
+        return try batch.similarityLoss { i, ds in
             let negatives: [Int]
             if hardestNegative {
                 var best = -1
@@ -24,6 +22,7 @@ public struct VSEPlusPlusLoss: PairLossFunction {
             } else {
                 negatives = (0..<batch.n).filter { batch.isNegative(i, $0) }
             }
+            var loss: Double = 0
             for j in negatives {
                 let violation = margin - s[i, i] + s[i, j]
                 if violation > 0 {
@@ -32,7 +31,7 @@ public struct VSEPlusPlusLoss: PairLossFunction {
                     ds[i, i] -= batch.scale
                 }
             }
+            return loss
         }
-        return try batch.similarityGradients(sum: loss, ds)
     }
 }

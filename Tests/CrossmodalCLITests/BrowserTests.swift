@@ -7,17 +7,12 @@ struct BrowserTests {
     @Test func typedQueryShowsResultImagesAndTheReportRenders() throws {
         let data = try SmallFlickr()
         defer { data.remove() }
-        try ServeCommandTests.smallIndex(data)
-        let server = try ServerProcess(index: data.path("index"))
+        let server = try ServerProcess(index: try ServeCommandTests.smallIndex(data))
         defer { server.stop() }
         let shots = FileManager.default.temporaryDirectory.appendingPathComponent("crossmodal-screenshots")
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
 
-        let page = try CommandRunner.runProgram([
-            "python3", "scripts/search_page_screenshot.py", "http://127.0.0.1:\(server.port)/", "a dog runs on the grass",
-            shots.appendingPathComponent("search-page.png").path,
-        ])
-        #expect(page.status == 0, "\(page.standardOutput)\(page.standardError)")
+        let page = try server.searchPage("a dog runs on the grass", screenshot: shots.appendingPathComponent("search-page.png"))
         #expect(page.standardOutput.contains("result images loaded"))
         let png = try Data(contentsOf: shots.appendingPathComponent("search-page.png"))
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000)

@@ -88,12 +88,7 @@ struct CalibrationCommandTests {
             try Self.setThreshold(1, in: data.path("index/model/calibration.json"))
             let strict = try ServerProcess(index: data.path("index"))
             defer { strict.stop() }
-            let shot = FileManager.default.temporaryDirectory.appendingPathComponent("crossmodal-nomatch-\(UUID().uuidString).png")
-            defer { try? FileManager.default.removeItem(at: shot) }
-            let page = try CommandRunner.runProgram([
-                "python3", "scripts/search_page_screenshot.py", "http://127.0.0.1:\(strict.port)/", "a giraffe", shot.path,
-            ])
-            #expect(page.status == 0, "\(page.standardOutput)\(page.standardError)")
+            let page = try strict.searchPage("a giraffe")
             #expect(page.standardOutput.contains("No good match for “a giraffe”"), "\(page.standardOutput)")
         }
     }

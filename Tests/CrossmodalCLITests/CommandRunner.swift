@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Testing
 
 /// Runs the built `crossmodal` executable, as a user would from a shell.
 enum CommandRunner {
@@ -22,6 +23,17 @@ enum CommandRunner {
 
     static func run(_ arguments: [String]) throws -> Result {
         try ProgramRun.run(executable, arguments)
+    }
+
+    /// Runs a command that must fail, and expects its standard error to contain `message`.
+    @discardableResult
+    static func expectFailure(
+        _ arguments: [String], saying message: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Result {
+        let result = try run(arguments)
+        #expect(result.status != 0, "\(arguments) succeeded", sourceLocation: sourceLocation)
+        #expect(result.standardError.contains(message), "\(result.standardError)", sourceLocation: sourceLocation)
+        return result
     }
 
     /// Runs any program found on PATH (python3, bash …) from the repository root.

@@ -46,14 +46,10 @@ import Testing
         #expect(text.standardOutput.contains("Skipped records: 1 (1 unknown-image-in-split)"))
         #expect(text.standardOutput.contains("unknown.jpg has no captions"))
 
-        let strict = try CommandRunner.run(["dataset", "inspect", folder.path, "--strict"])
-        #expect(strict.status != 0)
-        #expect(strict.standardError.contains("unknown-image-in-split"))
+        try CommandRunner.expectFailure(["dataset", "inspect", folder.path, "--strict"], saying: "unknown-image-in-split")
     }
 
     @Test func missingFolderFailsWithAMessage() throws {
-        let result = try CommandRunner.run(["dataset", "inspect", "/nonexistent/dataset"])
-        #expect(result.status != 0)
-        #expect(result.standardError.contains("no dataset at /nonexistent/dataset"))
+        try CommandRunner.expectFailure(["dataset", "inspect", "/nonexistent/dataset"], saying: "no dataset at /nonexistent/dataset")
     }
 }

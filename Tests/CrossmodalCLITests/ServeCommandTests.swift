@@ -71,11 +71,27 @@ final class ServerProcess: @unchecked Sendable {
         let (status, body) = try request(path)
         return (status, (try JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:])
     }
+
+    /// Types `query` into the served search page in headless Chromium (scripts/search_page_screenshot.py)
+    /// and saves a screenshot at `screenshot`, or beside the system's temporary files (then removed). The
+    /// script prints what the page shows; a status other than 0 is recorded as an issue.
+    @discardableResult
+    func searchPage(_ query: String, screenshot: URL? = nil) throws -> CommandRunner.Result {
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("crossmodal-page-\(UUID().uuidString).png")
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        let page = try CommandRunner.runProgram([
+            "python3", "scripts/search_page_screenshot.py", "http://127.0.0.1:\(port)/", query, (screenshot ?? temporary).path,
+        ])
+        #expect(page.status == 0, "\(page.standardOutput)\(page.standardError)")
+        return page
+    }
 }
 
 /// index build, search and serve end to end on a small real index; PostgreSQL against the embedded backend.
 @Suite(.enabled(if: CommandRunner.sharedFlickr8k != nil), .serialized) struct ServeCommandTests {
-    static func smallIndex(_ data: SmallFlickr) throws {
+    /// Trains a small MLP-tower run on `data` and builds its dev split's gallery; returns the gallery's folder.
+    @discardableResult
+    static func smallIndex(_ data: SmallFlickr) throws -> String {
         let train = try CommandRunner.run([
             "train", data.folder.path, "--preset", "thomas2020", "--text-tower", "mlp", "--weights", "1,1,0,0", "--epochs", "2",
             "--learning-rate", "1e-3", "--cache-dir", data.path("cache"), "--out", data.path("run"),
@@ -85,13 +101,13 @@ final class ServerProcess: @unchecked Sendable {
             "index", "build", data.path("run"), data.folder.path, "--split", "dev", "--out", data.path("index"), "--cache-dir", data.path("cache"),
         ])
         try #require(build.status == 0, "\(build.standardError)")
+        return data.path("index")
     }
 
     @Test func apiAnswersAndRefusesBadRequestsWhileServing() throws {
         let data = try SmallFlickr()
         defer { data.remove() }
-        try Self.smallIndex(data)
-        let server = try ServerProcess(index: data.path("index"))
+        let server = try ServerProcess(index: try Self.smallIndex(data))
         defer { server.stop() }
 
         let health = try server.json("/healthz")

@@ -54,12 +54,7 @@ struct UnknownWordsCommandTests {
 
         // The page says it under the results (when Debian's Chromium is here; BrowserTests needs it too).
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") {
-            let shot = FileManager.default.temporaryDirectory.appendingPathComponent("crossmodal-unknown-\(UUID().uuidString).png")
-            defer { try? FileManager.default.removeItem(at: shot) }
-            let page = try CommandRunner.runProgram([
-                "python3", "scripts/search_page_screenshot.py", "http://127.0.0.1:\(server.port)/", "a dog zqxvwk", shot.path,
-            ])
-            #expect(page.status == 0, "\(page.standardOutput)\(page.standardError)")
+            let page = try server.searchPage("a dog zqxvwk")
             #expect(page.standardOutput.contains("the model does not know “zqxvwk” and searched without it"), "\(page.standardOutput)")
         }
     }

@@ -3,31 +3,32 @@ import Numerics
 import Testing
 
 @Suite struct FastMathTests {
-    @Test func expMatchesLibmRelatively() {
-        var x: Float = -87
-        while x < 88 {
-            let lanes = SIMD8<Float>((0..<8).map { x + Float($0) * 0.0137 })
-            let fast = FastMath.exp(lanes)
+    /// Sweeps `range` in steps of `step`, eight lanes `spread` apart at each point, and expects
+    /// `|fast(x) − exact(x)| ≤ tolerance(exact(x))` in every lane.
+    static func sweep(
+        _ range: Range<Float>, step: Float, spread: Float, _ name: String, fast: (SIMD8<Float>) -> SIMD8<Float>,
+        exact: (Double) -> Double, tolerance: (Double) -> Double
+    ) {
+        var x = range.lowerBound
+        while x < range.upperBound {
+            let lanes = SIMD8<Float>((0..<8).map { x + Float($0) * spread })
+            let got = fast(lanes)
             for lane in 0..<8 {
-                let exact = Foundation.exp(Double(lanes[lane]))
-                #expect(abs(Double(fast[lane]) - exact) <= 5e-7 * exact, "exp(\(lanes[lane]))")
+                let want = exact(Double(lanes[lane]))
+                #expect(abs(Double(got[lane]) - want) <= tolerance(want), "\(name)(\(lanes[lane]))")
             }
-            x += 0.731
+            x += step
         }
+    }
+
+    @Test func expMatchesLibmRelatively() {
+        Self.sweep(-87..<88, step: 0.731, spread: 0.0137, "exp", fast: FastMath.exp, exact: Foundation.exp, tolerance: { 5e-7 * $0 })
         #expect(FastMath.exp(SIMD8(repeating: -200))[0] == 0)
         #expect(FastMath.exp(SIMD8(repeating: 200))[0] == .infinity)
     }
 
     @Test func erfMatchesLibmAbsolutely() {
-        var x: Float = -6
-        while x < 6 {
-            let lanes = SIMD8<Float>((0..<8).map { x + Float($0) * 0.0011 })
-            let fast = FastMath.erf(lanes)
-            for lane in 0..<8 {
-                #expect(abs(Double(fast[lane]) - Foundation.erf(Double(lanes[lane]))) <= 5e-7, "erf(\(lanes[lane]))")
-            }
-            x += 0.0173
-        }
+        Self.sweep(-6..<6, step: 0.0173, spread: 0.0011, "erf", fast: FastMath.erf, exact: Foundation.erf, tolerance: { _ in 5e-7 })
     }
 
     @Test func geluOverABufferWithATail() {

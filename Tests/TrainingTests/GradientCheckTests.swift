@@ -25,6 +25,19 @@ import Training
         }
     }
 
+    /// Checks each parameter's accumulated gradient against finite differences of `loss`, one element at a
+    /// time, restoring the parameter's value after each.
+    static func checkParameters(_ parameters: [Parameter], _ loss: () throws -> Float) throws {
+        for parameter in parameters {
+            let saved = parameter.value
+            try check(saved, gradient: parameter.gradient, step: 1e-3) { value in
+                parameter.value = value
+                defer { parameter.value = saved }
+                return try loss()
+            }
+        }
+    }
+
     static let losses: [PairLoss] = [
         .angularNPair(tanSquared: 1, positiveAmongNegatives: false),
         .angularNPair(tanSquared: 1, positiveAmongNegatives: true),
@@ -89,14 +102,7 @@ import Training
         _ = try layer.forward(input, training: false, generator: &generator)
         let dx = try layer.backward(r)
         try check(input, gradient: dx, step: 1e-3, loss)
-        for parameter in layer.parameters {
-            let saved = parameter.value
-            try check(saved, gradient: parameter.gradient, step: 1e-3) { value in
-                parameter.value = value
-                defer { parameter.value = saved }
-                return try loss(input)
-            }
-        }
+        try checkParameters(layer.parameters) { try loss(input) }
     }
 
     @Test func linearGradients() throws {
@@ -143,14 +149,7 @@ import Training
         let state = try layer.forward(tokens, training: false, generator: &generator)
         #expect(state.row(2) == [0, 0, 0])
         _ = try layer.backward(r)
-        for parameter in layer.parameters {
-            let saved = parameter.value
-            try Self.check(saved, gradient: parameter.gradient, step: 1e-3) { value in
-                parameter.value = value
-                defer { parameter.value = saved }
-                return try loss()
-            }
-        }
+        try Self.checkParameters(layer.parameters, loss)
         // Row 5 of the embeddings is never used, so its gradient is zero.
         #expect(layer.embeddings.gradient.row(5) == [0, 0, 0, 0])
     }
@@ -176,14 +175,7 @@ import Training
         for parameter in layer.parameters { parameter.zeroGradient() }
         _ = try layer.forward(tokens, training: false, generator: &generator)
         _ = try layer.backward(r)
-        for parameter in layer.parameters {
-            let saved = parameter.value
-            try Self.check(saved, gradient: parameter.gradient, step: 1e-3) { value in
-                parameter.value = value
-                defer { parameter.value = saved }
-                return try loss()
-            }
-        }
+        try Self.checkParameters(layer.parameters, loss)
     }
 
     @Test func towerChainsLayers() throws {
