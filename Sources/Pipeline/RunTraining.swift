@@ -18,11 +18,12 @@ public enum RunTraining {
 
     /// Runs `request`, reporting through `events`.
     public static func run(_ request: TrainingRequest, events: TrainingEvents = .silent) throws -> Outcome {
-        var configuration = request.recipe.training
+        let recipe = request.recipe
+        var configuration = recipe.training
         let folder = request.run
         try folder.create()
         let needsNeighbors = configuration.weights.usesNeighbors
-        let doc2vecModel = request.recipe.usesGRU || (needsNeighbors && request.neighbors == nil)
+        let doc2vecModel = recipe.usesGRU || (needsNeighbors && request.neighbors == nil)
             ? try loadOrTrainDoc2Vec(request, events: events) : nil
 
         // Fine-tuning: the tail's shape goes into the configuration, its pretrained weights into the trainers,
@@ -30,7 +31,7 @@ public enum RunTraining {
         var imageNetwork: [String: Matrix] = [:]
         var trainingStage = ImageFeatureStage.pooled
         if var finetuning = configuration.imageFinetuning {
-            let (architecture, weights) = try request.store.loadEfficientNet(request.recipe.imageEncoder.variant).finetuningTail(blocks: finetuning.blocks)
+            let (architecture, weights) = try request.store.loadEfficientNet(recipe.imageEncoder.variant).finetuningTail(blocks: finetuning.blocks)
             finetuning.architecture = architecture
             configuration.imageFinetuning = finetuning
             try configuration.validate()
@@ -39,19 +40,19 @@ public enum RunTraining {
         }
         func features(_ split: String, stage: ImageFeatureStage) throws -> SplitFeatures {
             try SplitFeatures.extract(
-                dataset: request.dataset, split: split, imageEncoder: request.recipe.imageEncoder, textEncoder: request.recipe.textEncoder,
-                tokensFrom: request.recipe.usesGRU ? doc2vecModel : nil, tokens: configuration.tokenSettings, store: request.store,
+                dataset: request.dataset, split: split, imageEncoder: recipe.imageEncoder, textEncoder: recipe.textEncoder,
+                tokensFrom: recipe.usesGRU ? doc2vecModel : nil, tokens: configuration.tokenSettings, store: request.store,
                 cache: request.cache,
                 strict: request.strict, imageStage: stage, observer: events.observer)
         }
-        events.stage("features: \(request.recipe.imageEncoder.rawValue) images"
+        events.stage("features: \(recipe.imageEncoder.rawValue) images"
             + (configuration.imageFinetuning.map { f in
                 " (the maps before its last \(f.blocks) blocks\(f.flip ? ", and of each image's mirror" : ""), for fine-tuning)" } ?? "")
-            + ", " + (request.recipe.usesGRU ? "Doc2Vec-vocabulary token ids for the GRU" : "\(request.recipe.textEncoder.rawValue) captions")
+            + ", " + (recipe.usesGRU ? "Doc2Vec-vocabulary token ids for the GRU" : "\(recipe.textEncoder.rawValue) captions")
             + " (cached after the first run)")
-        let trainingSplit = try features(request.recipe.trainSplit, stage: trainingStage)
+        let trainingSplit = try features(recipe.trainSplit, stage: trainingStage)
         var training = try trainingSplit.featureSet()
-        let validationFeatures = try features(request.recipe.validationSplit, stage: .evaluation(finetuning: configuration.imageFinetuning?.blocks))
+        let validationFeatures = try features(recipe.validationSplit, stage: .evaluation(finetuning: configuration.imageFinetuning?.blocks))
         let validation = try validationFeatures.featureSet()
         if let finetuning = configuration.imageFinetuning, let architecture = finetuning.architecture {
             let bytes = (training.imageFeatures.values.count + validation.imageFeatures.values.count) * MemoryLayout<Float>.size
@@ -72,7 +73,7 @@ public enum RunTraining {
                 let table = try neighbors(of: model, request: request, events: events)
                 try table.write(
                     to: folder.neighborsFile, ids: model.documentIDs,
-                    metadata: ["source": "doc2vec", "vectors": request.recipe.neighborSource.vectors.rawValue, "search": request.recipe.neighborSource.search.rawValue])
+                    metadata: ["source": "doc2vec", "vectors": recipe.neighborSource.vectors.rawValue, "search": recipe.neighborSource.search.rawValue])
                 neighborFile = folder.neighborsFile
             }
             guard let neighborFile else { throw PipelineError("L_img and L_text need neighbourhoods: give --neighbors or let train compute them") }
@@ -84,7 +85,7 @@ public enum RunTraining {
         // The models to train: one joint model, or (the second work's setup) one for image→text only and
         // one for text→image only, each direction scored with its own model.
         var jobs: [(label: String?, configuration: TrainingConfiguration, folder: ModelFolder)] = [(nil, configuration, folder.jointModel)]
-        if request.recipe.separateDirections {
+        if recipe.separateDirections {
             var i2t = configuration, t2i = configuration
             i2t.weights = ObjectiveWeights(imageToText: 1, image: configuration.weights.image)
             t2i.weights = ObjectiveWeights(textToImage: 1, text: configuration.weights.text)
@@ -93,7 +94,7 @@ public enum RunTraining {
                 ("text→image model (run/\(RunFolder.directionFolders.textToImage)):", t2i, folder.textToImageModel),
             ]
         }
-        let embeddings = request.recipe.usesGRU
+        let embeddings = recipe.usesGRU
             ? doc2vecModel.map { GRUInput.embeddings($0, settings: configuration.tokenSettings, seed: configuration.seed) } : nil
         let trainers = try jobs.map { job in
             try Trainer(
@@ -105,13 +106,13 @@ public enum RunTraining {
 
         let trainedDoc2Vec = doc2vecModel != nil && request.doc2vec == nil
         let description = RunDescription(
-            request.recipe, dataset: request.dataset.source.path, training: configuration,
+            recipe, dataset: request.dataset.source.path, training: configuration,
             doc2vec: doc2vecModel == nil
                 ? nil : (request.doc2vec.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? folder.doc2vecFolder.lastPathComponent),
             trainedDoc2Vec: trainedDoc2Vec, neighbors: neighborFile?.path, foundNeighbors: needsNeighbors && request.neighbors == nil)
         try description.write(to: folder)
 
-        events.stage("training \(request.recipe.preset.rawValue) on \(grouped(training.textFeatures.rows)) pairs, validating on "
+        events.stage("training \(recipe.preset.rawValue) on \(grouped(training.textFeatures.rows)) pairs, validating on "
             + "\(grouped(validation.textFeatures.rows)) captions / \(grouped(validation.imageFeatures.rows)) images")
         var best: [EpochRecord?] = []
         for (job, trainer) in zip(jobs, trainers) {
@@ -122,8 +123,8 @@ public enum RunTraining {
             best.append(records.last(where: \.best))
         }
         try calibrate(
-            folder, validation: validationFeatures, split: request.recipe.validationSplit, store: request.store, seed: configuration.seed, events: events)
-        return request.recipe.separateDirections ? .separate(imageToText: best[0], textToImage: best[1]) : .joint(best[0])
+            folder, validation: validationFeatures, split: recipe.validationSplit, store: request.store, seed: configuration.seed, events: events)
+        return recipe.separateDirections ? .separate(imageToText: best[0], textToImage: best[1]) : .joint(best[0])
     }
 
     /// Fits the best checkpoints' calibration (score → match probability) on the validation split and writes
@@ -150,21 +151,22 @@ public enum RunTraining {
     /// A GRU text tower starts from the model's word vectors, so they must have been trained: a PV-DBOW
     /// model without word training is refused, and the model `train` makes itself then trains words too.
     static func loadOrTrainDoc2Vec(_ request: TrainingRequest, events: TrainingEvents) throws -> Doc2VecModel {
+        let recipe = request.recipe
         if let doc2vec = request.doc2vec {
             let model = try Doc2VecModel.load(from: URL(fileURLWithPath: doc2vec))
-            if request.recipe.usesGRU { try checkWordVectors(model, folder: doc2vec) }
+            if recipe.usesGRU { try checkWordVectors(model, folder: doc2vec) }
             return model
         }
         let own = request.run.doc2vecFolder
         if request.resume, FileManager.default.fileExists(atPath: own.appendingPathComponent("model.safetensors").path) {
             return try Doc2VecModel.load(from: own)
         }
-        let captions = try request.dataset.captions(in: request.recipe.trainSplit)
-        let configuration = doc2vecConfiguration(request)
-        events.stage("Doc2Vec (\(request.recipe.doc2vecPreset.rawValue) preset, \(configuration.mode.rawValue)"
+        let captions = try request.dataset.captions(in: recipe.trainSplit)
+        let configuration = recipe.doc2vecConfiguration
+        events.stage("Doc2Vec (\(recipe.doc2vecPreset.rawValue) preset, \(configuration.mode.rawValue)"
             + (configuration.mode == .pvdbow && configuration.dbowWords ? " with word training" : "")
-            + ", min_count \(configuration.minCount)) on \(grouped(captions.count)) \(request.recipe.trainSplit) captions, for "
-            + (request.recipe.usesGRU ? "neighbourhoods and the GRU's word embeddings" : "neighbourhoods"))
+            + ", min_count \(configuration.minCount)) on \(grouped(captions.count)) \(recipe.trainSplit) captions, for "
+            + (recipe.usesGRU ? "neighbourhoods and the GRU's word embeddings" : "neighbourhoods"))
         let model = try Doc2VecModel.train(texts: captions.map(\.text), ids: captions.map(\.id), configuration: configuration)
         try model.save(to: own)
         return model
@@ -173,10 +175,11 @@ public enum RunTraining {
     /// Each training caption's neighbours as the request's source says: over the trained or re-inferred
     /// Doc2Vec vectors, by cosine or L2 distance, exactly or through an HNSW graph.
     static func neighbors(of model: Doc2VecModel, request: TrainingRequest, events: TrainingEvents) throws -> NeighborTable {
-        let source = request.recipe.neighborSource
+        let recipe = request.recipe
+        let source = recipe.neighborSource
         var vectors = model.documentVectors
         if source.vectors == .inferred {
-            let texts = try request.dataset.captions(in: request.recipe.trainSplit)
+            let texts = try request.dataset.captions(in: recipe.trainSplit)
             var byID: [String: String] = [:]
             for caption in texts { byID[caption.id] = caption.text }
             let ids = model.documentIDs
@@ -189,21 +192,11 @@ public enum RunTraining {
             }
             vectors = try Matrix(rows: ids.count, columns: model.configuration.vectorSize, values: inferred.flatMap { $0 })
         }
-        let k = max(source.k, request.recipe.training.neighborPool)
+        let k = max(source.k, recipe.training.neighborPool)
         switch source.search {
         case .exact: return try ExactNeighbors.search(vectors, k: k, metric: source.metric)
         case .hnsw: return try ApproximateNeighbors.search(vectors, k: k, metric: source.metric)
         }
-    }
-
-    /// The settings of the Doc2Vec model `train` trains for a request.
-    static func doc2vecConfiguration(_ request: TrainingRequest) -> Doc2VecConfiguration {
-        var configuration = request.recipe.doc2vecPreset.configuration
-        configuration.seed = request.recipe.training.seed
-        if let minCount = request.recipe.doc2vecMinCount { configuration.minCount = minCount }
-        if let firstSentences = request.recipe.firstSentences { configuration.preprocessing.firstSentences = firstSentences }
-        if request.recipe.usesGRU, !configuration.trainsWordVectors { configuration.dbowWords = true }
-        return configuration
     }
 
     /// Refuses a model whose word vectors never left their random start.

@@ -1,3 +1,4 @@
+import TextModels
 import Training
 
 /// Everything that decides what a training run learns, in one value: a preset makes it whole
@@ -43,6 +44,17 @@ public struct TrainingRecipe: Equatable, Sendable {
 
     /// Whether the text tower is the first work's GRU over Doc2Vec token ids.
     public var usesGRU: Bool { training.textRecurrentHidden != nil }
+
+    /// The settings of the Doc2Vec model `train` trains itself: the Doc2Vec preset's, with the run's seed, the
+    /// recipe's min_count and sentence cut, and word vectors trained when a GRU starts from them.
+    public var doc2vecConfiguration: Doc2VecConfiguration {
+        var configuration = doc2vecPreset.configuration
+        configuration.seed = training.seed
+        if let doc2vecMinCount { configuration.minCount = doc2vecMinCount }
+        if let firstSentences { configuration.preprocessing.firstSentences = firstSentences }
+        if usesGRU, !configuration.trainsWordVectors { configuration.dbowWords = true }
+        return configuration
+    }
 
     /// Another loss. A preset's sampled negatives belong to its loss, so a loss they cannot drive takes
     /// in-batch negatives; the first work's validation loss is its angular loss, so another loss takes ours

@@ -1,4 +1,5 @@
 import Testing
+import TextModels
 import Training
 @testable import Pipeline
 
@@ -30,6 +31,22 @@ import Training
         #expect(tuned.training.textTower == tuned.training.imageTower)
         tuned.use(textTower: .gru)
         #expect(tuned.training.textRecurrentHidden == 512)
+    }
+
+    /// The Doc2Vec model train trains itself: the Doc2Vec preset's settings, changed only where the recipe says.
+    @Test func theDoc2VecSettingsFollowTheRecipe() {
+        var recipe = TrainingPreset.thomas2020.recipe
+        #expect(recipe.doc2vecConfiguration == recipe.doc2vecPreset.configuration)
+        recipe.training.seed = 9
+        recipe.doc2vecMinCount = 3
+        recipe.firstSentences = 2
+        let changed = recipe.doc2vecConfiguration
+        #expect(changed.seed == 9 && changed.minCount == 3 && changed.preprocessing.firstSentences == 2)
+        // PV-DBOW leaves word vectors at their random start unless told to train them, which a GRU needs.
+        recipe.doc2vecPreset = .captions
+        #expect(recipe.usesGRU && recipe.doc2vecConfiguration.mode == .pvdbow && recipe.doc2vecConfiguration.dbowWords)
+        recipe.use(textTower: .mlp)
+        #expect(!recipe.doc2vecConfiguration.dbowWords)
     }
 
     @Test func invalidSettingsAreRefused() {
