@@ -43,12 +43,11 @@ public final class EmbeddingGRU: Layer {
         /// then r, z, n and h·U_n + b_hn (one array, so a pass reaches all five through one pointer).
         var kept: [Float] = []
 
-        /// The five planes of `kept`, from its first element.
-        static func planes(_ base: UnsafeMutablePointer<Float>, count: Int) -> (
-            previous: UnsafeMutablePointer<Float>, r: UnsafeMutablePointer<Float>, z: UnsafeMutablePointer<Float>,
-            n: UnsafeMutablePointer<Float>, recurrentN: UnsafeMutablePointer<Float>
-        ) {
-            (base, base + count, base + 2 * count, base + 3 * count, base + 4 * count)
+        /// The five planes of `kept`, from a pointer to its first element (mutable or not).
+        static func planes<Pointer: Strideable>(_ base: Pointer, count: Int) -> (
+            previous: Pointer, r: Pointer, z: Pointer, n: Pointer, recurrentN: Pointer
+        ) where Pointer.Stride == Int {
+            (base, base.advanced(by: count), base.advanced(by: 2 * count), base.advanced(by: 3 * count), base.advanced(by: 4 * count))
         }
     }
 
@@ -310,7 +309,7 @@ public final class EmbeddingGRU: Layer {
             inputGradient.values.withUnsafeMutableBufferPointer { dgi in
                 stateGradient.values.withUnsafeMutableBufferPointer { dgh in
                     slice.kept.withUnsafeBufferPointer { keptValues in
-                        let kept = Slice.planes(UnsafeMutablePointer(mutating: keptValues.baseAddress!), count: total * h)
+                        let kept = Slice.planes(keptValues.baseAddress!, count: total * h)
                         dh.values.withUnsafeBufferPointer { dhValues in
                             carried.values.withUnsafeMutableBufferPointer { carriedValues in
                                 for row in 0..<rows where slice.tokens[first + row] >= 0 {
