@@ -63,9 +63,12 @@ struct EmbedImagesCommand: ParsableCommand {
         let store = try embedOptions.modelStore()
         // Loaded once for every batch this worker claims.
         let network = try EfficientNetLite(weightsFile: store.require(store.efficientNet(encoder.variant), model: encoder.rawValue), variant: encoder.variant)
-        let started = Date()
+        // Time spent on claimed batches, not waiting for held ones.
+        var busy = 0.0
         var mine = 0, embedded = 0, skipped = 0
-        while let batch = try queue.claim(part: shard.index, of: shard.count) {
+        while let batch = try queue.claim(part: shard.index, of: shard.count, wait: embedOptions.waitForHeld) {
+            let started = Date()
+            defer { busy += Date().timeIntervalSince(started) }
             warn("claimed batch \(batch) of \(batches)")
             let slice = Array(images[(batch * batchSize)..<min(images.count, (batch + 1) * batchSize)])
             let result: ExtractedFeatures
@@ -84,14 +87,16 @@ struct EmbedImagesCommand: ParsableCommand {
             skipped += result.skipped.count
         }
         let progress = try queue.progress()
-        let elapsed = Date().timeIntervalSince(started)
         print("this worker: \(grouped(mine)) batches, \(grouped(embedded)) images into \(embedOptions.table)"
             + (skipped > 0 ? " (\(skipped) unreadable skipped)" : "")
-            + String(format: " in %@, %.1f images/s; ", formatDuration(elapsed), Double(embedded) / max(elapsed, 1e-9))
+            + String(format: " in %@, %.1f images/s; ", formatDuration(busy), Double(embedded) / max(busy, 1e-9))
             + "all workers: \(grouped(progress.done)) of \(grouped(progress.total)) batches done")
         if progress.done < progress.total {
-            print("\(grouped(progress.total - progress.done)) batches are held by other workers or were left by killed ones: "
-                + "start another worker the same way to finish them")
+            let left = grouped(progress.total - progress.done)
+            print(embedOptions.waitForHeld > 0
+                ? "\(left) batches are still held by other workers, none finished in the last \(formatDuration(embedOptions.waitForHeld)): "
+                    + "if their workers are gone, start another the same way to finish them"
+                : "\(left) batches are held by other workers or were left by killed ones: start another worker the same way to finish them")
         }
     }
 }

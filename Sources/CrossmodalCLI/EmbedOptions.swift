@@ -24,6 +24,9 @@ struct EmbedOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --into: seconds to hold each claimed batch before committing it (to test killed workers).", visibility: .hidden))
     var claimPause: Double = 0
 
+    @Option(help: "With --into: when every batch left is held by other workers, keep waiting for one to come free (a killed worker's does) while some batch was finished in the last this many seconds (0: leave at once).")
+    var waitForHeld: Double = 120
+
     @Option(help: "Items per forward pass.")
     var batchSize: Int?
 
@@ -54,6 +57,7 @@ struct EmbedOptions: ParsableArguments {
         }
         if let shard { _ = try ShardSelection(parsing: shard) }
         guard claimPause >= 0, claimPause <= 3600 else { throw ValidationError("--claim-pause is between 0 and 3600 seconds") }
+        guard waitForHeld >= 0, waitForHeld <= 86_400 else { throw ValidationError("--wait-for-held is between 0 and 86400 seconds, got \(waitForHeld)") }
     }
 
     func modelStore() throws -> ModelStore { try modelOptions.store() }

@@ -45,17 +45,12 @@ struct IndexMergeCommand: ParsableCommand {
             destination,
             for: .init(location: first.photoFolder ?? first.dataset, split: first.photoFolder == nil ? first.split : "", run: first.run, isPhotoFolder: first.photoFolder != nil),
             replace: replace)
-        var bar: (step: String, bar: ProgressBar)?
+        let bar = ConsoleBar()
         let written = try IndexDestination.buildBeside(destination) { building in
             let merged = try GalleryMerge.merge(folders, into: building, hnswThreshold: hnswThreshold, alwaysHNSW: hnsw) { step, done, total in
-                if bar?.step != step {
-                    bar?.bar.finish()
-                    FileHandle.standardError.write(Data("\(step)\n".utf8))
-                    bar = (step, ProgressBar(total: total, unit: "rows"))
-                }
-                bar?.bar.set(done: done, total: total)
+                bar.update(step: step, done: done, total: total, unit: "rows", announce: true)
             }
-            bar?.bar.finish()
+            bar.end()
             try FileManager.default.copyItem(at: model, to: building.appendingPathComponent("model"))
             return merged
         }

@@ -65,7 +65,28 @@ public final class PostgresWorkQueue {
     /// Claims an unfinished batch nobody else holds, preferring those with `batch mod parts == part` (this
     /// worker's share under `--shard`), so workers start on separate batches and still finish anyone's.
     /// The claim stays open until ``complete(ids:vectors:worker:)`` or ``release()``. Nil when none is left.
-    public func claim(part: Int = 0, of parts: Int = 1) throws(SearchError) -> Int? {
+    ///
+    /// When every unfinished batch is held by another worker, waits for one to come free — a killed or failed
+    /// worker's claim is released by PostgreSQL — checking every `poll` seconds, for as long as some batch is
+    /// finished at least every `wait` seconds. So the workers of a job array finish a killed one's batch
+    /// themselves, and a worker hung while holding a batch keeps the others only `wait` seconds past the last
+    /// finished batch. Nil once every batch is done, or after that wait; `wait` 0 does not wait.
+    public func claim(part: Int = 0, of parts: Int = 1, wait: Double = 0, poll: Double = 0.5) throws(SearchError) -> Int? {
+        var lastDone = -1
+        var deadline = Date()
+        while true {
+            if let batch = try claimFree(part: part, of: parts) { return batch }
+            guard wait > 0 else { return nil }
+            let (done, total) = try progress()
+            guard done < total else { return nil }
+            if done != lastDone { (lastDone, deadline) = (done, Date().addingTimeInterval(wait)) }
+            guard Date() < deadline else { return nil }
+            Thread.sleep(forTimeInterval: poll)
+        }
+    }
+
+    /// Claims an unfinished batch nobody else holds, or nil at once.
+    private func claimFree(part: Int, of parts: Int) throws(SearchError) -> Int? {
         guard claimed == nil else { throw SearchError("a batch is already claimed") }
         try connection.execute("BEGIN")
         let rows: [[String]]

@@ -38,4 +38,11 @@ import Testing
         try config.write(to: folder.appendingPathComponent("config.json"), atomically: true, encoding: .utf8)
         try CommandRunner.expectFailure(["evaluate", folder.path, "/nonexistent-data"], saying: "config.json: unknown text encoder \"MiniLM\"; known: minilm, glove-mean, glove-sum")
     }
+
+    @Test func waitForHeldIsBounded() throws {
+        for value in ["-1", "nan", "100000"] {
+            try CommandRunner.expectFailure(
+                ["embed", "images", "/nonexistent", "--split", "all", "--into", "postgres://localhost/x", "--wait-for-held=\(value)"], saying: "--wait-for-held is between 0 and 86400")
+        }
+    }
 }

@@ -40,6 +40,9 @@ import Testing
         let merge = try CommandRunner.run(["index", "merge", data.path("parts/2"), data.path("parts/0"), data.path("parts/1"), "--out", data.path("merged"), "--hnsw"])
         try #require(merge.status == 0, "\(merge.standardError)")
         #expect(merge.standardOutput.contains("40 images") && merge.standardOutput.contains("from 3 parts"), "\(merge.standardOutput)")
+        // Each step is named on a line of its own before its bar.
+        let announced = merge.standardError.split(separator: "\n").filter { $0.hasSuffix("copying vectors") || $0.hasSuffix("HNSW graph") }
+        #expect(announced.contains("images: copying vectors") && announced.contains("images: HNSW graph"), "\(merge.standardError)")
         let merged = try GalleryIndex(folder: URL(fileURLWithPath: data.path("merged")))
         #expect(merged.manifest.shard == nil && Set(merged.backend.sets) == Set(reference.backend.sets))
         #expect(Set(merged.catalog.images.map(\.id)) == wholeIDs)

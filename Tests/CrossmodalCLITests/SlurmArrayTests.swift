@@ -21,11 +21,13 @@ import Testing
         defer { _ = try? CommandRunner.runProgram(["bash", "scripts/slurm/cluster.sh", "stop", cluster.path]) }
         let conf = "SLURM_CONF=" + started.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
 
-        // Task 1 holds every batch it claims for a minute before committing: it is killed while holding one.
+        // Task 1 holds every batch it claims for a minute before committing: it is killed while holding one. The
+        // others hold theirs a second, so they cannot take every batch before task 1 has started; when only held
+        // batches are left they wait (--wait-for-held, 120 s by default) and take task 1's once it is killed.
         let job = folder.appendingPathComponent("job.sh")
         try """
             #!/usr/bin/env bash
-            pause=""
+            pause="--claim-pause 1"
             [ "$SLURM_ARRAY_TASK_ID" = 1 ] && pause="--claim-pause 60"
             export CROSSMODAL_ARGS="--batch-size 2 $pause"
             exec bash \(CommandRunner.repository.appendingPathComponent("scripts/slurm/embed.sbatch").path)

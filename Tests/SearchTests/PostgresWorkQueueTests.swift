@@ -40,4 +40,50 @@ import Testing
         #expect(error?.message.contains("split: table all, this worker train") == true, "\(error?.message ?? "")")
         #expect(throws: SearchError.self) { try PostgresWorkQueue(url: server.url, table: "Work; DROP", dimension: 4, batches: 3, description: job) }
     }
+
+    /// A worker that finds every batch held waits: it takes a batch its holder gives up (as PostgreSQL does for a
+    /// killed worker), returns nil once the holder finishes the last one, and leaves after `wait` seconds without a
+    /// finished batch when the holder hangs.
+    @Test func aWaitingWorkerTakesWhatItsHolderGivesUp() throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let job = ["dataset": "/data/shards", "split": "all", "encoder": "test"]
+        func queues(_ table: String) throws -> (holder: Shared, waiter: PostgresWorkQueue) {
+            let holder = try PostgresWorkQueue(url: server.url, table: table, dimension: 4, batches: 1, description: job)
+            return (Shared(holder), try PostgresWorkQueue(url: server.url, table: table, dimension: 4, batches: 1, description: job))
+        }
+
+        let given = try queues("given_up")
+        let givingUp = given.holder
+        #expect(try givingUp.queue.claim() == 0)
+        #expect(try given.waiter.claim() == nil, "without a wait, a held batch is not waited for")
+        let giving = DedicatedThread {
+            Thread.sleep(forTimeInterval: 0.5)
+            try? givingUp.queue.release()
+        }
+        #expect(try given.waiter.claim(wait: 30, poll: 0.05) == 0)
+        giving.wait()
+
+        let finished = try queues("finished")
+        let finisher = finished.holder
+        #expect(try finisher.queue.claim() == 0)
+        let finishing = DedicatedThread {
+            Thread.sleep(forTimeInterval: 0.5)
+            try? finisher.queue.complete(ids: ["a"], vectors: unitRows(1, 4, seed: 1), worker: "holder")
+        }
+        #expect(try finished.waiter.claim(wait: 30, poll: 0.05) == nil)
+        finishing.wait()
+        #expect(try finished.waiter.progress() == (1, 1))
+
+        let hung = try queues("hung")
+        #expect(try hung.holder.queue.claim() == 0)
+        #expect(try hung.waiter.claim(wait: 0.3, poll: 0.05) == nil)
+        #expect(try hung.waiter.progress() == (0, 1))
+    }
+}
+
+/// A queue handed to another thread of a test (used by one thread at a time).
+final class Shared: @unchecked Sendable {
+    let queue: PostgresWorkQueue
+    init(_ queue: PostgresWorkQueue) { self.queue = queue }
 }
