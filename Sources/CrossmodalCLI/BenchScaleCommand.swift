@@ -82,11 +82,11 @@ struct BenchScaleCommand: ParsableCommand {
             folder: folder,
             backend: backend == "local" ? .local(hnswThreshold: exact ? .max : 0, alwaysHNSW: !exact) : .postgres(url: backend, tablePrefix: "scale_\(rows)"))
         let writing = Date()
-        let bar = ConsoleBar()
+        let steps = StepProgress(.console)
+        defer { steps.finish() }
         _ = try writer.write(catalog: catalog, sets: [(.images, vectors)], metric: .innerProduct, source: ("synthetic", "all", "synthetic")) { set, done, total in
-            bar.update(step: set.rawValue, done: done, total: total, unit: "graph rows", announce: false)
+            steps.report("\(set.rawValue): building its HNSW graph", done, total)
         }
-        bar.end()
         print(String(format: "built %@ × %d (%@) in %.1f s (vectors made in %.1f s)", grouped(rows), dimension,
             backend == "local" ? (exact ? "local, exact" : "local, HNSW") : "postgres, pgvector HNSW", Date().timeIntervalSince(writing), made))
     }

@@ -17,32 +17,15 @@ extension PipelineObserver {
 final class ConsoleBar: @unchecked Sendable {
     private let lock = NSLock()
     private var bar: ProgressBar?
-    private var step: String?
 
     func begin(unit: String, total: Int) { lock.withLock { bar = ProgressBar(total: total, unit: unit) } }
 
     func update(done: Int, total: Int) { lock.withLock { bar?.set(done: done, total: total) } }
 
-    /// Progress of work that names its steps as it reports (`index merge`'s copies and graph, a gallery's graph
-    /// build): a step other than the current one ends the current bar and starts the next, announced on its
-    /// own line first when `announce`.
-    func update(step: String, done: Int, total: Int, unit: String, announce: Bool) {
-        lock.withLock {
-            if step != self.step {
-                bar?.finish()
-                if announce { warn(step) }
-                bar = ProgressBar(total: total, unit: unit)
-                self.step = step
-            }
-            bar?.set(done: done, total: total)
-        }
-    }
-
     func end() {
         lock.withLock {
             bar?.finish()
             bar = nil
-            step = nil
         }
     }
 }

@@ -62,7 +62,7 @@ struct EmbedImagesCommand: ParsableCommand {
             .compactMap { $0 }.joined(separator: " ")
         let store = try embedOptions.modelStore()
         // Loaded once for every batch this worker claims.
-        let network = try EfficientNetLite(weightsFile: store.require(store.efficientNet(encoder.variant), model: encoder.rawValue), variant: encoder.variant)
+        let network = try store.loadEfficientNet(encoder.variant)
         // Time spent on claimed batches, not waiting for held ones.
         var busy = 0.0
         var mine = 0, embedded = 0, skipped = 0

@@ -35,22 +35,18 @@ struct IndexMergeCommand: ParsableCommand {
 
     func run() throws {
         let folders = parts.map { URL(fileURLWithPath: $0) }
-        let first = try GalleryIndex(folder: folders[0]).manifest
+        // Only the first part's manifest here: the merge opens every part itself.
+        let first = try GalleryIndex.readManifest(in: folders[0])
         let model = folders[0].appendingPathComponent("model")
         guard FileManager.default.fileExists(atPath: model.appendingPathComponent("config.json").path) else {
             throw ValidationError("\(folders[0].path) has no model/ (the run that embeds queries); merge galleries made by `index build`")
         }
         let destination = URL(fileURLWithPath: out)
-        _ = try IndexDestination.check(
-            destination,
-            for: .init(location: first.photoFolder ?? first.dataset, split: first.photoFolder == nil ? first.split : "", run: first.run, isPhotoFolder: first.photoFolder != nil),
-            replace: replace)
-        let bar = ConsoleBar()
+        _ = try IndexDestination.check(destination, for: IndexDestination.Source(first), replace: replace)
+        let steps = StepProgress(.console)
         let written = try IndexDestination.buildBeside(destination) { building in
-            let merged = try GalleryMerge.merge(folders, into: building, hnswThreshold: hnswThreshold, alwaysHNSW: hnsw) { step, done, total in
-                bar.update(step: step, done: done, total: total, unit: "rows", announce: true)
-            }
-            bar.end()
+            defer { steps.finish() }
+            let merged = try GalleryMerge.merge(folders, into: building, hnswThreshold: hnswThreshold, alwaysHNSW: hnsw, progress: steps.report)
             try FileManager.default.copyItem(at: model, to: building.appendingPathComponent("model"))
             return merged
         }

@@ -23,32 +23,13 @@ public enum GalleryBuild {
         if embedded.run.separateDirections { sets.append((.imagesForTextQueries, embedded.textToImage.images)) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try embedded.run.copyModel(to: folder.appendingPathComponent("model"))
+        let steps = StepProgress(observer)
+        defer { steps.finish() }
         let written = try GalleryIndexWriter(folder: folder, backend: backend).write(
             catalog: catalog, sets: sets, metric: embedded.imageToText.metric,
             source: (dataset.standardizedFileURL.path, embedded.split, URL(fileURLWithPath: run).standardizedFileURL.path), shard: shard,
-            graphProgress: GraphProgress(observer).report)
+            graphProgress: { steps.report("\($0.rawValue): building its HNSW graph", $1, $2) })
         return (catalog, written)
     }
 }
 
-/// Reports an HNSW build through an observer: one step per set, in rows.
-final class GraphProgress {
-    let observer: PipelineObserver
-    private var current: VectorSet?
-
-    init(_ observer: PipelineObserver) { self.observer = observer }
-
-    func report(_ set: VectorSet, _ done: Int, _ total: Int) {
-        if current != set {
-            if current != nil { observer.end() }
-            observer.note("\(set.rawValue): building its HNSW graph")
-            observer.begin("rows", total)
-            current = set
-        }
-        observer.progress(done, total)
-        if done >= total {
-            observer.end()
-            current = nil
-        }
-    }
-}

@@ -35,7 +35,7 @@ public enum IndexDestination {
         }
 
         /// The source a manifest records.
-        init(_ manifest: IndexManifest) {
+        public init(_ manifest: IndexManifest) {
             self.init(
                 location: manifest.photoFolder ?? manifest.dataset, split: manifest.photoFolder == nil ? manifest.split : "", run: manifest.run,
                 isPhotoFolder: manifest.photoFolder != nil)

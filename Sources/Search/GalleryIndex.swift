@@ -122,13 +122,13 @@ public final class GalleryIndex: @unchecked Sendable {
     /// The catalogue file of this index's generation.
     public var catalogFile: URL { Self.catalogFile(in: folder, generation: manifest.generation ?? 0) }
 
-    /// Opens an index folder written by `crossmodal index build`.
-    public init(folder: URL) throws(SearchError) {
+    /// The manifest of the index in `folder`, checked (its dimension, counts and generation in range), without
+    /// opening the index.
+    public static func readManifest(in folder: URL) throws(SearchError) -> IndexManifest {
         let manifestFile = folder.appendingPathComponent(IndexManifest.fileName)
         guard FileManager.default.fileExists(atPath: manifestFile.path) else {
             throw SearchError("\(folder.path) is not an index: no \(IndexManifest.fileName) (build one with `crossmodal index build`)")
         }
-        manifestStamp = FileStamp(path: manifestFile.path)
         let data = try RegularFile.read(manifestFile, maxBytes: 1 << 20, orThrow: SearchError.init)
         let manifest: IndexManifest
         do {
@@ -141,6 +141,14 @@ public final class GalleryIndex: @unchecked Sendable {
         else {
             throw SearchError("\(manifestFile.path): dimension \(manifest.dimension), its counts or its generation are out of range; build the index again")
         }
+        return manifest
+    }
+
+    /// Opens an index folder written by `crossmodal index build`.
+    public init(folder: URL) throws(SearchError) {
+        let manifestFile = folder.appendingPathComponent(IndexManifest.fileName)
+        manifestStamp = FileStamp(path: manifestFile.path)
+        let manifest = try Self.readManifest(in: folder)
         self.folder = folder
         self.manifest = manifest
         let generation = manifest.generation ?? 0
